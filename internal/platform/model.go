@@ -1,0 +1,159 @@
+package platform
+
+import "time"
+
+// Organization is a tenant: it owns projects and tokens.
+type Organization struct {
+	ID      string
+	Name    string
+	Slug    string
+	Created time.Time
+}
+
+// Project groups applications inside an organization.
+type Project struct {
+	ID               string
+	OrganizationID   string
+	OrganizationSlug string
+	Name             string
+	Slug             string
+	Created          time.Time
+}
+
+// DefaultPlatform is the platform every application runs on.
+const DefaultPlatform = "wind"
+
+// Defaults of the application settings.
+const (
+	DefaultHealthCheckPath   = "/_health/"
+	DefaultDeploymentTimeout = 180
+)
+
+// Settings are the nine user-editable settings of an application.
+// Nil pointers are unset (null in the API).
+type Settings struct {
+	GithubRepository          *string
+	GithubRepositoryIsPrivate bool
+	AutoDeployBranch          *string
+	Subdirectory              *string
+	GithubEnvironmentName     *string
+	HealthCheckHost           *string
+	GithubAppInstallationID   *int64
+	DeploymentTimeout         *int
+	HealthCheckPath           string
+}
+
+// DefaultSettings are the settings of a new application.
+func DefaultSettings() Settings {
+	timeout := DefaultDeploymentTimeout
+	return Settings{HealthCheckPath: DefaultHealthCheckPath, DeploymentTimeout: &timeout}
+}
+
+// Application is a deployable unit: processes, their scale and pod classes,
+// its GitHub source and the newest record of each pipeline stage.
+type Application struct {
+	ID               string
+	Name             string
+	Slug             string
+	ProjectID        string
+	ProjectSlug      string
+	OrganizationID   string
+	OrganizationSlug string
+	Platform         string
+	// ProcessCounts maps process name to replicas.
+	ProcessCounts map[string]int
+	// ProcessPodClasses maps process name to pod class name.
+	ProcessPodClasses map[string]string
+	Settings
+	Privileged bool
+	Created    time.Time
+	Updated    time.Time
+	// Version increases with every write of the application; it is the
+	// optimistic-locking token and the ETag.
+	Version int64
+
+	LatestImage      *Image
+	LatestRelease    *Release
+	LatestDeployment *Deployment
+	// ActivePipeline is the image id of the pipeline running now, if any.
+	ActivePipeline string
+}
+
+// Status of a pipeline record.
+type Status string
+
+// The statuses of images, releases and deployments.
+const (
+	StatusInProgress Status = "in_progress"
+	StatusComplete   Status = "complete"
+	StatusError      Status = "error"
+	StatusCanceled   Status = "canceled"
+)
+
+// Image is the build stage's record: one container image built from a commit.
+type Image struct {
+	ID          string
+	Version     int64
+	Status      Status
+	BuildRef    string
+	CommitSHA   string
+	Processes   map[string]string
+	ErrorDetail *string
+	Created     time.Time
+	Updated     time.Time
+}
+
+// Release is an image plus the configuration it runs with.
+type Release struct {
+	ID           string
+	Version      int64
+	Status       Status
+	ImageID      string
+	ImageVersion int64
+	// Processes are the image's Procfile processes (name to command).
+	Processes   map[string]string
+	ErrorDetail *string
+	Created     time.Time
+	Updated     time.Time
+}
+
+// Deployment rolls a release out to the cluster.
+type Deployment struct {
+	ID             string
+	ReleaseID      string
+	ReleaseVersion int64
+	ImageVersion   int64
+	CommitSHA      string
+	Status         Status
+	ErrorDetail    *string
+	Trigger        string
+	TriggeredBy    string
+	Created        time.Time
+	Updated        time.Time
+}
+
+// Complete reports whether the deployment finished successfully.
+func (d *Deployment) Complete() bool { return d.Status == StatusComplete }
+
+// Role is what a token may do.
+type Role string
+
+// The token roles: platform (everything), admin (an organization's
+// everything), member (read an organization).
+const (
+	RolePlatform Role = "platform"
+	RoleAdmin    Role = "admin"
+	RoleMember   Role = "member"
+)
+
+// Token is an API credential. The secret itself is never stored: only its
+// SHA-256 hash.
+type Token struct {
+	ID               string
+	Name             string
+	Role             Role
+	OrganizationID   string // empty for platform tokens
+	OrganizationSlug string
+	Hash             string
+	Created          time.Time
+}

@@ -1,0 +1,99 @@
+package platform
+
+import (
+	"context"
+	"time"
+)
+
+// PageRequest asks for one page of a list: at most Limit items after the
+// opaque Cursor of the previous page ("" for the first page).
+type PageRequest struct {
+	Limit  int
+	Cursor string
+}
+
+// Page is one page of a list, newest first. NextCursor is "" on the last page.
+type Page[T any] struct {
+	Items      []T
+	NextCursor string
+	HasMore    bool
+}
+
+// Page size bounds shared by every paginated list.
+const (
+	DefaultPageLimit = 20
+	MaxPageLimit     = 100
+)
+
+// Organizations stores organizations. Slugs are unique: a duplicate is a
+// conflict error.
+type Organizations interface {
+	CreateOrganization(ctx context.Context, org Organization) error
+	GetOrganization(ctx context.Context, slug string) (Organization, error)
+	ListOrganizations(ctx context.Context, page PageRequest) (Page[Organization], error)
+}
+
+// Projects stores projects. Slugs are unique within their organization.
+type Projects interface {
+	CreateProject(ctx context.Context, p Project) error
+	GetProject(ctx context.Context, id string) (Project, error)
+	ListProjects(ctx context.Context, orgSlug string, page PageRequest) (Page[Project], error)
+}
+
+// Applications stores applications. Slugs are unique within their project.
+type Applications interface {
+	// CreateApplication fails with not_found when the project does not
+	// exist and conflict when the slug is taken.
+	CreateApplication(ctx context.Context, app Application) error
+	GetApplication(ctx context.Context, id string) (Application, error)
+	GetApplicationBySlug(ctx context.Context, orgSlug, projectSlug, appSlug string) (Application, error)
+	// ListApplications returns the project's applications sorted by slug,
+	// or not_found when the project does not exist.
+	ListApplications(ctx context.Context, orgSlug, projectSlug string) ([]Application, error)
+	// UpdateApplication reads the application, calls mutate on it and
+	// writes it back on the condition that nobody wrote it meanwhile,
+	// retrying on a lost race, so no concurrent update is ever lost. With
+	// ifVersion > 0 the application must be at that version
+	// (precondition_failed otherwise). An error from mutate aborts the
+	// update and is returned as is.
+	UpdateApplication(ctx context.Context, id string, ifVersion int64, mutate func(*Application) error) (Application, error)
+}
+
+// Tokens stores API tokens by the hash of their secret.
+type Tokens interface {
+	CreateToken(ctx context.Context, t Token) error
+	// TokenByHash returns the live token with the given secret hash.
+	TokenByHash(ctx context.Context, hash string) (Token, error)
+	// RevokeToken deletes a token of the organization; not_found when the
+	// organization has no such token.
+	RevokeToken(ctx context.Context, orgSlug, id string) error
+}
+
+// StoredResponse is a response kept for replay under an idempotency key.
+type StoredResponse struct {
+	Status int
+	Header map[string]string
+	Body   []byte
+}
+
+// IdempotencyRecord is the state of one idempotency key.
+type IdempotencyRecord struct {
+	Key         string
+	RequestHash string
+	// Response is nil while the first request is still being processed.
+	Response  *StoredResponse
+	ExpiresAt time.Time
+}
+
+// Idempotency keeps the first response for each idempotency key.
+type Idempotency interface {
+	// ClaimIdempotencyKey claims key for a request with the given body hash
+	// until claimUntil. When a live record already holds the key it is
+	// returned with claimed false.
+	ClaimIdempotencyKey(ctx context.Context, key, requestHash string, claimUntil time.Time) (existing IdempotencyRecord, claimed bool, err error)
+	// CompleteIdempotencyKey stores the response to replay until keepUntil.
+	CompleteIdempotencyKey(ctx context.Context, key string, resp StoredResponse, keepUntil time.Time) error
+	// ReleaseIdempotencyKey forgets a claim whose request failed, so that a
+	// retry runs again.
+	ReleaseIdempotencyKey(ctx context.Context, key string) error
+}

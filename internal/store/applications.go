@@ -1,0 +1,187 @@
+package store
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/slipway-paas/slipway/internal/platform"
+)
+
+// maxUpdateAttempts bounds the optimistic-locking retries of one update.
+const maxUpdateAttempts = 8
+
+func (s *Store) appItem(app platform.Application) (item, error) {
+	it, err := docItem(withIndex(appKey(app.ID), appsPartition(app.OrganizationSlug, app.ProjectSlug), appSKPrefix+app.Slug), app)
+	if err != nil {
+		return nil, err
+	}
+	it["version"] = num(app.Version)
+	return it, nil
+}
+
+func decodeApp(it item) (platform.Application, error) {
+	var app platform.Application
+	if err := readDoc(it, &app); err != nil {
+		return app, err
+	}
+	app.Version = getN(it, "version")
+	return app, nil
+}
+
+// CreateApplication stores a new application at version 1, its slug guard,
+// and checks that its project exists, in one transaction.
+func (s *Store) CreateApplication(ctx context.Context, app platform.Application) error {
+	app.Version = 1
+	appIt, err := s.appItem(app)
+	if err != nil {
+		return err
+	}
+	guard := appGuardKey(app.OrganizationSlug, app.ProjectSlug, app.Slug)
+	guard["app_id"] = str(app.ID)
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{ConditionCheck: &types.ConditionCheck{TableName: s.table, Key: projectKey(app.ProjectID), ConditionExpression: aws.String("attribute_exists(PK)")}},
+		{Put: &types.Put{TableName: s.table, Item: guard, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		{Put: &types.Put{TableName: s.table, Item: appIt, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+	}})
+	if err != nil {
+		return transactFailure(err,
+			platform.NotFound("project"),
+			platform.Errorf(platform.CodeConflict, "application slug %q is taken in project %q", app.Slug, app.ProjectSlug),
+			platform.Errorf(platform.CodeConflict, "application id %q exists", app.ID))
+	}
+	return nil
+}
+
+// GetApplication returns the application with the given id.
+func (s *Store) GetApplication(ctx context.Context, id string) (platform.Application, error) {
+	it, err := s.getItem(ctx, appKey(id))
+	if err != nil {
+		return platform.Application{}, err
+	}
+	if it == nil {
+		return platform.Application{}, platform.NotFound("application")
+	}
+	return decodeApp(it)
+}
+
+// GetApplicationBySlug finds an application by its organization, project
+// and application slugs.
+func (s *Store) GetApplicationBySlug(ctx context.Context, orgSlug, projectSlug, appSlug string) (platform.Application, error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:              s.table,
+		IndexName:              aws.String(indexGSI1),
+		KeyConditionExpression: aws.String("GSI1PK = :pk AND GSI1SK = :sk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(appsPartition(orgSlug, projectSlug)), ":sk": str(appSKPrefix + appSlug),
+		},
+	})
+	if err != nil {
+		return platform.Application{}, classify(err)
+	}
+	if len(out.Items) > 0 {
+		return decodeApp(out.Items[0])
+	}
+	// The index lags writes: ask the guard, which is read consistently.
+	guard, err := s.getItem(ctx, appGuardKey(orgSlug, projectSlug, appSlug))
+	if err != nil {
+		return platform.Application{}, err
+	}
+	if guard == nil {
+		return platform.Application{}, platform.NotFound("application")
+	}
+	return s.GetApplication(ctx, getS(guard, "app_id"))
+}
+
+// ListApplications returns a project's applications sorted by slug.
+func (s *Store) ListApplications(ctx context.Context, orgSlug, projectSlug string) ([]platform.Application, error) {
+	in := &dynamodb.QueryInput{
+		TableName:                 s.table,
+		IndexName:                 aws.String(indexGSI1),
+		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(appsPartition(orgSlug, projectSlug))},
+	}
+	apps := []platform.Application{}
+	projectSeen := false
+	for {
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return nil, classify(err)
+		}
+		for _, it := range out.Items {
+			if !strings.HasPrefix(getS(it, attrGSI1SK), appSKPrefix) {
+				projectSeen = true
+				continue
+			}
+			app, err := decodeApp(it)
+			if err != nil {
+				return nil, err
+			}
+			apps = append(apps, app)
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	if !projectSeen {
+		// The index lags writes: a new project is known to its guard.
+		guard, err := s.getItem(ctx, projectGuardKey(orgSlug, projectSlug))
+		if err != nil {
+			return nil, err
+		}
+		if guard == nil {
+			return nil, platform.NotFound("project")
+		}
+	}
+	sort.Slice(apps, func(i, j int) bool { return apps[i].Slug < apps[j].Slug })
+	return apps, nil
+}
+
+// UpdateApplication applies mutate under optimistic locking; see
+// platform.Applications.
+func (s *Store) UpdateApplication(ctx context.Context, id string, ifVersion int64, mutate func(*platform.Application) error) (platform.Application, error) {
+	for attempt := 0; attempt < maxUpdateAttempts; attempt++ {
+		current, err := s.GetApplication(ctx, id)
+		if err != nil {
+			return platform.Application{}, err
+		}
+		if ifVersion > 0 && current.Version != ifVersion {
+			return platform.Application{}, staleVersion()
+		}
+		next := current
+		if err := mutate(&next); err != nil {
+			return platform.Application{}, err
+		}
+		next.ID, next.Version, next.Updated = current.ID, current.Version+1, s.now().UTC()
+		it, err := s.appItem(next)
+		if err != nil {
+			return platform.Application{}, err
+		}
+		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName: s.table, Item: it,
+			ConditionExpression:       aws.String("version = :v"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":v": num(current.Version)},
+		})
+		switch {
+		case err == nil:
+			return next, nil
+		case !isConditionFailed(err):
+			return platform.Application{}, classify(err)
+		case ifVersion > 0:
+			return platform.Application{}, staleVersion()
+		}
+		// Lost a race without If-Match: read again and reapply.
+	}
+	return platform.Application{}, platform.Unavailable(errTooMuchContention)
+}
+
+var errTooMuchContention = platform.Errorf(platform.CodeUnavailable, "the application is being changed by many requests at once")
+
+func staleVersion() error {
+	return platform.Errorf(platform.CodePreconditionFailed, "the application has changed since it was read (If-Match is stale)")
+}

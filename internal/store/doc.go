@@ -1,0 +1,55 @@
+// Package store is Slipway's DynamoDB adapter: one table, single-table
+// design, reached through aws-sdk-go-v2. It implements the repository
+// interfaces of package platform; nothing outside this package knows a key
+// format.
+//
+// # Items
+//
+// Every item has the key attributes PK and SK; some have GSI1PK/GSI1SK for
+// the one global secondary index GSI1 (projection ALL). An entity's fields
+// are kept as one JSON document in the attribute "doc"; only keys, the
+// optimistic-locking "version" and "expires_at" (epoch seconds, the table's
+// TTL attribute) are top-level attributes.
+//
+//	item                PK                        SK        GSI1PK                  GSI1SK
+//	organization        ORG#<slug>                ORG       ORGS                    <id>
+//	project             PROJECT#<id>              PROJECT   PROJECTS#<org_slug>     <id>
+//	project slug guard  SLUG#PROJECT#<org>/<prj>  SLUG      APPS#<org>/<prj>        #PROJECT
+//	application         APP#<id>                  APP       APPS#<org>/<prj>        APP#<slug>
+//	app slug guard      SLUG#APP#<org>/<prj>/<app> SLUG
+//	token               TOKEN#<sha256 hex>        TOKEN
+//	token id pointer    TOKENID#<id>              TOKEN
+//	idempotency record  IDEMP#<scope and key>     IDEMP
+//
+// Organizations and projects never change after creation and their slugs are
+// immutable, so a slug guard may carry a full copy of its project.
+//
+// # Access patterns (one DynamoDB request each unless noted)
+//
+//	create organization      PutItem, attribute_not_exists(PK) (slug uniqueness)
+//	get organization by slug GetItem ORG#<slug>
+//	list organizations       Query GSI1 ORGS, newest first
+//	create project           TransactWriteItems: Put project, Put guard (not exists)
+//	get project by id        GetItem PROJECT#<id> (create application)
+//	list projects            Query GSI1 PROJECTS#<org>, newest first
+//	create application      TransactWriteItems: ConditionCheck project exists, Put guard (not exists), Put application
+//	get application by id    GetItem APP#<id> (consistent)
+//	get application by slug  Query GSI1 APPS#<org>/<prj> = APP#<slug>; only on a miss (the index is
+//	                         eventually consistent) GetItem guard + GetItem application, so a
+//	                         just-created application is found
+//	list applications        Query GSI1 APPS#<org>/<prj> (the project guard and every application);
+//	                         a missing guard falls back to GetItem guard (404 or a new project)
+//	update application       GetItem + PutItem with version = :read (retried on a lost race)
+//	authenticate token       GetItem TOKEN#<hash>
+//	create token             TransactWriteItems: Put token, Put id pointer
+//	revoke token             GetItem TOKENID#<id> + TransactWriteItems: Delete both
+//	idempotency              PutItem claim (not exists or expired), PutItem response, DeleteItem release
+//
+// Records with expires_at in the past are treated as absent: TTL deletes late.
+//
+// # Pagination
+//
+// Lists read limit+1 items so has_more is exact. The cursor is the last
+// item's key, bound to its list and signed with HMAC-SHA256: a cursor from
+// another list, or a tampered one, is a bad_request error.
+package store

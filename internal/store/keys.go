@@ -1,0 +1,50 @@
+package store
+
+// Every key format of the table lives in this file.
+
+const (
+	attrPK     = "PK"
+	attrSK     = "SK"
+	attrGSI1PK = "GSI1PK"
+	attrGSI1SK = "GSI1SK"
+	indexGSI1  = "GSI1"
+)
+
+var (
+	primaryKeyAttrs = []string{attrPK, attrSK}
+	gsi1KeyAttrs    = []string{attrPK, attrSK, attrGSI1PK, attrGSI1SK}
+)
+
+func orgKey(slug string) item           { return key("ORG#"+slug, "ORG") }
+func projectKey(id string) item         { return key("PROJECT#"+id, "PROJECT") }
+func appKey(id string) item             { return key("APP#"+id, "APP") }
+func tokenKey(hash string) item         { return key("TOKEN#"+hash, "TOKEN") }
+func tokenIDKey(id string) item         { return key("TOKENID#"+id, "TOKEN") }
+func idempotencyKey(scoped string) item { return key("IDEMP#"+scoped, "IDEMP") }
+
+func projectGuardKey(orgSlug, projectSlug string) item {
+	return key("SLUG#PROJECT#"+orgSlug+"/"+projectSlug, "SLUG")
+}
+
+func appGuardKey(orgSlug, projectSlug, appSlug string) item {
+	return key("SLUG#APP#"+orgSlug+"/"+projectSlug+"/"+appSlug, "SLUG")
+}
+
+const (
+	orgsPartition   = "ORGS"
+	projectMarkerSK = "#PROJECT"
+	appSKPrefix     = "APP#"
+)
+
+func projectsPartition(orgSlug string) string { return "PROJECTS#" + orgSlug }
+
+func appsPartition(orgSlug, projectSlug string) string {
+	return "APPS#" + orgSlug + "/" + projectSlug
+}
+
+// withIndex adds GSI1 keys to an item key.
+func withIndex(k item, gsiPK, gsiSK string) item {
+	k[attrGSI1PK] = str(gsiPK)
+	k[attrGSI1SK] = str(gsiSK)
+	return k
+}
