@@ -150,12 +150,14 @@ func (s *Store) UpdateApplication(ctx context.Context, id string, ifVersion int6
 		if err != nil {
 			return platform.Application{}, err
 		}
-		if ifVersion > 0 && current.Version != ifVersion {
-			return platform.Application{}, staleVersion()
-		}
 		next := current
 		if err := mutate(&next); err != nil {
 			return platform.Application{}, err
+		}
+		// Checked after mutate, so that its not_found for an invisible
+		// application wins over a stale If-Match (no existence leak).
+		if ifVersion > 0 && current.Version != ifVersion {
+			return platform.Application{}, staleVersion()
 		}
 		next.ID, next.Version, next.Updated = current.ID, current.Version+1, s.now().UTC()
 		it, err := s.appItem(next)

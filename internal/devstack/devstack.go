@@ -1,0 +1,156 @@
+// Package devstack wires the whole system into one process for `slipway
+// dev`: every function group's routes on one http.ServeMux, DynamoDB as the
+// embedded server (or any endpoint), a seeded organization, project and
+// platform token.
+package devstack
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/slipway-paas/slipway"
+	"github.com/slipway-paas/slipway/internal/awsconf"
+	"github.com/slipway-paas/slipway/internal/dynamolocal"
+	"github.com/slipway-paas/slipway/internal/httpapi"
+	"github.com/slipway-paas/slipway/internal/httpapi/applications"
+	"github.com/slipway-paas/slipway/internal/platform"
+	"github.com/slipway-paas/slipway/internal/store"
+)
+
+// Options configure the local system.
+type Options struct {
+	// Addr is the listen address; "127.0.0.1:0" picks a free port.
+	Addr string
+	// DevToken is the seeded platform token; empty generates one.
+	DevToken string
+	// DynamoDBEndpoint points at an external DynamoDB; empty runs the
+	// embedded server.
+	DynamoDBEndpoint string
+	// TableName defaults to "slipway".
+	TableName string
+	// CursorSigningKey defaults to a random key.
+	CursorSigningKey []byte
+}
+
+// Stack is the running local system.
+type Stack struct {
+	// URL is the API's base URL.
+	URL string
+	// Token is the seeded platform token.
+	Token string
+	// TokenGenerated is true when Token was generated rather than given.
+	TokenGenerated bool
+	Store          *store.Store
+	Handler        http.Handler
+
+	srv      *http.Server
+	embedded *dynamolocal.Server
+}
+
+// Seeded names.
+const (
+	DemoOrganization = "demo"
+	DemoProject      = "demo"
+)
+
+// Start brings the local system up and serves it.
+func Start(ctx context.Context, opts Options) (*Stack, error) {
+	if opts.TableName == "" {
+		opts.TableName = "slipway"
+	}
+	if len(opts.CursorSigningKey) == 0 {
+		opts.CursorSigningKey = make([]byte, 32)
+		_, _ = rand.Read(opts.CursorSigningKey)
+	}
+	s := &Stack{}
+	endpoint := opts.DynamoDBEndpoint
+	if endpoint == "" {
+		emb, err := dynamolocal.Start()
+		if err != nil {
+			return nil, err
+		}
+		s.embedded, endpoint = emb, emb.Endpoint
+	}
+	client := store.NewClient(awsconf.FromEnv(), endpoint)
+	if err := store.CreateTable(ctx, client, opts.TableName); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("devstack: creating table %s at %s: %w", opts.TableName, endpoint, err)
+	}
+	s.Store = store.New(client, opts.TableName, opts.CursorSigningKey)
+	s.Token, s.TokenGenerated = opts.DevToken, opts.DevToken == ""
+	if s.TokenGenerated {
+		s.Token = httpapi.NewTokenSecret()
+	}
+	if err := Seed(ctx, s.Store, s.Token); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.Handler = httpapi.NewHandler(
+		httpapi.Config{Tokens: s.Store, Idempotency: s.Store},
+		applications.Routes(applications.Deps{Store: s.Store, OpenAPI: slipway.OpenAPI}),
+	)
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:8080"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.URL = "http://" + ln.Addr().String()
+	s.srv = &http.Server{
+		Handler:           s.Handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	go func() {
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			slog.Error("local server stopped", "error", err.Error())
+		}
+	}()
+	return s, nil
+}
+
+// Seed creates organization demo, project demo and a platform token with
+// the given secret; what exists already is left alone.
+func Seed(ctx context.Context, st *store.Store, token string) error {
+	ids := &platform.IDGenerator{}
+	now := time.Now().UTC()
+	org := platform.Organization{ID: ids.NewID(), Name: "Demo", Slug: DemoOrganization, Created: now}
+	if err := st.CreateOrganization(ctx, org); platform.IsCode(err, platform.CodeConflict) {
+		if org, err = st.GetOrganization(ctx, DemoOrganization); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return fmt.Errorf("devstack: seeding organization: %w", err)
+	}
+	project := platform.Project{ID: ids.NewID(), OrganizationID: org.ID, OrganizationSlug: org.Slug, Name: "Demo", Slug: DemoProject, Created: now}
+	if err := st.CreateProject(ctx, project); err != nil && !platform.IsCode(err, platform.CodeConflict) {
+		return fmt.Errorf("devstack: seeding project: %w", err)
+	}
+	tok := platform.Token{ID: ids.NewID(), Name: "dev", Role: platform.RolePlatform, Hash: httpapi.HashToken(token), Created: now}
+	if err := st.CreateToken(ctx, tok); err != nil && !platform.IsCode(err, platform.CodeConflict) {
+		return fmt.Errorf("devstack: seeding token: %w", err)
+	}
+	return nil
+}
+
+// Close stops the server and the embedded DynamoDB.
+func (s *Stack) Close() {
+	if s.srv != nil {
+		_ = s.srv.Close()
+	}
+	if s.embedded != nil {
+		_ = s.embedded.Close()
+	}
+}

@@ -1,0 +1,117 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http"
+	"strings"
+
+	"github.com/slipway-paas/slipway/internal/platform"
+)
+
+// TokenPrefix starts every Slipway token, so leaked tokens are easy to scan for.
+const TokenPrefix = "slw_"
+
+// NewTokenSecret returns a new random token secret.
+func NewTokenSecret() string {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("httpapi: reading random bytes: " + err.Error())
+	}
+	return TokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// HashToken returns the hash under which a token secret is stored.
+func HashToken(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+var errUnauthorized = platform.Errorf(platform.CodeUnauthorized, "a valid bearer token is required")
+
+// pendingCaller is a token lookup under way: it runs concurrently with the
+// handler's own reads, so authentication adds no round trip of latency.
+type pendingCaller struct {
+	done   chan struct{}
+	caller platform.Caller
+	err    error
+}
+
+func (p *pendingCaller) wait(ctx context.Context) (platform.Caller, error) {
+	select {
+	case <-p.done:
+		return p.caller, p.err
+	case <-ctx.Done():
+		return platform.Caller{}, platform.Unavailable(ctx.Err())
+	}
+}
+
+func (cfg Config) authenticate(ctx context.Context, header string) *pendingCaller {
+	p := &pendingCaller{done: make(chan struct{})}
+	scheme, secret, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" || len(secret) > 256 {
+		p.err = errUnauthorized
+		close(p.done)
+		return p
+	}
+	go func() {
+		defer close(p.done)
+		tok, err := cfg.Tokens.TokenByHash(ctx, HashToken(strings.TrimSpace(secret)))
+		switch {
+		case platform.IsCode(err, platform.CodeNotFound):
+			p.err = errUnauthorized
+		case err != nil:
+			p.err = err
+		default:
+			p.caller = platform.CallerFromToken(tok)
+		}
+	}()
+	return p
+}
+
+// Caller waits for the request's token lookup and returns who is calling.
+// Handlers call it before any write; reads may run first, concurrently.
+func Caller(r *http.Request) (platform.Caller, error) {
+	p, ok := r.Context().Value(callerKey).(*pendingCaller)
+	if !ok {
+		return platform.Caller{}, errUnauthorized
+	}
+	return p.wait(r.Context())
+}
+
+// authGuard makes authentication fail closed: whatever a handler writes,
+// the response is a 401 (or 503) unless the token was valid. Handlers may
+// read before they call Caller; they can never answer before it resolves.
+type authGuard struct {
+	http.ResponseWriter
+	r       *http.Request
+	pending *pendingCaller
+	decided bool
+	blocked bool
+}
+
+func (g *authGuard) WriteHeader(code int) {
+	if g.decided {
+		return
+	}
+	g.decided = true
+	if _, err := g.pending.wait(g.r.Context()); err != nil {
+		g.blocked = true
+		WriteError(g.ResponseWriter, g.r, err)
+		return
+	}
+	g.ResponseWriter.WriteHeader(code)
+}
+
+func (g *authGuard) Write(b []byte) (int, error) {
+	if !g.decided {
+		g.WriteHeader(http.StatusOK)
+	}
+	if g.blocked {
+		return len(b), nil
+	}
+	return g.ResponseWriter.Write(b)
+}

@@ -1,0 +1,129 @@
+package httpapi
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"time"
+
+	"github.com/slipway-paas/slipway/internal/platform"
+)
+
+// How long idempotency records live.
+const (
+	IdempotencyTTL   = 24 * time.Hour
+	idempotencyClaim = 5 * time.Minute // longer than any request may run
+)
+
+// replayedHeaders are the response headers kept for replay.
+var replayedHeaders = []string{"Content-Type", "Location", "ETag"}
+
+func validIdempotencyKey(k string) bool {
+	if len(k) < 1 || len(k) > 255 {
+		return false
+	}
+	for _, c := range []byte(k) {
+		if c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// idempotent runs a POST at most once per (token, Idempotency-Key): the
+// first response is stored and replayed for the same request, a different
+// request under the same key is a 422, one still running a 409.
+func (cfg Config) idempotent(w http.ResponseWriter, r *http.Request, rt Route) error {
+	key := r.Header.Get("Idempotency-Key")
+	if !validIdempotencyKey(key) {
+		return platform.Invalid("Idempotency-Key", "must be 1 to 255 printable ASCII characters")
+	}
+	caller, err := Caller(r)
+	if err != nil {
+		return err
+	}
+	sum := sha256.New()
+	sum.Write([]byte(r.Method + " " + r.URL.Path + "\n"))
+	sum.Write(Body(r))
+	hash := hex.EncodeToString(sum.Sum(nil))
+	scoped := caller.TokenID + "|" + key
+	now := cfg.Now()
+
+	rec, claimed, err := cfg.Idempotency.ClaimIdempotencyKey(r.Context(), scoped, hash, now.Add(idempotencyClaim))
+	if err != nil {
+		return err
+	}
+	if !claimed {
+		return replay(w, rec, hash, rt.SecretResponse)
+	}
+	buf := &bufferedResponse{header: http.Header{}}
+	handleErr := rt.Handle(buf, r)
+	if handleErr != nil {
+		buf = &bufferedResponse{header: http.Header{}}
+		WriteError(buf, r, handleErr)
+	}
+	if buf.status >= 500 {
+		_ = cfg.Idempotency.ReleaseIdempotencyKey(r.Context(), scoped) // let a retry run again
+	} else {
+		stored := platform.StoredResponse{Status: buf.status, Header: map[string]string{}, Body: buf.body.Bytes()}
+		if rt.SecretResponse {
+			stored = platform.StoredResponse{} // never store a secret; a repeat is a 409
+		} else {
+			for _, h := range replayedHeaders {
+				if v := buf.header.Get(h); v != "" {
+					stored.Header[h] = v
+				}
+			}
+		}
+		if err := cfg.Idempotency.CompleteIdempotencyKey(r.Context(), scoped, stored, now.Add(IdempotencyTTL)); err != nil {
+			_ = cfg.Idempotency.ReleaseIdempotencyKey(r.Context(), scoped)
+			return err
+		}
+	}
+	for k, v := range buf.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(buf.status)
+	_, _ = w.Write(buf.body.Bytes())
+	return nil
+}
+
+func replay(w http.ResponseWriter, rec platform.IdempotencyRecord, hash string, secret bool) error {
+	switch {
+	case rec.RequestHash != hash:
+		return platform.Invalid("Idempotency-Key", "was already used for a different request")
+	case rec.Response == nil:
+		return platform.Errorf(platform.CodeConflict, "a request with this Idempotency-Key is still being processed")
+	case secret || rec.Response.Status == 0:
+		return platform.Errorf(platform.CodeConflict, "this Idempotency-Key already created a token; its secret is shown only once")
+	}
+	for k, v := range rec.Response.Header {
+		w.Header().Set(k, v)
+	}
+	w.Header().Set("Idempotent-Replayed", "true")
+	w.WriteHeader(rec.Response.Status)
+	_, _ = w.Write(rec.Response.Body)
+	return nil
+}
+
+// bufferedResponse captures a handler's response so it can be stored
+// before it is sent.
+type bufferedResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedResponse) Header() http.Header { return b.header }
+func (b *bufferedResponse) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
+	}
+}
+func (b *bufferedResponse) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
+}
