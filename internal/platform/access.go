@@ -3,6 +3,7 @@ package platform
 // Caller is the authenticated principal of a request.
 type Caller struct {
 	TokenID          string
+	TokenName        string
 	Role             Role
 	OrganizationID   string
 	OrganizationSlug string
@@ -10,7 +11,7 @@ type Caller struct {
 
 // CallerFromToken returns the principal a token authenticates.
 func CallerFromToken(t Token) Caller {
-	return Caller{TokenID: t.ID, Role: t.Role, OrganizationID: t.OrganizationID, OrganizationSlug: t.OrganizationSlug}
+	return Caller{TokenID: t.ID, TokenName: t.Name, Role: t.Role, OrganizationID: t.OrganizationID, OrganizationSlug: t.OrganizationSlug}
 }
 
 // IsPlatform reports whether the caller may do everything.

@@ -75,8 +75,14 @@ type Application struct {
 	LatestImage      *Image
 	LatestRelease    *Release
 	LatestDeployment *Deployment
-	// ActivePipeline is the image id of the pipeline running now, if any.
-	ActivePipeline string
+	// ActivePipeline is the image id of the pipeline running now, if any:
+	// the one-pipeline-at-a-time guard. ActivePipelineSince bounds it, so a
+	// guard can never outlive its pipeline (see PipelineGuardTTL).
+	ActivePipeline      string
+	ActivePipelineSince time.Time
+	// ImageSeq and ReleaseSeq are the newest image and release versions.
+	ImageSeq   int64
+	ReleaseSeq int64
 }
 
 // Status of a pipeline record.
@@ -101,6 +107,15 @@ type Image struct {
 	ErrorDetail *string
 	Created     time.Time
 	Updated     time.Time
+	// Source of the build: repository, branch and the pushed commit (if
+	// the pipeline was started for one).
+	Repository string
+	Ref        string
+	// ImageURI is the pushed image by digest, once built.
+	ImageURI string
+	// Trigger and TriggeredBy say who started the pipeline.
+	Trigger     string
+	TriggeredBy string
 }
 
 // Release is an image plus the configuration it runs with.
@@ -115,6 +130,14 @@ type Release struct {
 	ErrorDetail *string
 	Created     time.Time
 	Updated     time.Time
+	// The snapshot the release runs with.
+	ImageURI          string
+	ProcessCounts     map[string]int
+	ProcessPodClasses map[string]string
+	HealthCheckPath   string
+	HealthCheckHost   *string
+	DeploymentTimeout int
+	Privileged        bool
 }
 
 // Deployment rolls a release out to the cluster.

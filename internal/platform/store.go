@@ -97,3 +97,30 @@ type Idempotency interface {
 	// retry runs again.
 	ReleaseIdempotencyKey(ctx context.Context, key string) error
 }
+
+// RecordWrites are pipeline records to write together with an application.
+type RecordWrites struct {
+	Images      []Image
+	Releases    []Release
+	Deployments []Deployment
+}
+
+// Pipelines stores images, releases and deployments. Every write of a
+// record goes through UpdateApplicationRecords, in one transaction with
+// the application (whose Latest* fields and counters it keeps true), so
+// versions are unique and gapless and no write is ever half done.
+type Pipelines interface {
+	// UpdateApplicationRecords is UpdateApplication whose mutate may also
+	// return records to write in the same transaction.
+	UpdateApplicationRecords(ctx context.Context, id string, ifVersion int64, mutate func(*Application) (RecordWrites, error)) (Application, error)
+	// ListImages and ListReleases return the newest limit records, newest first.
+	ListImages(ctx context.Context, appID string, limit int) ([]Image, error)
+	ListReleases(ctx context.Context, appID string, limit int) ([]Release, error)
+	// ListDeployments pages through deployments, newest first.
+	ListDeployments(ctx context.Context, appID string, page PageRequest) (Page[Deployment], error)
+}
+
+// Empty reports whether there is nothing to write.
+func (w RecordWrites) Empty() bool {
+	return len(w.Images) == 0 && len(w.Releases) == 0 && len(w.Deployments) == 0
+}

@@ -1,7 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"sort"
 	"strings"
 
@@ -145,13 +148,23 @@ func (s *Store) ListApplications(ctx context.Context, orgSlug, projectSlug strin
 // UpdateApplication applies mutate under optimistic locking; see
 // platform.Applications.
 func (s *Store) UpdateApplication(ctx context.Context, id string, ifVersion int64, mutate func(*platform.Application) error) (platform.Application, error) {
+	return s.UpdateApplicationRecords(ctx, id, ifVersion, func(app *platform.Application) (platform.RecordWrites, error) {
+		return platform.RecordWrites{}, mutate(app)
+	})
+}
+
+// UpdateApplicationRecords applies mutate under optimistic locking and
+// writes the application with the records mutate returns in one
+// transaction; see platform.Pipelines.
+func (s *Store) UpdateApplicationRecords(ctx context.Context, id string, ifVersion int64, mutate func(*platform.Application) (platform.RecordWrites, error)) (platform.Application, error) {
 	for attempt := 0; attempt < maxUpdateAttempts; attempt++ {
 		current, err := s.GetApplication(ctx, id)
 		if err != nil {
 			return platform.Application{}, err
 		}
 		next := current
-		if err := mutate(&next); err != nil {
+		records, err := mutate(&next)
+		if err != nil {
 			return platform.Application{}, err
 		}
 		// Checked after mutate, so that its not_found for an invisible
@@ -159,21 +172,16 @@ func (s *Store) UpdateApplication(ctx context.Context, id string, ifVersion int6
 		if ifVersion > 0 && current.Version != ifVersion {
 			return platform.Application{}, staleVersion()
 		}
-		next.ID, next.Version, next.Updated = current.ID, current.Version+1, s.now().UTC()
-		it, err := s.appItem(next)
-		if err != nil {
-			return platform.Application{}, err
+		if records.Empty() && sameDoc(current, next) {
+			return current, nil // nothing changed: no write, no new version
 		}
-		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName: s.table, Item: it,
-			ConditionExpression:       aws.String("version = :v"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":v": num(current.Version)},
-		})
+		next.ID, next.Version, next.Updated = current.ID, current.Version+1, s.now().UTC()
+		err = s.writeApplication(ctx, next, current.Version, records)
 		switch {
 		case err == nil:
 			return next, nil
-		case !isConditionFailed(err):
-			return platform.Application{}, classify(err)
+		case !errors.Is(err, errLostRace):
+			return platform.Application{}, err
 		case ifVersion > 0:
 			return platform.Application{}, staleVersion()
 		}
@@ -182,8 +190,51 @@ func (s *Store) UpdateApplication(ctx context.Context, id string, ifVersion int6
 	return platform.Application{}, platform.Unavailable(errTooMuchContention)
 }
 
+var errLostRace = errors.New("store: the application changed concurrently")
+
+// writeApplication puts app on the condition that it is still at version
+// read, with the records, as one request.
+func (s *Store) writeApplication(ctx context.Context, app platform.Application, read int64, records platform.RecordWrites) error {
+	appIt, err := s.appItem(app)
+	if err != nil {
+		return err
+	}
+	cond := aws.String("version = :v")
+	vals := map[string]types.AttributeValue{":v": num(read)}
+	recordItems, err := recordItems(app.ID, records)
+	if err != nil {
+		return err
+	}
+	if len(recordItems) == 0 {
+		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.table, Item: appIt, ConditionExpression: cond, ExpressionAttributeValues: vals})
+		if isConditionFailed(err) {
+			return errLostRace
+		}
+		return classify(err)
+	}
+	tx := []types.TransactWriteItem{{Put: &types.Put{TableName: s.table, Item: appIt, ConditionExpression: cond, ExpressionAttributeValues: vals}}}
+	for _, it := range recordItems {
+		tx = append(tx, types.TransactWriteItem{Put: &types.Put{TableName: s.table, Item: it}})
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
+	if err != nil {
+		if reasons := cancellationReasons(err); len(reasons) > 0 && (reasons[0] == "ConditionalCheckFailed" || reasons[0] == "TransactionConflict") {
+			return errLostRace
+		}
+		return transactFailure(err)
+	}
+	return nil
+}
+
 var errTooMuchContention = platform.Errorf(platform.CodeUnavailable, "the application is being changed by many requests at once")
 
 func staleVersion() error {
 	return platform.Errorf(platform.CodePreconditionFailed, "the application has changed since it was read (If-Match is stale)")
+}
+
+// sameDoc reports whether two applications would be stored alike.
+func sameDoc(a, b platform.Application) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && bytes.Equal(ja, jb)
 }

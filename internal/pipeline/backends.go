@@ -1,0 +1,108 @@
+package pipeline
+
+import (
+	"context"
+
+	"github.com/slipway-paas/slipway/internal/platform"
+)
+
+// BuildRequest asks a builder to build one image from a commit.
+type BuildRequest struct {
+	ApplicationID string
+	// ImageID names the pipeline run; builders use it to make StartBuild
+	// idempotent (a retried start never launches a second build).
+	ImageID string
+	// Repository is "owner/repo" on GitHub.
+	Repository string
+	Private    bool
+	// InstallationID is the GitHub App installation that may read a
+	// private repository.
+	InstallationID *int64
+	// Ref is the branch to build; CommitSHA, when set, pins the commit.
+	Ref       string
+	CommitSHA string
+	// Subdirectory is the build context inside the repository ("" = root).
+	Subdirectory string
+	// ImageTag is the tag to push, e.g. "<app id>-v<image version>".
+	ImageTag string
+}
+
+// BuildPhase is where a build is.
+type BuildPhase string
+
+// The build phases.
+const (
+	BuildRunning   BuildPhase = "running"
+	BuildSucceeded BuildPhase = "succeeded"
+	BuildFailed    BuildPhase = "failed"
+)
+
+// BuildStatus is a build's state. On success the image, the commit it was
+// built from and the Procfile's processes are known.
+type BuildStatus struct {
+	Phase BuildPhase
+	// ImageURI is the pushed image, by digest (repo@sha256:...).
+	ImageURI  string
+	CommitSHA string
+	// Processes maps Procfile process names to their commands.
+	Processes map[string]string
+	// Reason explains a failure in one line.
+	Reason string
+}
+
+// Builder builds container images from GitHub commits (CodeBuild in AWS, a
+// simulator locally).
+type Builder interface {
+	// StartBuild starts a build and returns its reference; starting the
+	// same ImageID again returns the same reference.
+	StartBuild(ctx context.Context, req BuildRequest) (buildRef string, err error)
+	BuildStatus(ctx context.Context, buildRef string) (BuildStatus, error)
+}
+
+// Workload is what the cluster runs for one release of an application.
+type Workload struct {
+	// Namespace is the Kubernetes namespace (the organization slug).
+	Namespace string
+	// Name identifies the application in the cluster: "<project>-<app>".
+	Name           string
+	ApplicationID  string
+	ReleaseID      string
+	ReleaseVersion int64
+	ImageURI       string
+	// Processes maps process name to command (from the Procfile).
+	Processes map[string]string
+	// ProcessCounts maps process name to replicas (absent = 0).
+	ProcessCounts map[string]int
+	// PodClasses maps process name to its pod class (absent = default).
+	PodClasses      map[string]platform.PodClass
+	HealthCheckPath string
+	HealthCheckHost string
+	Privileged      bool
+}
+
+// RolloutStatus is how far a rollout got.
+type RolloutStatus struct {
+	// Done is true when every process's Deployment is fully rolled out
+	// (observed generation current; updated, ready and available replicas
+	// equal to the desired count).
+	Done bool
+	// Failed is true when the rollout cannot succeed (e.g.
+	// ProgressDeadlineExceeded, a crash loop); Reason says why.
+	Failed bool
+	Reason string
+	// Desired and Ready count pods over all processes.
+	Desired, Ready int
+}
+
+// Cluster runs workloads (EKS through the Kubernetes API in AWS, a
+// simulator locally).
+type Cluster interface {
+	// Apply creates or updates the workload's objects (server-side apply;
+	// applying the same workload twice changes nothing).
+	Apply(ctx context.Context, w Workload) error
+	// RolloutStatus reports the rollout of the workload's release.
+	RolloutStatus(ctx context.Context, w Workload) (RolloutStatus, error)
+	// Scale changes replicas and pod resources of a running workload
+	// without a new release.
+	Scale(ctx context.Context, w Workload) error
+}

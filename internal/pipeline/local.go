@@ -1,0 +1,102 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+
+	"github.com/slipway-paas/slipway/internal/stepfn"
+)
+
+// LocalFunctionARN stands for PipelineFunction in the local system's copy
+// of the state machine definition.
+const LocalFunctionARN = "arn:aws:lambda:us-east-1:000000000000:function:slipway-pipeline"
+
+// Substitute replaces ${Name} placeholders in a definition the way
+// CloudFormation's DefinitionSubstitutions does.
+func Substitute(definition []byte, values map[string]string) []byte {
+	for name, v := range values {
+		definition = bytes.ReplaceAll(definition, []byte("${"+name+"}"), []byte(v))
+	}
+	return definition
+}
+
+// LocalRunner is the local system's Starter: it runs the same deploy state
+// machine definition in-process with the stepfn executor, calling the step
+// handlers through their Lambda JSON boundary (errors named as the Go
+// Lambda runtime names them). An execution that ends abnormally gets its
+// pipeline marked failed, as EventBridge does in AWS.
+type LocalRunner struct {
+	machine *stepfn.Machine
+	steps   *Steps
+	opts    []stepfn.Option
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	mu     sync.Mutex
+	names  map[string]bool
+	wg     sync.WaitGroup
+}
+
+// NewLocalRunner loads definition (with ${PipelineFunctionArn} still in it)
+// for steps. opts (a clock, an observer) apply to every execution.
+func NewLocalRunner(definition []byte, steps *Steps, opts ...stepfn.Option) (*LocalRunner, error) {
+	m, err := stepfn.Parse(Substitute(definition, map[string]string{"PipelineFunctionArn": LocalFunctionARN}))
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &LocalRunner{machine: m, steps: steps, opts: opts, ctx: ctx, cancel: cancel, names: map[string]bool{}}, nil
+}
+
+// Start runs the execution in the background; a name that already started
+// is a no-op, as in Step Functions.
+func (l *LocalRunner) Start(_ context.Context, run Run) error {
+	input, err := json.Marshal(run)
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.names[run.ImageID] {
+		return nil
+	}
+	l.names[run.ImageID] = true
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		l.execute(run, input)
+	}()
+	return nil
+}
+
+func (l *LocalRunner) execute(run Run, input []byte) {
+	invoke := stepfn.InvokerFunc(func(ctx context.Context, _ string, payload json.RawMessage) (json.RawMessage, error) {
+		out, err := l.steps.HandleEvent(ctx, payload)
+		if err != nil {
+			return nil, stepfn.NewLambdaTaskError(err)
+		}
+		return out, nil
+	})
+	opts := append([]stepfn.Option{stepfn.WithName(run.ImageID), stepfn.WithInvoker(invoke)}, l.opts...)
+	res := l.machine.Run(l.ctx, input, opts...)
+	if res.Status == stepfn.StatusSucceeded {
+		return
+	}
+	reason := ExecutionEndedReason(string(res.Status), res.Error, res.Cause)
+	if err := l.steps.MarkFailed(context.WithoutCancel(l.ctx), run.ApplicationID, run.ImageID, reason); err != nil {
+		slog.Error("marking an ended pipeline failed", "image_id", run.ImageID, "error", err.Error())
+	}
+}
+
+// Wait blocks until every started execution has ended.
+func (l *LocalRunner) Wait() { l.wg.Wait() }
+
+// Close aborts running executions (their pipelines are marked failed) and
+// waits for them.
+func (l *LocalRunner) Close() {
+	l.cancel()
+	l.wg.Wait()
+}

@@ -1,0 +1,320 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slipway-paas/slipway/internal/platform"
+)
+
+// Store is what the steps read and write.
+type Store interface {
+	GetApplication(ctx context.Context, id string) (platform.Application, error)
+	platform.Pipelines
+}
+
+// Steps are the state machine's Lambda tasks. Every step is idempotent: a
+// retried step never makes a second build, release or deployment.
+type Steps struct {
+	Store   Store
+	Builder Builder
+	Cluster Cluster
+	// Now is the clock; IDs makes record ids.
+	Now func() time.Time
+	IDs *platform.IDGenerator
+	// PollSeconds is how long the state machine waits between polls.
+	PollSeconds int
+	// Namespace maps an application to its Kubernetes namespace; defaults
+	// to the organization slug.
+	Namespace func(platform.Application) string
+}
+
+// Run is the state a pipeline execution carries from step to step: the
+// state machine's JSON document.
+type Run struct {
+	ApplicationID string `json:"application_id"`
+	ImageID       string `json:"image_id"`
+	PollSeconds   int    `json:"poll_seconds"`
+	BuildRef      string `json:"build_ref,omitempty"`
+	BuildDone     bool   `json:"build_done"`
+	BuildPolls    int    `json:"build_polls"`
+	ReleaseID     string `json:"release_id,omitempty"`
+	DeploymentID  string `json:"deployment_id,omitempty"`
+	// RolloutDeadline is when the rollout must be done (Unix seconds).
+	RolloutDeadline int64 `json:"rollout_deadline,omitempty"`
+	RolloutDone     bool  `json:"rollout_done"`
+	RolloutPolls    int   `json:"rollout_polls"`
+	// Failure is what the state machine's Catch recorded.
+	Failure *Failure `json:"failure,omitempty"`
+}
+
+// Failure is a caught error as Step Functions records it.
+type Failure struct {
+	Error string `json:"Error"`
+	Cause string `json:"Cause"`
+}
+
+// The step names the state machine sends.
+const (
+	StepStartBuild    = "start_build"
+	StepCheckBuild    = "check_build"
+	StepCreateRelease = "create_release"
+	StepDeploy        = "deploy"
+	StepCheckRollout  = "check_rollout"
+	StepFinish        = "finish"
+	StepMarkFailed    = "mark_failed"
+)
+
+// Invocation is the payload of every step: which step, and the run.
+type Invocation struct {
+	Step string `json:"step"`
+	Run  Run    `json:"run"`
+}
+
+// Errors the steps return. The Go Lambda runtime reports an error's type
+// name as its error name, which the state machine's Retry and Catch match.
+type (
+	// BuildError: the build finished unsuccessfully.
+	BuildError struct{ Reason string }
+	// RolloutError: the cluster reports the rollout cannot succeed.
+	RolloutError struct{ Reason string }
+	// RolloutTimeoutError: the rollout missed the deployment timeout.
+	RolloutTimeoutError struct{ Reason string }
+	// TransientError: a dependency failed in a way worth retrying.
+	TransientError struct{ Err error }
+	// InvalidInvocationError: the payload is not a step invocation.
+	InvalidInvocationError struct{ Reason string }
+)
+
+func (e *BuildError) Error() string       { return e.Reason }
+func (e *RolloutError) Error() string     { return e.Reason }
+func (e *RolloutTimeoutError) Error() string   { return e.Reason }
+func (e *TransientError) Error() string         { return e.Err.Error() }
+func (e *TransientError) Unwrap() error         { return e.Err }
+func (e *InvalidInvocationError) Error() string { return e.Reason }
+
+// transient marks retryable platform errors (throttling, outages, lost races).
+func transient(err error) error {
+	if err == nil {
+		return nil
+	}
+	if platform.IsCode(err, platform.CodeUnavailable) {
+		return &TransientError{Err: err}
+	}
+	return err
+}
+
+// Handle runs one step: the Lambda JSON boundary of PipelineFunction.
+func (s *Steps) Handle(ctx context.Context, payload json.RawMessage) (json.RawMessage, error) {
+	var inv Invocation
+	if err := json.Unmarshal(payload, &inv); err != nil || inv.Step == "" {
+		return nil, &InvalidInvocationError{Reason: "payload is not a pipeline step invocation"}
+	}
+	if !platform.IsUUID(inv.Run.ApplicationID) || !platform.IsUUID(inv.Run.ImageID) {
+		return nil, &InvalidInvocationError{Reason: "run.application_id and run.image_id must be UUIDs"}
+	}
+	run, err := s.step(ctx, inv.Step, inv.Run)
+	if err != nil {
+		return nil, transient(err)
+	}
+	return json.Marshal(run)
+}
+
+func (s *Steps) step(ctx context.Context, step string, run Run) (Run, error) {
+	switch step {
+	case StepStartBuild:
+		return s.startBuild(ctx, run)
+	case StepCheckBuild:
+		return s.checkBuild(ctx, run)
+	case StepCreateRelease:
+		return s.createRelease(ctx, run)
+	case StepDeploy:
+		return s.deploy(ctx, run)
+	case StepCheckRollout:
+		return s.checkRollout(ctx, run)
+	case StepFinish:
+		return run, s.update(ctx, run, func(app *platform.Application) (platform.RecordWrites, error) {
+			return app.CompletePipeline(run.ImageID, s.Now().UTC())
+		})
+	case StepMarkFailed:
+		return run, s.MarkFailed(ctx, run.ApplicationID, run.ImageID, failureReason(run.Failure))
+	}
+	return run, &InvalidInvocationError{Reason: fmt.Sprintf("unknown step %q", step)}
+}
+
+func (s *Steps) update(ctx context.Context, run Run, mutate func(*platform.Application) (platform.RecordWrites, error)) error {
+	_, err := s.Store.UpdateApplicationRecords(ctx, run.ApplicationID, 0, mutate)
+	return err
+}
+
+func (s *Steps) startBuild(ctx context.Context, run Run) (Run, error) {
+	run.PollSeconds = s.PollSeconds
+	app, err := s.Store.GetApplication(ctx, run.ApplicationID)
+	if err != nil {
+		return run, err
+	}
+	img, err := app.PipelineImage(run.ImageID)
+	if err != nil {
+		return run, err
+	}
+	if img.BuildRef != "" { // a retried step
+		run.BuildRef = img.BuildRef
+		return run, nil
+	}
+	ref, err := s.Builder.StartBuild(ctx, BuildRequest{
+		ApplicationID: app.ID, ImageID: img.ID, Repository: img.Repository, Private: app.GithubRepositoryIsPrivate,
+		InstallationID: app.GithubAppInstallationID, Ref: img.Ref, CommitSHA: img.CommitSHA,
+		Subdirectory: deref(app.Subdirectory), ImageTag: platform.ImageTag(app.ID, img.Version),
+	})
+	if err != nil {
+		return run, err
+	}
+	run.BuildRef = ref
+	return run, s.update(ctx, run, func(app *platform.Application) (platform.RecordWrites, error) {
+		return app.RecordBuildStarted(run.ImageID, ref, s.Now().UTC())
+	})
+}
+
+func (s *Steps) checkBuild(ctx context.Context, run Run) (Run, error) {
+	status, err := s.Builder.BuildStatus(ctx, run.BuildRef)
+	if err != nil {
+		return run, err
+	}
+	run.BuildPolls++
+	switch status.Phase {
+	case BuildRunning:
+		return run, nil
+	case BuildFailed:
+		return run, &BuildError{Reason: "build failed: " + status.Reason}
+	}
+	run.BuildDone = true
+	return run, s.update(ctx, run, func(app *platform.Application) (platform.RecordWrites, error) {
+		return app.RecordBuildSucceeded(run.ImageID, status.ImageURI, status.CommitSHA, status.Processes, s.Now().UTC())
+	})
+}
+
+func (s *Steps) createRelease(ctx context.Context, run Run) (Run, error) {
+	releaseID := s.IDs.NewID()
+	app, err := s.Store.UpdateApplicationRecords(ctx, run.ApplicationID, 0, func(app *platform.Application) (platform.RecordWrites, error) {
+		_, w, err := app.CreateRelease(run.ImageID, releaseID, s.Now().UTC())
+		return w, err
+	})
+	if err != nil {
+		return run, err
+	}
+	run.ReleaseID = app.LatestRelease.ID
+	return run, nil
+}
+
+func (s *Steps) deploy(ctx context.Context, run Run) (Run, error) {
+	deploymentID := s.IDs.NewID()
+	app, err := s.Store.UpdateApplicationRecords(ctx, run.ApplicationID, 0, func(app *platform.Application) (platform.RecordWrites, error) {
+		_, w, err := app.CreateDeployment(run.ImageID, deploymentID, s.Now().UTC())
+		return w, err
+	})
+	if err != nil {
+		return run, err
+	}
+	dep := app.LatestDeployment
+	run.DeploymentID = dep.ID
+	if run.RolloutDeadline == 0 {
+		run.RolloutDeadline = s.Now().Add(time.Duration(app.LatestRelease.DeploymentTimeout) * time.Second).Unix()
+	}
+	return run, s.Cluster.Apply(ctx, s.Workload(app, *app.LatestRelease))
+}
+
+func (s *Steps) checkRollout(ctx context.Context, run Run) (Run, error) {
+	app, err := s.Store.GetApplication(ctx, run.ApplicationID)
+	if err != nil {
+		return run, err
+	}
+	if _, err := app.PipelineImage(run.ImageID); err != nil {
+		return run, err
+	}
+	status, err := s.Cluster.RolloutStatus(ctx, s.Workload(app, *app.LatestRelease))
+	if err != nil {
+		return run, err
+	}
+	run.RolloutPolls++
+	switch {
+	case status.Done:
+		run.RolloutDone = true
+	case status.Failed:
+		return run, &RolloutError{Reason: "rollout failed: " + status.Reason}
+	case s.Now().Unix() >= run.RolloutDeadline:
+		return run, &RolloutTimeoutError{Reason: fmt.Sprintf("rollout did not become ready within %d s (%d of %d pods ready)",
+			app.LatestRelease.DeploymentTimeout, status.Ready, status.Desired)}
+	}
+	return run, nil
+}
+
+// MarkFailed records reason on the pipeline's unfinished records and frees
+// the application for the next pipeline; see pipeline.MarkFailed.
+func (s *Steps) MarkFailed(ctx context.Context, appID, imageID, reason string) error {
+	return MarkFailed(ctx, s.Store, s.Now().UTC(), appID, imageID, reason)
+}
+
+// MarkFailed records reason on the unfinished records of the pipeline
+// imageID and frees the application for the next pipeline. It is
+// idempotent, and a no-op for an application that no longer exists.
+func MarkFailed(ctx context.Context, st platform.Pipelines, now time.Time, appID, imageID, reason string) error {
+	_, err := st.UpdateApplicationRecords(ctx, appID, 0, func(app *platform.Application) (platform.RecordWrites, error) {
+		return app.FailPipeline(imageID, reason, now), nil
+	})
+	if platform.IsCode(err, platform.CodeNotFound) {
+		return nil
+	}
+	return err
+}
+
+// Workload is what the cluster runs for a release of the application: the
+// release's image and processes with the application's current scale.
+func (s *Steps) Workload(app platform.Application, rel platform.Release) Workload {
+	ns := app.OrganizationSlug
+	if s.Namespace != nil {
+		ns = s.Namespace(app)
+	}
+	classes := make(map[string]platform.PodClass, len(rel.Processes))
+	for p := range rel.Processes {
+		classes[p] = app.PodClassOf(p)
+	}
+	return Workload{
+		Namespace: ns, Name: app.ProjectSlug + "-" + app.Slug, ApplicationID: app.ID,
+		ReleaseID: rel.ID, ReleaseVersion: rel.Version, ImageURI: rel.ImageURI, Processes: rel.Processes,
+		ProcessCounts: app.ProcessCounts, PodClasses: classes, HealthCheckPath: rel.HealthCheckPath,
+		HealthCheckHost: deref(rel.HealthCheckHost), Privileged: rel.Privileged,
+	}
+}
+
+// failureReason turns a caught error into one readable line: the Go Lambda
+// runtime's cause is a JSON document whose errorMessage is the reason.
+func failureReason(f *Failure) string {
+	if f == nil {
+		return "pipeline failed"
+	}
+	var lambdaErr struct {
+		ErrorMessage string `json:"errorMessage"`
+	}
+	if json.Unmarshal([]byte(f.Cause), &lambdaErr) == nil && lambdaErr.ErrorMessage != "" {
+		return lambdaErr.ErrorMessage
+	}
+	if f.Cause != "" {
+		return f.Cause
+	}
+	return strings.TrimSpace(f.Error + " (no cause given)")
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// ErrNotPipelineEvent is returned for payloads that are neither a step
+// invocation nor a Step Functions status-change event.
+var ErrNotPipelineEvent = errors.New("pipeline: payload is neither a step invocation nor an execution status event")

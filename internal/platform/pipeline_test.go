@@ -1,0 +1,115 @@
+package platform
+
+import (
+	"testing"
+	"time"
+)
+
+func deployableApp() Application {
+	repo, branch := "acme/web", "main"
+	a := Application{ID: "app", OrganizationSlug: "acme", ProcessCounts: map[string]int{"web": 2}, ProcessPodClasses: map[string]string{}, Settings: DefaultSettings()}
+	a.GithubRepository, a.AutoDeployBranch = &repo, &branch
+	return a
+}
+
+func TestStartPipelineRules(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	noRepo := deployableApp()
+	noRepo.GithubRepository = nil
+	noBranch := deployableApp()
+	noBranch.AutoDeployBranch = nil
+	running := deployableApp()
+	running.ActivePipeline, running.ActivePipelineSince = "img-0", now.Add(-time.Minute)
+	stale := deployableApp()
+	stale.ActivePipeline, stale.ActivePipelineSince = "img-0", now.Add(-PipelineGuardTTL-time.Second)
+	for _, tc := range []struct {
+		name string
+		app  Application
+		code ErrorCode
+	}{
+		{"ok", deployableApp(), ""},
+		{"no repository", noRepo, CodeInvalid},
+		{"no branch", noBranch, CodeInvalid},
+		{"running", running, CodeConflict},
+		{"stale guard", stale, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			app := tc.app
+			img, err := app.StartPipeline(PipelineRequest{Trigger: TriggerManual}, "img-1", now)
+			if CodeOf(err) != tc.code {
+				t.Fatalf("err %v, want %q", err, tc.code)
+			}
+			if err != nil {
+				if tc.code == CodeConflict && err.(*Error).Extra["image_id"] != "img-0" {
+					t.Fatalf("conflict does not name the running image: %+v", err)
+				}
+				return
+			}
+			if img.Version != 1 || app.ImageSeq != 1 || app.LatestImage.ID != "img-1" || app.ActivePipeline != "img-1" || img.Status != StatusInProgress {
+				t.Fatalf("image %+v app %+v", img, app)
+			}
+		})
+	}
+}
+
+func TestPipelineHappyPathIsIdempotent(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	app := deployableApp()
+	if _, err := app.StartPipeline(PipelineRequest{}, "img", now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.RecordBuildStarted("img", "build-1", now); err != nil {
+		t.Fatal(err)
+	}
+	w, err := app.RecordBuildSucceeded("img", "repo@sha256:ab", "c0ffee", map[string]string{"web": "serve"}, now)
+	if err != nil || len(w.Images) != 1 {
+		t.Fatalf("%v %+v", err, w)
+	}
+	if w, _ := app.RecordBuildSucceeded("img", "x", "y", nil, now); len(w.Images) != 0 {
+		t.Fatal("a repeated build success wrote again")
+	}
+	rel, w, err := app.CreateRelease("img", "rel-1", now)
+	if err != nil || len(w.Releases) != 1 || rel.Version != 1 || rel.ProcessCounts["web"] != 2 || rel.DeploymentTimeout != 180 {
+		t.Fatalf("release %+v %v", rel, err)
+	}
+	again, w, err := app.CreateRelease("img", "rel-2", now)
+	if err != nil || len(w.Releases) != 0 || again.ID != "rel-1" || app.ReleaseSeq != 1 {
+		t.Fatalf("retried release made a second one: %+v", again)
+	}
+	dep, w, err := app.CreateDeployment("img", "dep-1", now)
+	if err != nil || len(w.Deployments) != 1 || dep.ReleaseVersion != 1 {
+		t.Fatalf("deployment %+v %v", dep, err)
+	}
+	if d2, w, _ := app.CreateDeployment("img", "dep-2", now); d2.ID != "dep-1" || len(w.Deployments) != 0 {
+		t.Fatal("retried deploy made a second deployment")
+	}
+	if _, err := app.CompletePipeline("img", now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if app.ActivePipeline != "" || !app.LatestDeployment.Complete() {
+		t.Fatalf("not finished: %+v", app)
+	}
+	if rel, live := app.LiveRelease(); !live || rel.ID != "rel-1" {
+		t.Fatal("no live release after a complete deployment")
+	}
+	if w := app.FailPipeline("img", "late failure", now); len(w.Images)+len(w.Releases)+len(w.Deployments) != 0 {
+		t.Fatalf("failing a finished pipeline rewrote records: %+v", w)
+	}
+}
+
+func TestFailPipeline(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	app := deployableApp()
+	_, _ = app.StartPipeline(PipelineRequest{}, "img", now)
+	w := app.FailPipeline("img", "build failed: boom", now)
+	if len(w.Images) != 1 || app.LatestImage.Status != StatusError || *app.LatestImage.ErrorDetail != "build failed: boom" || app.ActivePipeline != "" {
+		t.Fatalf("%+v %+v", w, app.LatestImage)
+	}
+	if w := app.FailPipeline("img", "again", now); len(w.Images) != 0 {
+		t.Fatal("second failure rewrote the image")
+	}
+	_, err := app.RecordBuildStarted("other", "x", now)
+	if err != ErrSuperseded {
+		t.Fatalf("another pipeline's step: %v", err)
+	}
+}
