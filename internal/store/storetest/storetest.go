@@ -25,7 +25,9 @@ const EndpointEnv = "SLIPWAY_TEST_DYNAMODB_ENDPOINT"
 type Env struct {
 	Store  *store.Store
 	Client *dynamodb.Client
-	Table  string
+	// Requests counts every request the store makes.
+	Requests *Counting
+	Table    string
 	// Embedded is the embedded server, nil when an external endpoint is used.
 	Embedded *dynamolocal.Server
 }
@@ -56,7 +58,8 @@ func New(t testing.TB, opts ...store.Option) *Env {
 			_, _ = env.Client.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &env.Table})
 		})
 	}
-	env.Store = store.New(env.Client, env.Table, []byte("test-cursor-key"), opts...)
+	env.Requests = &Counting{DynamoDB: env.Client}
+	env.Store = store.New(env.Requests, env.Table, []byte("test-cursor-key"), opts...)
 	return env
 }
 

@@ -1,0 +1,53 @@
+package applications_test
+
+import (
+	"fmt"
+	"sort"
+	"testing"
+
+	"github.com/slipway-paas/slipway/internal/httpapi/apitest"
+)
+
+// TestDynamoDBRequestsPerRoute pins how many DynamoDB requests each route
+// makes (docs/dynamodb.md lists them) and that reads overlap the token
+// lookup: one round trip of latency for Get and List, token check included.
+func TestDynamoDBRequestsPerRoute(t *testing.T) {
+	env := newEnv(t)
+	app := createApp(t, env, "web")
+	id := app["id"].(string)
+	for _, tc := range []struct {
+		name       string
+		r          req
+		want       string
+		overlapped bool
+	}{
+		{"get application", req{Method: "GET", Path: "/applications/acme/shop/web", Token: apitest.Member}, "[GetItem Query]", true},
+		{"list applications", req{Method: "GET", Path: "/applications/acme/shop", Token: apitest.Member}, "[GetItem Query]", true},
+		{"list projects", req{Method: "GET", Path: "/organizations/acme/projects", Token: apitest.Member}, "[GetItem Query]", true},
+		{"create application", req{Method: "POST", Path: "/applications", Token: apitest.Admin,
+			Body: map[string]any{"name": "x", "slug": "api", "project_id": env.Projects["acme/shop"].ID}}, "[GetItem GetItem TransactWriteItems]", false},
+		{"scale", req{Method: "POST", Path: "/applications/" + id + "/scale", Token: apitest.Admin,
+			Body: map[string]any{"process_counts": map[string]int{"web": 2}}}, "[GetItem GetItem PutItem]", false},
+		{"settings", req{Method: "PATCH", Path: "/applications/" + id + "/settings", Token: apitest.Admin,
+			Body: map[string]any{"subdirectory": "web"}}, "[GetItem GetItem PutItem]", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env.Requests.Reset()
+			if tc.overlapped {
+				env.Requests.HoldUntil(2)
+			}
+			resp := env.Do(tc.r)
+			if resp.Status >= 300 {
+				t.Fatalf("status %d: %s", resp.Status, resp.Body)
+			}
+			calls := env.Requests.Calls()
+			sort.Strings(calls)
+			if got := fmt.Sprint(calls); got != tc.want {
+				t.Fatalf("requests %s, want %s", got, tc.want)
+			}
+			if tc.overlapped && env.Requests.MaxInFlight() != 2 {
+				t.Fatalf("the token lookup and the read did not overlap (max in flight %d)", env.Requests.MaxInFlight())
+			}
+		})
+	}
+}
