@@ -24,10 +24,21 @@ type PipelineRequest struct {
 	CommitSHA   string
 }
 
+// PipelineStartGrace is how long a pipeline may take to start its build.
+// A guard whose image still has no build after it belongs to a pipeline
+// whose start was lost (the process died between recording the image and
+// starting the execution), so it no longer blocks deploys.
+const PipelineStartGrace = 5 * time.Minute
+
 // RunningPipeline returns the image id of the pipeline running now ("" when
-// none; a guard older than PipelineGuardTTL counts as none).
+// none). A guard older than PipelineGuardTTL, or whose build never started
+// within PipelineStartGrace, counts as none.
 func (a *Application) RunningPipeline(now time.Time) string {
 	if a.ActivePipeline == "" || now.Sub(a.ActivePipelineSince) > PipelineGuardTTL {
+		return ""
+	}
+	if img := a.LatestImage; img != nil && img.ID == a.ActivePipeline && img.Status == StatusInProgress &&
+		img.BuildRef == "" && now.Sub(a.ActivePipelineSince) > PipelineStartGrace {
 		return ""
 	}
 	return a.ActivePipeline
@@ -36,8 +47,9 @@ func (a *Application) RunningPipeline(now time.Time) string {
 // StartPipeline records a new in-progress image for req and takes the
 // application's pipeline guard. It fails with validation_failed when the
 // application has no repository or branch, and with conflict (naming the
-// running image_id) while another pipeline runs.
-func (a *Application) StartPipeline(req PipelineRequest, imageID string, now time.Time) (Image, error) {
+// running image_id) while another pipeline runs. The records of a pipeline
+// whose guard went stale are marked failed; the writes include them.
+func (a *Application) StartPipeline(req PipelineRequest, imageID string, now time.Time) (Image, RecordWrites, error) {
 	var v Violations
 	if a.GithubRepository == nil {
 		v.Add("github_repository", "must be set before deploying")
@@ -46,12 +58,16 @@ func (a *Application) StartPipeline(req PipelineRequest, imageID string, now tim
 		v.Add("auto_deploy_branch", "must be set before deploying")
 	}
 	if err := v.Err(); err != nil {
-		return Image{}, err
+		return Image{}, RecordWrites{}, err
 	}
 	if running := a.RunningPipeline(now); running != "" {
 		e := Errorf(CodeConflict, "a pipeline of this application is still running")
 		e.Extra = map[string]any{"image_id": running}
-		return Image{}, e
+		return Image{}, RecordWrites{}, e
+	}
+	var w RecordWrites
+	if stale := a.ActivePipeline; stale != "" {
+		w = a.FailPipeline(stale, "the pipeline stopped reporting progress and was abandoned", now)
 	}
 	a.ImageSeq++
 	img := Image{
@@ -61,7 +77,8 @@ func (a *Application) StartPipeline(req PipelineRequest, imageID string, now tim
 	}
 	a.LatestImage = &img
 	a.ActivePipeline, a.ActivePipelineSince = imageID, now
-	return img, nil
+	w.Images = append(w.Images, img)
+	return img, w, nil
 }
 
 // ErrSuperseded is returned by pipeline transitions whose pipeline no

@@ -22,6 +22,11 @@ func TestStartPipelineRules(t *testing.T) {
 	running.ActivePipeline, running.ActivePipelineSince = "img-0", now.Add(-time.Minute)
 	stale := deployableApp()
 	stale.ActivePipeline, stale.ActivePipelineSince = "img-0", now.Add(-PipelineGuardTTL-time.Second)
+	lostStart := deployableApp()
+	lostStart.ActivePipeline, lostStart.ActivePipelineSince = "img-0", now.Add(-PipelineStartGrace-time.Second)
+	lostStart.LatestImage = &Image{ID: "img-0", Status: StatusInProgress}
+	slowBuild := lostStart
+	slowBuild.LatestImage = &Image{ID: "img-0", Status: StatusInProgress, BuildRef: "b-1"}
 	for _, tc := range []struct {
 		name string
 		app  Application
@@ -32,10 +37,12 @@ func TestStartPipelineRules(t *testing.T) {
 		{"no branch", noBranch, CodeInvalid},
 		{"running", running, CodeConflict},
 		{"stale guard", stale, ""},
+		{"start lost", lostStart, ""},
+		{"long build", slowBuild, CodeConflict},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			app := tc.app
-			img, err := app.StartPipeline(PipelineRequest{Trigger: TriggerManual}, "img-1", now)
+			img, w, err := app.StartPipeline(PipelineRequest{Trigger: TriggerManual}, "img-1", now)
 			if CodeOf(err) != tc.code {
 				t.Fatalf("err %v, want %q", err, tc.code)
 			}
@@ -44,6 +51,9 @@ func TestStartPipelineRules(t *testing.T) {
 					t.Fatalf("conflict does not name the running image: %+v", err)
 				}
 				return
+			}
+			if tc.name == "start lost" && (len(w.Images) != 2 || w.Images[0].Status != StatusError) {
+				t.Fatalf("the abandoned image was not failed: %+v", w)
 			}
 			if img.Version != 1 || app.ImageSeq != 1 || app.LatestImage.ID != "img-1" || app.ActivePipeline != "img-1" || img.Status != StatusInProgress {
 				t.Fatalf("image %+v app %+v", img, app)
@@ -55,7 +65,7 @@ func TestStartPipelineRules(t *testing.T) {
 func TestPipelineHappyPathIsIdempotent(t *testing.T) {
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	app := deployableApp()
-	if _, err := app.StartPipeline(PipelineRequest{}, "img", now); err != nil {
+	if _, _, err := app.StartPipeline(PipelineRequest{}, "img", now); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := app.RecordBuildStarted("img", "build-1", now); err != nil {
@@ -100,7 +110,7 @@ func TestPipelineHappyPathIsIdempotent(t *testing.T) {
 func TestFailPipeline(t *testing.T) {
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	app := deployableApp()
-	_, _ = app.StartPipeline(PipelineRequest{}, "img", now)
+	_, _, _ = app.StartPipeline(PipelineRequest{}, "img", now)
 	w := app.FailPipeline("img", "build failed: boom", now)
 	if len(w.Images) != 1 || app.LatestImage.Status != StatusError || *app.LatestImage.ErrorDetail != "build failed: boom" || app.ActivePipeline != "" {
 		t.Fatalf("%+v %+v", w, app.LatestImage)

@@ -57,9 +57,10 @@ func Deploy(ctx context.Context, d Deps, appID string, req platform.PipelineRequ
 		if err := authorize(app); err != nil {
 			return platform.RecordWrites{}, err
 		}
+		var w platform.RecordWrites
 		var err error
-		img, err = app.StartPipeline(req, imageID, d.Now().UTC())
-		return platform.RecordWrites{Images: []platform.Image{img}}, err
+		img, w, err = app.StartPipeline(req, imageID, d.Now().UTC())
+		return w, err
 	})
 	if err != nil {
 		return img, err
