@@ -58,11 +58,8 @@ func (s *Steps) HandleEvent(ctx context.Context, payload json.RawMessage) (json.
 // its pipeline.
 func ExecutionEndedReason(status, errName, cause string) string {
 	reason := fmt.Sprintf("the pipeline execution ended with status %s", status)
-	if errName != "" {
-		reason += ": " + errName
-		if c := failureReason(&Failure{Error: errName, Cause: cause}); c != "" && c != errName {
-			reason += ": " + c
-		}
+	if detail := failureReason(&Failure{Error: errName, Cause: cause}); errName != "" || cause != "" {
+		reason += ": " + detail
 	}
 	return reason
 }

@@ -32,6 +32,7 @@ type LocalRunner struct {
 	machine *stepfn.Machine
 	steps   *Steps
 	opts    []stepfn.Option
+	invoker stepfn.Invoker
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -48,8 +49,20 @@ func NewLocalRunner(definition []byte, steps *Steps, opts ...stepfn.Option) (*Lo
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &LocalRunner{machine: m, steps: steps, opts: opts, ctx: ctx, cancel: cancel, names: map[string]bool{}}, nil
+	l := &LocalRunner{machine: m, steps: steps, opts: opts, ctx: ctx, cancel: cancel, names: map[string]bool{}}
+	l.invoker = stepfn.InvokerFunc(func(ctx context.Context, _ string, payload json.RawMessage) (json.RawMessage, error) {
+		out, err := l.steps.HandleEvent(ctx, payload)
+		if err != nil {
+			return nil, stepfn.NewLambdaTaskError(err)
+		}
+		return out, nil
+	})
+	return l, nil
 }
+
+// WrapInvoker puts middleware around the Lambda boundary, e.g. to inject
+// Lambda service errors in tests. Call it before Start.
+func (l *LocalRunner) WrapInvoker(wrap func(stepfn.Invoker) stepfn.Invoker) { l.invoker = wrap(l.invoker) }
 
 // Start runs the execution in the background; a name that already started
 // is a no-op, as in Step Functions.
@@ -73,14 +86,7 @@ func (l *LocalRunner) Start(_ context.Context, run Run) error {
 }
 
 func (l *LocalRunner) execute(run Run, input []byte) {
-	invoke := stepfn.InvokerFunc(func(ctx context.Context, _ string, payload json.RawMessage) (json.RawMessage, error) {
-		out, err := l.steps.HandleEvent(ctx, payload)
-		if err != nil {
-			return nil, stepfn.NewLambdaTaskError(err)
-		}
-		return out, nil
-	})
-	opts := append([]stepfn.Option{stepfn.WithName(run.ImageID), stepfn.WithInvoker(invoke)}, l.opts...)
+	opts := append([]stepfn.Option{stepfn.WithName(run.ImageID), stepfn.WithInvoker(l.invoker)}, l.opts...)
 	res := l.machine.Run(l.ctx, input, opts...)
 	if res.Status == stepfn.StatusSucceeded {
 		return

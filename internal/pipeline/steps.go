@@ -303,9 +303,9 @@ func failureReason(f *Failure) string {
 		return lambdaErr.ErrorMessage
 	}
 	if f.Cause != "" {
-		return f.Cause
+		return strings.TrimPrefix(f.Error+": "+f.Cause, ": ")
 	}
-	return strings.TrimSpace(f.Error + " (no cause given)")
+	return f.Error
 }
 
 func deref(s *string) string {

@@ -137,7 +137,7 @@ func (a *Application) CreateRelease(imageID, releaseID string, now time.Time) (R
 	}
 	a.ReleaseSeq++
 	rel := Release{
-		ID: releaseID, Version: a.ReleaseSeq, Status: StatusComplete, ImageID: img.ID, ImageVersion: img.Version,
+		ID: releaseID, Version: a.ReleaseSeq, Status: StatusInProgress, ImageID: img.ID, ImageVersion: img.Version,
 		Processes: img.Processes, Created: now, Updated: now,
 		ImageURI: img.ImageURI, ProcessCounts: copyMap(a.ProcessCounts), ProcessPodClasses: copyMap(a.ProcessPodClasses),
 		HealthCheckPath: a.HealthCheckPath, HealthCheckHost: a.HealthCheckHost,
@@ -147,8 +147,8 @@ func (a *Application) CreateRelease(imageID, releaseID string, now time.Time) (R
 	return rel, RecordWrites{Releases: []Release{rel}}, nil
 }
 
-// CreateDeployment starts deploying the pipeline's release. A retried call
-// returns the deployment it already made.
+// CreateDeployment starts deploying the pipeline's release, which completes
+// the release stage. A retried call returns the deployment it already made.
 func (a *Application) CreateDeployment(imageID, deploymentID string, now time.Time) (Deployment, RecordWrites, error) {
 	img, err := a.PipelineImage(imageID)
 	if err != nil {
@@ -161,13 +161,21 @@ func (a *Application) CreateDeployment(imageID, deploymentID string, now time.Ti
 	if dep := a.LatestDeployment; dep != nil && dep.ReleaseID == rel.ID {
 		return *dep, RecordWrites{}, nil
 	}
+	var w RecordWrites
+	if rel.Status == StatusInProgress {
+		done := *rel
+		done.Status, done.Updated = StatusComplete, now
+		a.LatestRelease, rel = &done, &done
+		w.Releases = append(w.Releases, done)
+	}
 	dep := Deployment{
 		ID: deploymentID, ReleaseID: rel.ID, ReleaseVersion: rel.Version, ImageVersion: img.Version,
 		CommitSHA: img.CommitSHA, Status: StatusInProgress, Trigger: img.Trigger, TriggeredBy: img.TriggeredBy,
 		Created: now, Updated: now,
 	}
 	a.LatestDeployment = &dep
-	return dep, RecordWrites{Deployments: []Deployment{dep}}, nil
+	w.Deployments = append(w.Deployments, dep)
+	return dep, w, nil
 }
 
 // CompletePipeline marks the pipeline's deployment complete and releases

@@ -86,8 +86,11 @@ func TestPipelineHappyPathIsIdempotent(t *testing.T) {
 	if err != nil || len(w.Releases) != 0 || again.ID != "rel-1" || app.ReleaseSeq != 1 {
 		t.Fatalf("retried release made a second one: %+v", again)
 	}
+	if rel.Status != StatusInProgress {
+		t.Fatalf("a new release is %s", rel.Status)
+	}
 	dep, w, err := app.CreateDeployment("img", "dep-1", now)
-	if err != nil || len(w.Deployments) != 1 || dep.ReleaseVersion != 1 {
+	if err != nil || len(w.Deployments) != 1 || dep.ReleaseVersion != 1 || len(w.Releases) != 1 || app.LatestRelease.Status != StatusComplete {
 		t.Fatalf("deployment %+v %v", dep, err)
 	}
 	if d2, w, _ := app.CreateDeployment("img", "dep-2", now); d2.ID != "dep-1" || len(w.Deployments) != 0 {
