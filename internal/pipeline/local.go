@@ -62,7 +62,9 @@ func NewLocalRunner(definition []byte, steps *Steps, opts ...stepfn.Option) (*Lo
 
 // WrapInvoker puts middleware around the Lambda boundary, e.g. to inject
 // Lambda service errors in tests. Call it before Start.
-func (l *LocalRunner) WrapInvoker(wrap func(stepfn.Invoker) stepfn.Invoker) { l.invoker = wrap(l.invoker) }
+func (l *LocalRunner) WrapInvoker(wrap func(stepfn.Invoker) stepfn.Invoker) {
+	l.invoker = wrap(l.invoker)
+}
 
 // Start runs the execution in the background; a name that already started
 // is a no-op, as in Step Functions.

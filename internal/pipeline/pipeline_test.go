@@ -12,86 +12,18 @@ import (
 
 	"github.com/slipway-paas/slipway/internal/httpapi/deployments"
 	"github.com/slipway-paas/slipway/internal/pipeline"
+	"github.com/slipway-paas/slipway/internal/pipeline/pipelinetest"
 	"github.com/slipway-paas/slipway/internal/platform"
 	"github.com/slipway-paas/slipway/internal/stepfn"
 	"github.com/slipway-paas/slipway/internal/store/storetest"
-)
-
-// scriptedBuilder answers BuildStatus from a script; the last entry repeats.
-type scriptedBuilder struct {
-	gate     chan struct{} // when set, StartBuild waits for it to close
-	mu       sync.Mutex
-	starts   int
-	statuses []pipeline.BuildStatus
-	errs     []error // returned by BuildStatus before the statuses, one per call
-}
-
-func (b *scriptedBuilder) StartBuild(context.Context, pipeline.BuildRequest) (string, error) {
-	if b.gate != nil {
-		<-b.gate
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.starts++
-	return "build-1", nil
-}
-
-func (b *scriptedBuilder) BuildStatus(context.Context, string) (pipeline.BuildStatus, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.errs) > 0 {
-		err := b.errs[0]
-		b.errs = b.errs[1:]
-		return pipeline.BuildStatus{}, err
-	}
-	s := b.statuses[0]
-	if len(b.statuses) > 1 {
-		b.statuses = b.statuses[1:]
-	}
-	return s, nil
-}
-
-// scriptedCluster answers RolloutStatus from a script; the last entry repeats.
-type scriptedCluster struct {
-	mu       sync.Mutex
-	applies  int
-	applied  pipeline.Workload
-	statuses []pipeline.RolloutStatus
-}
-
-func (c *scriptedCluster) Apply(_ context.Context, w pipeline.Workload) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.applies++
-	c.applied = w
-	return nil
-}
-
-func (c *scriptedCluster) RolloutStatus(context.Context, pipeline.Workload) (pipeline.RolloutStatus, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s := c.statuses[0]
-	if len(c.statuses) > 1 {
-		c.statuses = c.statuses[1:]
-	}
-	return s, nil
-}
-
-func (c *scriptedCluster) Scale(context.Context, pipeline.Workload) error { return nil }
-
-var (
-	running   = pipeline.BuildStatus{Phase: pipeline.BuildRunning}
-	built     = pipeline.BuildStatus{Phase: pipeline.BuildSucceeded, ImageURI: "repo@sha256:abc", CommitSHA: strings.Repeat("c", 40), Processes: map[string]string{"web": "serve", "worker": "work"}}
-	rolling   = pipeline.RolloutStatus{Desired: 2, Ready: 1}
-	rolledOut = pipeline.RolloutStatus{Done: true, Desired: 2, Ready: 2}
 )
 
 type harness struct {
 	t       *testing.T
 	env     *storetest.Env
 	clock   *stepfn.VirtualClock
-	builder *scriptedBuilder
-	cluster *scriptedCluster
+	builder *pipelinetest.Builder
+	cluster *pipelinetest.Cluster
 	runner  *pipeline.LocalRunner
 	deps    deployments.Deps
 	app     platform.Application
@@ -100,7 +32,7 @@ type harness struct {
 	events []stepfn.Event
 }
 
-func newHarness(t *testing.T, b *scriptedBuilder, c *scriptedCluster, wrap func(stepfn.Invoker) stepfn.Invoker) *harness {
+func newHarness(t *testing.T, b *pipelinetest.Builder, c *pipelinetest.Cluster, wrap func(stepfn.Invoker) stepfn.Invoker) *harness {
 	t.Helper()
 	h := &harness{t: t, env: storetest.New(t), clock: stepfn.NewVirtualClock(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)), builder: b, cluster: c}
 	ids := &platform.IDGenerator{Now: h.clock.Now}
@@ -181,8 +113,8 @@ func (h *harness) retryDelays() []time.Duration {
 }
 
 func TestHappyPath(t *testing.T) {
-	h := newHarness(t, &scriptedBuilder{statuses: []pipeline.BuildStatus{running, built}},
-		&scriptedCluster{statuses: []pipeline.RolloutStatus{rolling, rolledOut}}, nil)
+	h := newHarness(t, &pipelinetest.Builder{Statuses: []pipeline.BuildStatus{pipelinetest.Running, pipelinetest.Built}},
+		&pipelinetest.Cluster{Statuses: []pipeline.RolloutStatus{pipelinetest.Rolling, pipelinetest.RolledOut}}, nil)
 	start := h.clock.Now()
 	app, img := h.deploy()
 	want := "StartBuild WaitForBuild CheckBuild IsBuildDone WaitForBuild CheckBuild IsBuildDone CreateRelease Deploy " +
@@ -194,14 +126,14 @@ func TestHappyPath(t *testing.T) {
 		app.LatestRelease.Version != 1 || app.LatestDeployment.Status != platform.StatusComplete {
 		t.Fatalf("records: image %+v release %+v deployment %+v", app.LatestImage, app.LatestRelease, app.LatestDeployment)
 	}
-	if app.LatestImage.CommitSHA != built.CommitSHA || app.LatestImage.Processes["worker"] != "work" || app.LatestRelease.ImageURI != built.ImageURI {
+	if app.LatestImage.CommitSHA != pipelinetest.Built.CommitSHA || app.LatestImage.Processes["worker"] != "work" || app.LatestRelease.ImageURI != pipelinetest.Built.ImageURI {
 		t.Fatalf("image/release snapshot wrong: %+v %+v", app.LatestImage, app.LatestRelease)
 	}
 	if got := h.clock.Now().Sub(start); got != 40*time.Second {
 		t.Fatalf("four polls of 10 s took %s of virtual time", got)
 	}
-	if h.builder.starts != 1 || h.cluster.applies != 1 || h.cluster.applied.ProcessCounts["web"] != 2 {
-		t.Fatalf("builder starts %d, cluster applies %d (%+v)", h.builder.starts, h.cluster.applies, h.cluster.applied)
+	if h.builder.Starts != 1 || h.cluster.Applies != 1 || h.cluster.Applied.ProcessCounts["web"] != 2 {
+		t.Fatalf("builder.Starts %d, cluster.Applies %d (%+v)", h.builder.Starts, h.cluster.Applies, h.cluster.Applied)
 	}
 	deps, err := h.env.Store.ListDeployments(context.Background(), h.app.ID, platform.PageRequest{Limit: 10})
 	if err != nil || len(deps.Items) != 1 || deps.Items[0].Trigger != platform.TriggerManual {
@@ -211,8 +143,8 @@ func TestHappyPath(t *testing.T) {
 
 func TestTransientErrorsRetriedOnSchedule(t *testing.T) {
 	unavailable := platform.Unavailable(errors.New("throttled"))
-	h := newHarness(t, &scriptedBuilder{errs: []error{unavailable, unavailable}, statuses: []pipeline.BuildStatus{built}},
-		&scriptedCluster{statuses: []pipeline.RolloutStatus{rolledOut}}, nil)
+	h := newHarness(t, &pipelinetest.Builder{Errs: []error{unavailable, unavailable}, Statuses: []pipeline.BuildStatus{pipelinetest.Built}},
+		&pipelinetest.Cluster{Statuses: []pipeline.RolloutStatus{pipelinetest.RolledOut}}, nil)
 	app, _ := h.deploy()
 	if app.LatestDeployment == nil || app.LatestDeployment.Status != platform.StatusComplete {
 		t.Fatalf("did not recover: %+v", app.LatestImage)
@@ -229,7 +161,7 @@ func TestRetriesExhausted(t *testing.T) {
 	for i := range errs {
 		errs[i] = unavailable
 	}
-	h := newHarness(t, &scriptedBuilder{errs: errs, statuses: []pipeline.BuildStatus{built}}, &scriptedCluster{statuses: []pipeline.RolloutStatus{rolledOut}}, nil)
+	h := newHarness(t, &pipelinetest.Builder{Errs: errs, Statuses: []pipeline.BuildStatus{pipelinetest.Built}}, &pipelinetest.Cluster{Statuses: []pipeline.RolloutStatus{pipelinetest.RolledOut}}, nil)
 	app, _ := h.deploy()
 	if n := len(h.retryDelays()); n != 6 {
 		t.Fatalf("%d retries, want 6", n)
@@ -281,8 +213,8 @@ func expectFailed(t *testing.T, app platform.Application, reason string) {
 }
 
 func TestBuildFailureGoesStraightToCatch(t *testing.T) {
-	h := newHarness(t, &scriptedBuilder{statuses: []pipeline.BuildStatus{{Phase: pipeline.BuildFailed, Reason: "npm ci exited 1"}}},
-		&scriptedCluster{statuses: []pipeline.RolloutStatus{rolledOut}}, nil)
+	h := newHarness(t, &pipelinetest.Builder{Statuses: []pipeline.BuildStatus{{Phase: pipeline.BuildFailed, Reason: "npm ci exited 1"}}},
+		&pipelinetest.Cluster{Statuses: []pipeline.RolloutStatus{pipelinetest.RolledOut}}, nil)
 	app, _ := h.deploy()
 	expectFailed(t, app, "build failed: npm ci exited 1")
 	if len(h.retryDelays()) != 0 {
@@ -295,7 +227,7 @@ func TestBuildFailureGoesStraightToCatch(t *testing.T) {
 
 func TestLambdaThrottleRetried(t *testing.T) {
 	throttled := 0
-	h := newHarness(t, &scriptedBuilder{statuses: []pipeline.BuildStatus{built}}, &scriptedCluster{statuses: []pipeline.RolloutStatus{rolledOut}},
+	h := newHarness(t, &pipelinetest.Builder{Statuses: []pipeline.BuildStatus{pipelinetest.Built}}, &pipelinetest.Cluster{Statuses: []pipeline.RolloutStatus{pipelinetest.RolledOut}},
 		func(next stepfn.Invoker) stepfn.Invoker {
 			return stepfn.InvokerFunc(func(ctx context.Context, res string, payload json.RawMessage) (json.RawMessage, error) {
 				if inv, _ := stepfn.InvocationFrom(ctx); inv.State == "CreateRelease" && throttled < 2 {
@@ -312,7 +244,7 @@ func TestLambdaThrottleRetried(t *testing.T) {
 }
 
 func TestRolloutPastDeploymentTimeout(t *testing.T) {
-	h := newHarness(t, &scriptedBuilder{statuses: []pipeline.BuildStatus{built}}, &scriptedCluster{statuses: []pipeline.RolloutStatus{rolling}}, nil)
+	h := newHarness(t, &pipelinetest.Builder{Statuses: []pipeline.BuildStatus{pipelinetest.Built}}, &pipelinetest.Cluster{Statuses: []pipeline.RolloutStatus{pipelinetest.Rolling}}, nil)
 	app, _ := h.deploy()
 	if app.LatestDeployment == nil || app.LatestDeployment.Status != platform.StatusError ||
 		!strings.Contains(*app.LatestDeployment.ErrorDetail, "did not become ready within 180 s (1 of 2 pods ready)") {
@@ -325,8 +257,8 @@ func TestRolloutPastDeploymentTimeout(t *testing.T) {
 }
 
 func TestRolloutFailure(t *testing.T) {
-	h := newHarness(t, &scriptedBuilder{statuses: []pipeline.BuildStatus{built}},
-		&scriptedCluster{statuses: []pipeline.RolloutStatus{rolling, {Failed: true, Reason: "ProgressDeadlineExceeded"}}}, nil)
+	h := newHarness(t, &pipelinetest.Builder{Statuses: []pipeline.BuildStatus{pipelinetest.Built}},
+		&pipelinetest.Cluster{Statuses: []pipeline.RolloutStatus{pipelinetest.Rolling, {Failed: true, Reason: "ProgressDeadlineExceeded"}}}, nil)
 	app, _ := h.deploy()
 	if app.LatestDeployment.Status != platform.StatusError || !strings.Contains(*app.LatestDeployment.ErrorDetail, "ProgressDeadlineExceeded") {
 		t.Fatalf("deployment %+v", app.LatestDeployment)
@@ -337,7 +269,7 @@ func TestRolloutFailure(t *testing.T) {
 }
 
 func TestBuildPollCap(t *testing.T) {
-	h := newHarness(t, &scriptedBuilder{statuses: []pipeline.BuildStatus{running}}, &scriptedCluster{statuses: []pipeline.RolloutStatus{rolledOut}}, nil)
+	h := newHarness(t, &pipelinetest.Builder{Statuses: []pipeline.BuildStatus{pipelinetest.Running}}, &pipelinetest.Cluster{Statuses: []pipeline.RolloutStatus{pipelinetest.RolledOut}}, nil)
 	app, _ := h.deploy()
 	expectFailed(t, app, "build did not finish within 400 polls")
 }
@@ -346,7 +278,7 @@ func TestRuntimeErrorIsNotCaughtButStillMarksFailed(t *testing.T) {
 	// A step whose output lacks poll_seconds makes the next Wait fail with
 	// States.Runtime, which no Catch sees: the runner's completion (as
 	// EventBridge in AWS) must still mark the pipeline failed.
-	h := newHarness(t, &scriptedBuilder{statuses: []pipeline.BuildStatus{built}}, &scriptedCluster{statuses: []pipeline.RolloutStatus{rolledOut}},
+	h := newHarness(t, &pipelinetest.Builder{Statuses: []pipeline.BuildStatus{pipelinetest.Built}}, &pipelinetest.Cluster{Statuses: []pipeline.RolloutStatus{pipelinetest.RolledOut}},
 		func(next stepfn.Invoker) stepfn.Invoker {
 			return stepfn.InvokerFunc(func(ctx context.Context, res string, payload json.RawMessage) (json.RawMessage, error) {
 				out, err := next.Invoke(ctx, res, payload)
@@ -369,7 +301,7 @@ func TestRuntimeErrorIsNotCaughtButStillMarksFailed(t *testing.T) {
 }
 
 func TestOversizedStepResult(t *testing.T) {
-	h := newHarness(t, &scriptedBuilder{statuses: []pipeline.BuildStatus{built}}, &scriptedCluster{statuses: []pipeline.RolloutStatus{rolledOut}},
+	h := newHarness(t, &pipelinetest.Builder{Statuses: []pipeline.BuildStatus{pipelinetest.Built}}, &pipelinetest.Cluster{Statuses: []pipeline.RolloutStatus{pipelinetest.RolledOut}},
 		func(next stepfn.Invoker) stepfn.Invoker {
 			return stepfn.InvokerFunc(func(ctx context.Context, res string, payload json.RawMessage) (json.RawMessage, error) {
 				out, err := next.Invoke(ctx, res, payload)
@@ -390,7 +322,7 @@ func TestExecutionTimeout(t *testing.T) {
 	// A rollout that never finishes, with the longest deployment timeout:
 	// the 400-poll cap (4,000 s at 10 s) would come after the execution's
 	// 5,400 s timeout only with slower polls; stretch them with a wrapper.
-	h := newHarness(t, &scriptedBuilder{statuses: []pipeline.BuildStatus{running}}, &scriptedCluster{statuses: []pipeline.RolloutStatus{rolling}},
+	h := newHarness(t, &pipelinetest.Builder{Statuses: []pipeline.BuildStatus{pipelinetest.Running}}, &pipelinetest.Cluster{Statuses: []pipeline.RolloutStatus{pipelinetest.Rolling}},
 		func(next stepfn.Invoker) stepfn.Invoker {
 			return stepfn.InvokerFunc(func(ctx context.Context, res string, payload json.RawMessage) (json.RawMessage, error) {
 				out, err := next.Invoke(ctx, res, payload)
@@ -409,7 +341,7 @@ func TestExecutionTimeout(t *testing.T) {
 
 func TestConcurrentDeploysStartOnePipeline(t *testing.T) {
 	gate := make(chan struct{})
-	h := newHarness(t, &scriptedBuilder{gate: gate, statuses: []pipeline.BuildStatus{built}}, &scriptedCluster{statuses: []pipeline.RolloutStatus{rolledOut}}, nil)
+	h := newHarness(t, &pipelinetest.Builder{Gate: gate, Statuses: []pipeline.BuildStatus{pipelinetest.Built}}, &pipelinetest.Cluster{Statuses: []pipeline.RolloutStatus{pipelinetest.RolledOut}}, nil)
 	const n = 20
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -432,13 +364,13 @@ func TestConcurrentDeploysStartOnePipeline(t *testing.T) {
 		t.Fatalf("outcomes %v", codes)
 	}
 	app, _ := h.env.Store.GetApplication(context.Background(), h.app.ID)
-	if app.ImageSeq != 1 || h.builder.starts != 1 {
-		t.Fatalf("%d images, %d builds", app.ImageSeq, h.builder.starts)
+	if app.ImageSeq != 1 || h.builder.Starts != 1 {
+		t.Fatalf("%d images, %d builds", app.ImageSeq, h.builder.Starts)
 	}
 }
 
 func TestStartFailureMarksFailedAndFreesTheApplication(t *testing.T) {
-	h := newHarness(t, &scriptedBuilder{statuses: []pipeline.BuildStatus{built}}, &scriptedCluster{statuses: []pipeline.RolloutStatus{rolledOut}}, nil)
+	h := newHarness(t, &pipelinetest.Builder{Statuses: []pipeline.BuildStatus{pipelinetest.Built}}, &pipelinetest.Cluster{Statuses: []pipeline.RolloutStatus{pipelinetest.RolledOut}}, nil)
 	h.deps.Starter = failingStarter{}
 	_, err := deployments.Deploy(context.Background(), h.deps, h.app.ID, platform.PipelineRequest{}, func(*platform.Application) error { return nil })
 	if !platform.IsCode(err, platform.CodeUnavailable) {

@@ -90,9 +90,9 @@ type (
 	InvalidInvocationError struct{ Reason string }
 )
 
-func (e *BuildError) Error() string       { return e.Reason }
-func (e *RolloutError) Error() string     { return e.Reason }
-func (e *RolloutTimeoutError) Error() string   { return e.Reason }
+func (e *BuildError) Error() string             { return e.Reason }
+func (e *RolloutError) Error() string           { return e.Reason }
+func (e *RolloutTimeoutError) Error() string    { return e.Reason }
 func (e *TransientError) Error() string         { return e.Err.Error() }
 func (e *TransientError) Unwrap() error         { return e.Err }
 func (e *InvalidInvocationError) Error() string { return e.Reason }

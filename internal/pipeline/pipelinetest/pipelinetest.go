@@ -1,0 +1,83 @@
+// Package pipelinetest has scripted Builder and Cluster doubles for tests
+// of the pipeline and of the APIs that start it.
+package pipelinetest
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"github.com/slipway-paas/slipway/internal/pipeline"
+)
+
+// Builder is a scripted pipeline.Builder: BuildStatus answers from
+// Statuses (the last entry repeats) after returning each of Errs once.
+type Builder struct {
+	Gate     chan struct{} // when set, StartBuild waits for it to close
+	mu       sync.Mutex
+	Starts   int
+	Statuses []pipeline.BuildStatus
+	Errs     []error // returned by BuildStatus before the statuses, one per call
+}
+
+func (b *Builder) StartBuild(context.Context, pipeline.BuildRequest) (string, error) {
+	if b.Gate != nil {
+		<-b.Gate
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.Starts++
+	return "build-1", nil
+}
+
+func (b *Builder) BuildStatus(context.Context, string) (pipeline.BuildStatus, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.Errs) > 0 {
+		err := b.Errs[0]
+		b.Errs = b.Errs[1:]
+		return pipeline.BuildStatus{}, err
+	}
+	s := b.Statuses[0]
+	if len(b.Statuses) > 1 {
+		b.Statuses = b.Statuses[1:]
+	}
+	return s, nil
+}
+
+// Cluster is a scripted pipeline.Cluster: RolloutStatus answers from
+// Statuses (the last entry repeats).
+type Cluster struct {
+	mu       sync.Mutex
+	Applies  int
+	Applied  pipeline.Workload
+	Statuses []pipeline.RolloutStatus
+}
+
+func (c *Cluster) Apply(_ context.Context, w pipeline.Workload) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.Applies++
+	c.Applied = w
+	return nil
+}
+
+func (c *Cluster) RolloutStatus(context.Context, pipeline.Workload) (pipeline.RolloutStatus, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.Statuses[0]
+	if len(c.Statuses) > 1 {
+		c.Statuses = c.Statuses[1:]
+	}
+	return s, nil
+}
+
+func (c *Cluster) Scale(context.Context, pipeline.Workload) error { return nil }
+
+// Scripted states for tests.
+var (
+	Running   = pipeline.BuildStatus{Phase: pipeline.BuildRunning}
+	Built     = pipeline.BuildStatus{Phase: pipeline.BuildSucceeded, ImageURI: "repo@sha256:abc", CommitSHA: strings.Repeat("c", 40), Processes: map[string]string{"web": "serve", "worker": "work"}}
+	Rolling   = pipeline.RolloutStatus{Desired: 2, Ready: 1}
+	RolledOut = pipeline.RolloutStatus{Done: true, Desired: 2, Ready: 2}
+)
