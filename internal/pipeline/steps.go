@@ -28,9 +28,6 @@ type Steps struct {
 	IDs *platform.IDGenerator
 	// PollSeconds is how long the state machine waits between polls.
 	PollSeconds int
-	// Namespace maps an application to its Kubernetes namespace; defaults
-	// to the organization slug.
-	Namespace func(platform.Application) string
 }
 
 // Run is the state a pipeline execution carries from step to step: the
@@ -224,7 +221,7 @@ func (s *Steps) deploy(ctx context.Context, run Run) (Run, error) {
 	if run.RolloutDeadline == 0 {
 		run.RolloutDeadline = s.Now().Add(time.Duration(app.LatestRelease.DeploymentTimeout) * time.Second).Unix()
 	}
-	return run, s.Cluster.Apply(ctx, s.Workload(app, *app.LatestRelease))
+	return run, s.Cluster.Apply(ctx, WorkloadOf(app, *app.LatestRelease))
 }
 
 func (s *Steps) checkRollout(ctx context.Context, run Run) (Run, error) {
@@ -235,7 +232,7 @@ func (s *Steps) checkRollout(ctx context.Context, run Run) (Run, error) {
 	if _, err := app.PipelineImage(run.ImageID); err != nil {
 		return run, err
 	}
-	status, err := s.Cluster.RolloutStatus(ctx, s.Workload(app, *app.LatestRelease))
+	status, err := s.Cluster.RolloutStatus(ctx, WorkloadOf(app, *app.LatestRelease))
 	if err != nil {
 		return run, err
 	}
@@ -271,19 +268,16 @@ func MarkFailed(ctx context.Context, st platform.Pipelines, now time.Time, appID
 	return err
 }
 
-// Workload is what the cluster runs for a release of the application: the
-// release's image and processes with the application's current scale.
-func (s *Steps) Workload(app platform.Application, rel platform.Release) Workload {
-	ns := app.OrganizationSlug
-	if s.Namespace != nil {
-		ns = s.Namespace(app)
-	}
+// WorkloadOf is what the cluster runs for a release of the application:
+// the release's image and processes with the application's current scale,
+// in the namespace named after the organization.
+func WorkloadOf(app platform.Application, rel platform.Release) Workload {
 	classes := make(map[string]platform.PodClass, len(rel.Processes))
 	for p := range rel.Processes {
 		classes[p] = app.PodClassOf(p)
 	}
 	return Workload{
-		Namespace: ns, Name: app.ProjectSlug + "-" + app.Slug, ApplicationID: app.ID,
+		Namespace: app.OrganizationSlug, Name: app.ProjectSlug + "-" + app.Slug, ApplicationID: app.ID,
 		ReleaseID: rel.ID, ReleaseVersion: rel.Version, ImageURI: rel.ImageURI, Processes: rel.Processes,
 		ProcessCounts: app.ProcessCounts, PodClasses: classes, HealthCheckPath: rel.HealthCheckPath,
 		HealthCheckHost: deref(rel.HealthCheckHost), Privileged: rel.Privileged,

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/slipway-paas/slipway/internal/httpapi"
+	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/platform"
 )
 
@@ -87,28 +88,19 @@ func writeApplication(w http.ResponseWriter, status int, app platform.Applicatio
 	httpapi.WriteJSON(w, status, httpapi.Application(app))
 }
 
-// updateApplication authorizes the caller against the application it reads
-// and applies change under optimistic locking, honouring If-Match.
-func (a api) updateApplication(w http.ResponseWriter, r *http.Request, change func(*platform.Application) error) error {
-	caller, err := httpapi.Caller(r)
-	if err != nil {
-		return err
-	}
+// update authorizes the caller against the application it reads and
+// applies change under optimistic locking, honouring If-Match.
+func (a api) update(r *http.Request, caller platform.Caller, change func(*platform.Application) error) (platform.Application, error) {
 	id := r.PathValue("application_id")
 	if !platform.IsUUID(id) {
-		return platform.NotFound("application")
+		return platform.Application{}, platform.NotFound("application")
 	}
-	app, err := a.Store.UpdateApplication(r.Context(), id, httpapi.IfMatch(r), func(app *platform.Application) error {
+	return a.Store.UpdateApplication(r.Context(), id, httpapi.IfMatch(r), func(app *platform.Application) error {
 		if err := caller.Authorize(app.OrganizationSlug, true, "application"); err != nil {
 			return err
 		}
 		return change(app)
 	})
-	if err != nil {
-		return err
-	}
-	writeApplication(w, http.StatusOK, app)
-	return nil
 }
 
 func (a api) updateSettings(w http.ResponseWriter, r *http.Request) error {
@@ -130,7 +122,16 @@ func (a api) updateSettings(w http.ResponseWriter, r *http.Request) error {
 	if err := obj.Done(); err != nil {
 		return a.unlessUnauthorized(r, err)
 	}
-	return a.updateApplication(w, r, func(app *platform.Application) error { return p.Apply(&app.Settings) })
+	caller, err := httpapi.Caller(r)
+	if err != nil {
+		return err
+	}
+	app, err := a.update(r, caller, func(app *platform.Application) error { return p.Apply(&app.Settings) })
+	if err != nil {
+		return err
+	}
+	writeApplication(w, http.StatusOK, app)
+	return nil
 }
 
 func (a api) scale(w http.ResponseWriter, r *http.Request) error {
@@ -142,7 +143,24 @@ func (a api) scale(w http.ResponseWriter, r *http.Request) error {
 	if err := obj.Done(); err != nil {
 		return a.unlessUnauthorized(r, err)
 	}
-	return a.updateApplication(w, r, req.Apply)
+	caller, err := httpapi.Caller(r)
+	if err != nil {
+		return err
+	}
+	app, err := a.update(r, caller, req.Apply)
+	if err != nil {
+		return err
+	}
+	if rel, live := app.LiveRelease(); live {
+		if err := a.Cluster.Scale(r.Context(), pipeline.WorkloadOf(app, *rel)); err != nil {
+			// The new scale is stored; the next scale or deploy applies it.
+			e := platform.Unavailable(err)
+			e.Message = "the new scale is saved but the cluster did not apply it yet; retry the request to apply it"
+			return e
+		}
+	}
+	writeApplication(w, http.StatusOK, app)
+	return nil
 }
 
 // unlessUnauthorized reports a body error only to an authenticated caller.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/slipway-paas/slipway/internal/httpapi"
+	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/platform"
 )
 
@@ -25,6 +26,9 @@ type Deps struct {
 	Now func() time.Time
 	// OpenAPI is the document served at /openapi.yaml.
 	OpenAPI []byte
+	// Cluster receives scale changes of applications with a live
+	// deployment.
+	Cluster pipeline.Cluster
 }
 
 type api struct{ Deps }

@@ -22,13 +22,14 @@ type req = apitest.Request
 
 type fixture struct {
 	*apitest.Env
+	cluster *pipelinetest.Cluster
 	builder *pipelinetest.Builder
 	runner  *pipeline.LocalRunner
 }
 
 func newFixture(t *testing.T, builder *pipelinetest.Builder) *fixture {
 	t.Helper()
-	f := &fixture{builder: builder}
+	f := &fixture{builder: builder, cluster: &pipelinetest.Cluster{Statuses: []pipeline.RolloutStatus{pipelinetest.RolledOut}}}
 	clock := stepfn.NewVirtualClock(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
 	def, err := os.ReadFile("../../../infra/statemachine/deploy.asl.json")
 	if err != nil {
@@ -36,14 +37,14 @@ func newFixture(t *testing.T, builder *pipelinetest.Builder) *fixture {
 	}
 	f.Env = apitest.New(t, func(env *apitest.Env) []httpapi.Route {
 		ids := &platform.IDGenerator{Now: clock.Now}
-		steps := &pipeline.Steps{Store: env.Store, Builder: builder, Cluster: &pipelinetest.Cluster{Statuses: []pipeline.RolloutStatus{pipelinetest.RolledOut}},
+		steps := &pipeline.Steps{Store: env.Store, Builder: builder, Cluster: f.cluster,
 			Now: clock.Now, IDs: ids, PollSeconds: 5}
 		f.runner, err = pipeline.NewLocalRunner(def, steps, stepfn.WithClock(clock))
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(f.runner.Close)
-		return append(applications.Routes(applications.Deps{Store: env.Store, Now: clock.Now}),
+		return append(applications.Routes(applications.Deps{Store: env.Store, Now: clock.Now, Cluster: f.cluster}),
 			deployments.Routes(deployments.Deps{Store: env.Store, Starter: f.runner, IDs: ids, Now: clock.Now})...)
 	})
 	return f
@@ -240,5 +241,41 @@ func TestDeploymentsPaginationAndMetrics(t *testing.T) {
 		if r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("range=%s: %d", q, r.Status)
 		}
+	}
+}
+
+func TestScaleAppliesToALiveDeployment(t *testing.T) {
+	f := newFixture(t, &pipelinetest.Builder{Statuses: []pipeline.BuildStatus{pipelinetest.Built}})
+	id := f.app(t, "web", false)
+	scale := func(body any) *apitest.Response {
+		return f.Do(req{Method: "POST", Path: "/applications/" + id + "/scale", Token: apitest.Admin, Body: body})
+	}
+	expect(t, scale(map[string]any{"process_counts": map[string]int{"anything": 1}}), 200) // no release yet: stored only
+	if len(f.cluster.Scaled) != 0 {
+		t.Fatal("scaled a cluster with nothing deployed")
+	}
+	expect(t, f.Do(req{Method: "POST", Path: "/applications/" + id + "/deploy", Token: apitest.Admin}), 202)
+	f.runner.Wait()
+	expect(t, scale(map[string]any{"process_counts": map[string]int{"worker": 3}, "process_pod_classes": map[string]string{"worker": "r1.large"}}), 200)
+	if len(f.cluster.Scaled) != 1 {
+		t.Fatalf("cluster scaled %d times", len(f.cluster.Scaled))
+	}
+	w := f.cluster.Scaled[0]
+	if w.ProcessCounts["worker"] != 3 || w.PodClasses["worker"].MemoryLimit != "3072Mi" || w.PodClasses["web"].Name != platform.DefaultPodClass {
+		t.Fatalf("workload %+v", w)
+	}
+	body := expect(t, scale(map[string]any{"process_counts": map[string]int{"cron": 1}}), 422)
+	if !strings.Contains(fmt.Sprint(body["errors"]), "process_counts.cron") {
+		t.Fatalf("unknown process not named: %v", body)
+	}
+	f.cluster.ScaleErr = fmt.Errorf("cluster unreachable")
+	r := f.Do(req{Method: "POST", Path: "/applications/" + id + "/scale", Token: apitest.Admin, Body: map[string]any{"process_counts": map[string]int{"web": 4}}})
+	expect(t, r, 503)
+	if r.Header.Get("Retry-After") == "" {
+		t.Fatal("503 without Retry-After")
+	}
+	got := expect(t, f.Do(req{Method: "GET", Path: "/applications/acme/shop/web", Token: apitest.Admin}), 200)
+	if got["process_counts"].(map[string]any)["web"] != float64(4) {
+		t.Fatalf("the stored scale was lost: %v", got["process_counts"])
 	}
 }

@@ -94,7 +94,9 @@ func (a api) deploy(w http.ResponseWriter, r *http.Request) error {
 		return platform.NotFound("application")
 	}
 	img, err := Deploy(r.Context(), a.Deps, id, platform.PipelineRequest{Trigger: platform.TriggerManual, TriggeredBy: caller.TokenName},
-		func(app *platform.Application) error { return caller.Authorize(app.OrganizationSlug, true, "application") })
+		func(app *platform.Application) error {
+			return caller.Authorize(app.OrganizationSlug, true, "application")
+		})
 	if err != nil {
 		return err
 	}

@@ -52,6 +52,8 @@ type Cluster struct {
 	Applies  int
 	Applied  pipeline.Workload
 	Statuses []pipeline.RolloutStatus
+	Scaled   []pipeline.Workload
+	ScaleErr error
 }
 
 func (c *Cluster) Apply(_ context.Context, w pipeline.Workload) error {
@@ -72,7 +74,16 @@ func (c *Cluster) RolloutStatus(context.Context, pipeline.Workload) (pipeline.Ro
 	return s, nil
 }
 
-func (c *Cluster) Scale(context.Context, pipeline.Workload) error { return nil }
+// Scale records the workload, or fails with ScaleErr when set.
+func (c *Cluster) Scale(_ context.Context, w pipeline.Workload) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ScaleErr != nil {
+		return c.ScaleErr
+	}
+	c.Scaled = append(c.Scaled, w)
+	return nil
+}
 
 // Scripted states for tests.
 var (
