@@ -124,3 +124,43 @@ type Pipelines interface {
 func (w RecordWrites) Empty() bool {
 	return len(w.Images) == 0 && len(w.Releases) == 0 && len(w.Deployments) == 0
 }
+
+// Delivery is the record of one GitHub webhook delivery.
+type Delivery struct {
+	GUID  string
+	Event string
+	// Done is true once every action of the delivery completed.
+	Done bool
+	// Outcomes maps an application id to what the delivery did to it
+	// ("started <image id>", "skipped: ...").
+	Outcomes  map[string]string
+	ClaimedAt time.Time
+}
+
+// DeliveryLease is how long a claim on a delivery keeps others off it; a
+// delivery whose processing died is processed again after it.
+const DeliveryLease = 2 * time.Minute
+
+// DeliveryRetention is how long deliveries are remembered.
+const DeliveryRetention = 7 * 24 * time.Hour
+
+// Webhooks stores what GitHub webhook processing needs.
+type Webhooks interface {
+	// ClaimDelivery records a delivery before anything else happens. It
+	// returns claimed false with the existing record when the delivery is
+	// done or another claim's lease is still running; an unfinished
+	// delivery whose lease ran out is claimed again.
+	ClaimDelivery(ctx context.Context, guid, event string, now time.Time) (existing Delivery, claimed bool, err error)
+	// RecordDeliveryOutcome stores what the delivery did to an application.
+	RecordDeliveryOutcome(ctx context.Context, guid, appID, outcome string) error
+	// CompleteDelivery marks the delivery done.
+	CompleteDelivery(ctx context.Context, guid string) error
+	// ApplicationsForPush returns the applications whose repository (case
+	// insensitive) and auto-deploy branch match a push.
+	ApplicationsForPush(ctx context.Context, repository, branch string) ([]Application, error)
+	// ApplicationsForRepository returns the applications of a repository.
+	ApplicationsForRepository(ctx context.Context, repository string) ([]Application, error)
+	// ApplicationsForInstallation returns the applications that use a
+	// GitHub App installation.
+	ApplicationsForInstallation(ctx context.Context, installationID int64) ([]Application, error)
+}

@@ -24,6 +24,14 @@ func (s *Store) appItem(app platform.Application) (item, error) {
 		return nil, err
 	}
 	it["version"] = num(app.Version)
+	if app.GithubRepository != nil {
+		branch := ""
+		if app.AutoDeployBranch != nil {
+			branch = *app.AutoDeployBranch
+		}
+		it[attrGSI2PK] = str(repositoryPartition(*app.GithubRepository))
+		it[attrGSI2SK] = str(pushSortKey(branch, app.ID))
+	}
 	return it, nil
 }
 
@@ -176,7 +184,7 @@ func (s *Store) UpdateApplicationRecords(ctx context.Context, id string, ifVersi
 			return current, nil // nothing changed: no write, no new version
 		}
 		next.ID, next.Version, next.Updated = current.ID, current.Version+1, s.now().UTC()
-		err = s.writeApplication(ctx, next, current.Version, records)
+		err = s.writeApplication(ctx, current, next, records)
 		switch {
 		case err == nil:
 			return next, nil
@@ -192,30 +200,33 @@ func (s *Store) UpdateApplicationRecords(ctx context.Context, id string, ifVersi
 
 var errLostRace = errors.New("store: the application changed concurrently")
 
-// writeApplication puts app on the condition that it is still at version
-// read, with the records, as one request.
-func (s *Store) writeApplication(ctx context.Context, app platform.Application, read int64, records platform.RecordWrites) error {
-	appIt, err := s.appItem(app)
+// writeApplication puts next on the condition that the application is
+// still at current's version, with the records and the installation
+// pointer changes, as one request.
+func (s *Store) writeApplication(ctx context.Context, current, next platform.Application, records platform.RecordWrites) error {
+	appIt, err := s.appItem(next)
 	if err != nil {
 		return err
 	}
 	cond := aws.String("version = :v")
-	vals := map[string]types.AttributeValue{":v": num(read)}
-	recordItems, err := recordItems(app.ID, records)
+	vals := map[string]types.AttributeValue{":v": num(current.Version)}
+	others, err := recordItems(next.ID, records)
 	if err != nil {
 		return err
 	}
-	if len(recordItems) == 0 {
+	var tx []types.TransactWriteItem
+	for _, it := range others {
+		tx = append(tx, types.TransactWriteItem{Put: &types.Put{TableName: s.table, Item: it}})
+	}
+	tx = append(tx, s.installationChanges(current, next)...)
+	if len(tx) == 0 {
 		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.table, Item: appIt, ConditionExpression: cond, ExpressionAttributeValues: vals})
 		if isConditionFailed(err) {
 			return errLostRace
 		}
 		return classify(err)
 	}
-	tx := []types.TransactWriteItem{{Put: &types.Put{TableName: s.table, Item: appIt, ConditionExpression: cond, ExpressionAttributeValues: vals}}}
-	for _, it := range recordItems {
-		tx = append(tx, types.TransactWriteItem{Put: &types.Put{TableName: s.table, Item: it}})
-	}
+	tx = append([]types.TransactWriteItem{{Put: &types.Put{TableName: s.table, Item: appIt, ConditionExpression: cond, ExpressionAttributeValues: vals}}}, tx...)
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
 	if err != nil {
 		if reasons := cancellationReasons(err); len(reasons) > 0 && (reasons[0] == "ConditionalCheckFailed" || reasons[0] == "TransactionConflict") {
@@ -224,6 +235,25 @@ func (s *Store) writeApplication(ctx context.Context, app platform.Application, 
 		return transactFailure(err)
 	}
 	return nil
+}
+
+// installationChanges keeps the installation pointers of an application
+// true when its GitHub App installation changes.
+func (s *Store) installationChanges(current, next platform.Application) []types.TransactWriteItem {
+	before, after := current.GithubAppInstallationID, next.GithubAppInstallationID
+	if before == after || (before != nil && after != nil && *before == *after) {
+		return nil
+	}
+	var tx []types.TransactWriteItem
+	if before != nil {
+		tx = append(tx, types.TransactWriteItem{Delete: &types.Delete{TableName: s.table, Key: installationKey(*before, next.ID)}})
+	}
+	if after != nil {
+		ptr := installationKey(*after, next.ID)
+		ptr["app_id"] = str(next.ID)
+		tx = append(tx, types.TransactWriteItem{Put: &types.Put{TableName: s.table, Item: ptr}})
+	}
+	return tx
 }
 
 var errTooMuchContention = platform.Errorf(platform.CodeUnavailable, "the application is being changed by many requests at once")

@@ -1,5 +1,10 @@
 package store
 
+import (
+	"fmt"
+	"strings"
+)
+
 // Every key format of the table lives in this file.
 
 const (
@@ -8,6 +13,9 @@ const (
 	attrGSI1PK = "GSI1PK"
 	attrGSI1SK = "GSI1SK"
 	indexGSI1  = "GSI1"
+	attrGSI2PK = "GSI2PK"
+	attrGSI2SK = "GSI2SK"
+	indexGSI2  = "GSI2"
 )
 
 var (
@@ -21,6 +29,24 @@ func appKey(id string) item             { return key("APP#"+id, "APP") }
 func tokenKey(hash string) item         { return key("TOKEN#"+hash, "TOKEN") }
 func tokenIDKey(id string) item         { return key("TOKENID#"+id, "TOKEN") }
 func idempotencyKey(scoped string) item { return key("IDEMP#"+scoped, "IDEMP") }
+func deliveryKey(guid string) item      { return key("DELIVERY#"+guid, "DELIVERY") }
+
+// installationKey is the pointer from a GitHub App installation to one
+// application that uses it.
+func installationKey(installationID int64, appID string) item {
+	return key(fmt.Sprintf("INSTALL#%d", installationID), "APP#"+appID)
+}
+
+func installationPartition(installationID int64) string {
+	return fmt.Sprintf("INSTALL#%d", installationID)
+}
+
+// repositoryPartition and pushSortKey place an application in GSI2 by its
+// repository (lower-cased: GitHub names are case-insensitive) and branch.
+// ':' cannot occur in a git branch name, so "<branch>:" prefixes exactly
+// the applications of one branch.
+func repositoryPartition(repo string) string  { return "REPO#" + strings.ToLower(repo) }
+func pushSortKey(branch, appID string) string { return branch + ":" + appID }
 
 func projectGuardKey(orgSlug, projectSlug string) item {
 	return key("SLUG#PROJECT#"+orgSlug+"/"+projectSlug, "SLUG")

@@ -21,6 +21,8 @@ func TableDefinition(table string) *dynamodb.CreateTableInput {
 			{AttributeName: aws.String(attrSK), AttributeType: s},
 			{AttributeName: aws.String(attrGSI1PK), AttributeType: s},
 			{AttributeName: aws.String(attrGSI1SK), AttributeType: s},
+			{AttributeName: aws.String(attrGSI2PK), AttributeType: s},
+			{AttributeName: aws.String(attrGSI2SK), AttributeType: s},
 		},
 		KeySchema: []types.KeySchemaElement{
 			{AttributeName: aws.String(attrPK), KeyType: types.KeyTypeHash},
@@ -31,6 +33,13 @@ func TableDefinition(table string) *dynamodb.CreateTableInput {
 			KeySchema: []types.KeySchemaElement{
 				{AttributeName: aws.String(attrGSI1PK), KeyType: types.KeyTypeHash},
 				{AttributeName: aws.String(attrGSI1SK), KeyType: types.KeyTypeRange},
+			},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+		}, {
+			IndexName: aws.String(indexGSI2),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String(attrGSI2PK), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String(attrGSI2SK), KeyType: types.KeyTypeRange},
 			},
 			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
 		}},
