@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -37,19 +36,11 @@ func newHarness(t *testing.T, b *pipelinetest.Builder, c *pipelinetest.Cluster, 
 	h := &harness{t: t, env: storetest.New(t), clock: stepfn.NewVirtualClock(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)), builder: b, cluster: c}
 	ids := &platform.IDGenerator{Now: h.clock.Now}
 	steps := &pipeline.Steps{Store: h.env.Store, Builder: b, Cluster: c, Now: h.clock.Now, IDs: ids, PollSeconds: 10}
-	def, err := os.ReadFile("../../infra/statemachine/deploy.asl.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.runner, err = pipeline.NewLocalRunner(def, steps, stepfn.WithClock(h.clock), stepfn.WithRandom(func() float64 { return 0.5 }),
+	h.runner = pipelinetest.NewRunner(t, steps, h.clock, stepfn.WithRandom(func() float64 { return 0.5 }),
 		stepfn.WithObserver(func(e stepfn.Event) { h.mu.Lock(); h.events = append(h.events, e); h.mu.Unlock() }))
-	if err != nil {
-		t.Fatal(err)
-	}
 	if wrap != nil {
 		h.runner.WrapInvoker(wrap)
 	}
-	t.Cleanup(h.runner.Close)
 	h.deps = deployments.Deps{Store: h.env.Store, Starter: h.runner, IDs: ids, Now: h.clock.Now}
 	repo, branch := "acme/web", "main"
 	h.app = platform.Application{ID: ids.NewID(), Slug: "web", ProjectID: ids.NewID(), ProjectSlug: "shop", OrganizationSlug: "acme",

@@ -22,6 +22,10 @@ type PipelineRequest struct {
 	Trigger     string
 	TriggeredBy string
 	CommitSHA   string
+	// ImageID names the pipeline; empty makes a new one. A caller that may
+	// retry (a webhook redelivery) passes the same id every time, so the
+	// retry finds the pipeline it already started.
+	ImageID string
 }
 
 // PipelineStartGrace is how long a pipeline may take to start its build.

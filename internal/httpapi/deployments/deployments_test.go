@@ -3,7 +3,6 @@ package deployments_test
 import (
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -31,19 +30,11 @@ func newFixture(t *testing.T, builder *pipelinetest.Builder) *fixture {
 	t.Helper()
 	f := &fixture{builder: builder, cluster: &pipelinetest.Cluster{Statuses: []pipeline.RolloutStatus{pipelinetest.RolledOut}}}
 	clock := stepfn.NewVirtualClock(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
-	def, err := os.ReadFile("../../../infra/statemachine/deploy.asl.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	f.Env = apitest.New(t, func(env *apitest.Env) []httpapi.Route {
 		ids := &platform.IDGenerator{Now: clock.Now}
 		steps := &pipeline.Steps{Store: env.Store, Builder: builder, Cluster: f.cluster,
 			Now: clock.Now, IDs: ids, PollSeconds: 5}
-		f.runner, err = pipeline.NewLocalRunner(def, steps, stepfn.WithClock(clock))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(f.runner.Close)
+		f.runner = pipelinetest.NewRunner(t, steps, clock)
 		return append(applications.Routes(applications.Deps{Store: env.Store, Now: clock.Now, Cluster: f.cluster}),
 			deployments.Routes(deployments.Deps{Store: env.Store, Starter: f.runner, IDs: ids, Now: clock.Now})...)
 	})

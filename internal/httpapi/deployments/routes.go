@@ -2,6 +2,7 @@ package deployments
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -49,20 +50,36 @@ func Routes(d Deps) []httpapi.Route {
 // and GitHub pushes start pipelines from. It takes the application's guard
 // and records the in-progress image in one transaction, then starts the
 // execution; when the start fails, the pipeline is marked failed at once
-// and the application freed.
+// and the application freed. A request whose ImageID is already the
+// application's newest image (a retry) only makes sure its execution runs.
 func Deploy(ctx context.Context, d Deps, appID string, req platform.PipelineRequest, authorize func(*platform.Application) error) (platform.Image, error) {
-	imageID := d.IDs.NewID()
+	imageID := req.ImageID
+	if imageID == "" {
+		imageID = d.IDs.NewID()
+	}
 	var img platform.Image
 	_, err := d.Store.UpdateApplicationRecords(ctx, appID, 0, func(app *platform.Application) (platform.RecordWrites, error) {
 		if err := authorize(app); err != nil {
 			return platform.RecordWrites{}, err
+		}
+		if last := app.LatestImage; last != nil && last.ID == imageID {
+			if last.Status != platform.StatusError || last.BuildRef != "" {
+				img = *last
+				return platform.RecordWrites{}, errAlreadyRecorded
+			}
+			imageID = d.IDs.NewID() // its start failed: a retry starts anew
 		}
 		var w platform.RecordWrites
 		var err error
 		img, w, err = app.StartPipeline(req, imageID, d.Now().UTC())
 		return w, err
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, errAlreadyRecorded):
+		if img.Status != platform.StatusInProgress {
+			return img, nil // it ran already
+		}
+	case err != nil:
 		return img, err
 	}
 	if err := d.Starter.Start(ctx, pipeline.Run{ApplicationID: appID, ImageID: imageID}); err != nil {
@@ -74,6 +91,8 @@ func Deploy(ctx context.Context, d Deps, appID string, req platform.PipelineRequ
 	}
 	return img, nil
 }
+
+var errAlreadyRecorded = errors.New("deployments: the pipeline is already recorded")
 
 func (a api) deploy(w http.ResponseWriter, r *http.Request) error {
 	caller, err := httpapi.Caller(r)

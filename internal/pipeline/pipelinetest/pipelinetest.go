@@ -4,10 +4,15 @@ package pipelinetest
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
+	"testing"
 
 	"github.com/slipway-paas/slipway/internal/pipeline"
+	"github.com/slipway-paas/slipway/internal/stepfn"
 )
 
 // Builder is a scripted pipeline.Builder: BuildStatus answers from
@@ -17,16 +22,18 @@ type Builder struct {
 	mu       sync.Mutex
 	Starts   int
 	Statuses []pipeline.BuildStatus
-	Errs     []error // returned by BuildStatus before the statuses, one per call
+	Errs     []error
+	Requests []pipeline.BuildRequest // every StartBuild, in order // returned by BuildStatus before the statuses, one per call
 }
 
-func (b *Builder) StartBuild(context.Context, pipeline.BuildRequest) (string, error) {
+func (b *Builder) StartBuild(_ context.Context, req pipeline.BuildRequest) (string, error) {
 	if b.Gate != nil {
 		<-b.Gate
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.Starts++
+	b.Requests = append(b.Requests, req)
 	return "build-1", nil
 }
 
@@ -92,3 +99,20 @@ var (
 	Rolling   = pipeline.RolloutStatus{Desired: 2, Ready: 1}
 	RolledOut = pipeline.RolloutStatus{Done: true, Desired: 2, Ready: 2}
 )
+
+// NewRunner returns a local runner of the repository's deploy state
+// machine over steps, on clock, closed when the test ends.
+func NewRunner(t testing.TB, steps *pipeline.Steps, clock stepfn.Clock, opts ...stepfn.Option) *pipeline.LocalRunner {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	def, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "..", "infra", "statemachine", "deploy.asl.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner, err := pipeline.NewLocalRunner(def, steps, append([]stepfn.Option{stepfn.WithClock(clock)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(runner.Close)
+	return runner
+}
