@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -28,6 +29,18 @@ type Steps struct {
 	IDs *platform.IDGenerator
 	// PollSeconds is how long the state machine waits between polls.
 	PollSeconds int
+	// Reporter, when set, reports pipelines to where their push came from.
+	Reporter ProgressReporter
+}
+
+// ProgressReporter reports a pipeline's progress on its commit (GitHub
+// Deployments). Its failures are logged and never fail a deploy.
+type ProgressReporter interface {
+	// Started reports a pipeline that began; it returns the reference
+	// Finished needs (0 when the pipeline is not reported).
+	Started(ctx context.Context, app platform.Application, img platform.Image) (int64, error)
+	// Finished reports the end of a pipeline Started reported.
+	Finished(ctx context.Context, app platform.Application, img platform.Image, ok bool, reason string) error
 }
 
 // Run is the state a pipeline execution carries from step to step: the
@@ -134,9 +147,7 @@ func (s *Steps) step(ctx context.Context, step string, run Run) (Run, error) {
 	case StepCheckRollout:
 		return s.checkRollout(ctx, run)
 	case StepFinish:
-		return run, s.update(ctx, run, func(app *platform.Application) (platform.RecordWrites, error) {
-			return app.CompletePipeline(run.ImageID, s.Now().UTC())
-		})
+		return run, s.finish(ctx, run)
 	case StepMarkFailed:
 		return run, s.MarkFailed(ctx, run.ApplicationID, run.ImageID, failureReason(run.Failure))
 	}
@@ -171,8 +182,16 @@ func (s *Steps) startBuild(ctx context.Context, run Run) (Run, error) {
 		return run, err
 	}
 	run.BuildRef = ref
+	var reported int64
+	if s.Reporter != nil {
+		id, err := s.Reporter.Started(ctx, app, *img)
+		if err != nil {
+			slog.WarnContext(ctx, "reporting a pipeline start failed", "image_id", img.ID, "error", err.Error())
+		}
+		reported = id
+	}
 	return run, s.update(ctx, run, func(app *platform.Application) (platform.RecordWrites, error) {
-		return app.RecordBuildStarted(run.ImageID, ref, s.Now().UTC())
+		return app.RecordBuildStarted(run.ImageID, ref, reported, s.Now().UTC())
 	})
 }
 
@@ -249,10 +268,45 @@ func (s *Steps) checkRollout(ctx context.Context, run Run) (Run, error) {
 	return run, nil
 }
 
-// MarkFailed records reason on the pipeline's unfinished records and frees
-// the application for the next pipeline; see pipeline.MarkFailed.
+func (s *Steps) finish(ctx context.Context, run Run) error {
+	changed := false
+	app, err := s.Store.UpdateApplicationRecords(ctx, run.ApplicationID, 0, func(app *platform.Application) (platform.RecordWrites, error) {
+		w, err := app.CompletePipeline(run.ImageID, s.Now().UTC())
+		changed = !w.Empty()
+		return w, err
+	})
+	if err == nil && changed {
+		s.reportFinished(ctx, app, true, "")
+	}
+	return err
+}
+
+// MarkFailed records reason on the pipeline's unfinished records, frees the
+// application for the next pipeline (see pipeline.MarkFailed) and reports
+// the failure once.
 func (s *Steps) MarkFailed(ctx context.Context, appID, imageID, reason string) error {
-	return MarkFailed(ctx, s.Store, s.Now().UTC(), appID, imageID, reason)
+	changed := false
+	app, err := s.Store.UpdateApplicationRecords(ctx, appID, 0, func(app *platform.Application) (platform.RecordWrites, error) {
+		w := app.FailPipeline(imageID, reason, s.Now().UTC())
+		changed = !w.Empty()
+		return w, nil
+	})
+	if platform.IsCode(err, platform.CodeNotFound) {
+		return nil
+	}
+	if err == nil && changed && app.LatestImage != nil && app.LatestImage.ID == imageID {
+		s.reportFinished(ctx, app, false, reason)
+	}
+	return err
+}
+
+func (s *Steps) reportFinished(ctx context.Context, app platform.Application, ok bool, reason string) {
+	if s.Reporter == nil || app.LatestImage == nil || app.LatestImage.GithubDeploymentID == 0 {
+		return
+	}
+	if err := s.Reporter.Finished(ctx, app, *app.LatestImage, ok, reason); err != nil {
+		slog.WarnContext(ctx, "reporting a pipeline's end failed", "image_id", app.LatestImage.ID, "error", err.Error())
+	}
 }
 
 // MarkFailed records reason on the unfinished records of the pipeline

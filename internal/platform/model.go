@@ -116,6 +116,9 @@ type Image struct {
 	// Trigger and TriggeredBy say who started the pipeline.
 	Trigger     string
 	TriggeredBy string
+	// GithubDeploymentID is the GitHub Deployment that reports this
+	// pipeline's progress on the commit (0: none).
+	GithubDeploymentID int64
 }
 
 // Release is an image plus the configuration it runs with.

@@ -98,14 +98,18 @@ func (a *Application) PipelineImage(imageID string) (*Image, error) {
 	return a.LatestImage, nil
 }
 
-// RecordBuildStarted stores the builder's reference on the pipeline's image.
-func (a *Application) RecordBuildStarted(imageID, buildRef string, now time.Time) (RecordWrites, error) {
+// RecordBuildStarted stores the builder's reference, and the GitHub
+// Deployment reporting the pipeline (0: none), on the pipeline's image.
+func (a *Application) RecordBuildStarted(imageID, buildRef string, githubDeploymentID int64, now time.Time) (RecordWrites, error) {
 	img, err := a.PipelineImage(imageID)
 	if err != nil {
 		return RecordWrites{}, err
 	}
 	next := *img
 	next.BuildRef, next.Updated = buildRef, now
+	if githubDeploymentID != 0 {
+		next.GithubDeploymentID = githubDeploymentID
+	}
 	a.LatestImage = &next
 	return RecordWrites{Images: []Image{next}}, nil
 }

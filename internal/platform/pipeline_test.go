@@ -68,7 +68,7 @@ func TestPipelineHappyPathIsIdempotent(t *testing.T) {
 	if _, _, err := app.StartPipeline(PipelineRequest{}, "img", now); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.RecordBuildStarted("img", "build-1", now); err != nil {
+	if _, err := app.RecordBuildStarted("img", "build-1", 0, now); err != nil {
 		t.Fatal(err)
 	}
 	w, err := app.RecordBuildSucceeded("img", "repo@sha256:ab", "c0ffee", map[string]string{"web": "serve"}, now)
@@ -121,7 +121,7 @@ func TestFailPipeline(t *testing.T) {
 	if w := app.FailPipeline("img", "again", now); len(w.Images) != 0 {
 		t.Fatal("second failure rewrote the image")
 	}
-	_, err := app.RecordBuildStarted("other", "x", now)
+	_, err := app.RecordBuildStarted("other", "x", 0, now)
 	if err != ErrSuperseded {
 		t.Fatalf("another pipeline's step: %v", err)
 	}

@@ -1,0 +1,230 @@
+package webhooks
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/slipway-paas/slipway/internal/github"
+	"github.com/slipway-paas/slipway/internal/httpapi"
+	"github.com/slipway-paas/slipway/internal/httpapi/deployments"
+	"github.com/slipway-paas/slipway/internal/platform"
+)
+
+// MaxBody is the largest delivery accepted (GitHub caps payloads at 25 MB;
+// pushes that large are truncated by GitHub long before).
+const MaxBody = 10 << 20
+
+// Store is what webhook processing reads and writes.
+type Store interface {
+	deployments.Store
+	platform.Webhooks
+	UpdateApplication(ctx context.Context, id string, ifVersion int64, mutate func(*platform.Application) error) (platform.Application, error)
+}
+
+// SecretSource returns the webhook secret; an empty secret refuses every
+// delivery.
+type SecretSource func(ctx context.Context) ([]byte, error)
+
+// Deps are the group's dependencies.
+type Deps struct {
+	Store  Store
+	Secret SecretSource
+	// Pipelines starts pipelines (its Store must be the same store).
+	Pipelines deployments.Deps
+	Now       func() time.Time
+}
+
+type api struct{ Deps }
+
+// Routes returns the group's routes.
+func Routes(d Deps) []httpapi.Route {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	a := api{d}
+	return []httpapi.Route{
+		{Method: "POST", Pattern: "/webhooks/github", Public: true, MaxBody: MaxBody, Handle: a.github},
+	}
+}
+
+func (a api) github(w http.ResponseWriter, r *http.Request) error {
+	secret, err := a.Secret(r.Context())
+	if err != nil {
+		return platform.Unavailable(fmt.Errorf("reading the webhook secret: %w", err))
+	}
+	body := httpapi.Body(r)
+	if err := github.VerifySignature(secret, body, r.Header.Get("X-Hub-Signature-256")); err != nil {
+		detail := "the delivery's X-Hub-Signature-256 is invalid"
+		switch {
+		case errors.Is(err, github.ErrNoSecret):
+			detail = "no webhook secret is configured: every delivery is refused"
+		case errors.Is(err, github.ErrSignatureMissing):
+			detail = "the delivery has no X-Hub-Signature-256 header"
+		}
+		return platform.Errorf(platform.CodeUnauthorized, "%s", detail)
+	}
+	event, guid := r.Header.Get("X-GitHub-Event"), r.Header.Get("X-GitHub-Delivery")
+	if event == "" || guid == "" || len(guid) > 100 {
+		return platform.Errorf(platform.CodeBadRequest, "X-GitHub-Event and X-GitHub-Delivery are required")
+	}
+	switch event {
+	case "ping":
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"ok": true})
+		return nil
+	case "push", "installation", "installation_repositories":
+	default:
+		httpapi.WriteJSON(w, http.StatusAccepted, map[string]any{"ok": true, "ignored": "event " + event + " is not used"})
+		return nil
+	}
+	delivery, claimed, err := a.Store.ClaimDelivery(r.Context(), guid, event, a.Now().UTC())
+	if err != nil {
+		return err
+	}
+	if !claimed {
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "duplicate": true, "delivery": guid})
+		return nil
+	}
+	outcomes, err := a.process(r.Context(), event, body, delivery)
+	if err != nil {
+		return err // the claim's lease runs out; GitHub's redelivery finishes the work
+	}
+	if err := a.Store.CompleteDelivery(r.Context(), guid); err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "delivery": guid, "applications": outcomes})
+	return nil
+}
+
+func (a api) process(ctx context.Context, event string, body []byte, d platform.Delivery) (map[string]string, error) {
+	switch event {
+	case "push":
+		push, err := github.ParsePush(body)
+		if err != nil {
+			return nil, platform.Invalid("body", err.Error())
+		}
+		return a.push(ctx, push, d)
+	case "installation":
+		ev, err := github.ParseInstallation(body)
+		if err != nil {
+			return nil, platform.Invalid("body", err.Error())
+		}
+		if ev.Action != "deleted" {
+			return map[string]string{}, nil
+		}
+		apps, err := a.Store.ApplicationsForInstallation(ctx, ev.Installation.ID)
+		if err != nil {
+			return nil, err
+		}
+		return a.disconnect(ctx, apps, ev.Installation.ID)
+	default: // installation_repositories
+		ev, err := github.ParseInstallationRepositories(body)
+		if err != nil {
+			return nil, platform.Invalid("body", err.Error())
+		}
+		outcomes := map[string]string{}
+		if ev.Action != "removed" {
+			return outcomes, nil
+		}
+		for _, repo := range ev.RepositoriesRemoved {
+			apps, err := a.Store.ApplicationsForRepository(ctx, repo.FullName)
+			if err != nil {
+				return nil, err
+			}
+			done, err := a.disconnect(ctx, apps, ev.Installation.ID)
+			if err != nil {
+				return nil, err
+			}
+			for k, v := range done {
+				outcomes[k] = v
+			}
+		}
+		return outcomes, nil
+	}
+}
+
+// disconnect clears the installation from the applications that use it.
+func (a api) disconnect(ctx context.Context, apps []platform.Application, installationID int64) (map[string]string, error) {
+	outcomes := map[string]string{}
+	for _, app := range apps {
+		cleared := false
+		_, err := a.Store.UpdateApplication(ctx, app.ID, 0, func(app *platform.Application) error {
+			if id := app.GithubAppInstallationID; id != nil && *id == installationID {
+				app.GithubAppInstallationID, cleared = nil, true
+			}
+			return nil
+		})
+		if err != nil && !platform.IsCode(err, platform.CodeNotFound) {
+			return nil, err
+		}
+		if cleared {
+			outcomes[app.ID] = fmt.Sprintf("github_app_installation_id %d cleared", installationID)
+		}
+	}
+	return outcomes, nil
+}
+
+func (a api) push(ctx context.Context, push *github.PushEvent, d platform.Delivery) (map[string]string, error) {
+	outcomes := map[string]string{}
+	branch, isBranch := push.Branch()
+	if !isBranch || push.IsBranchDeletion() {
+		return outcomes, nil
+	}
+	apps, err := a.Store.ApplicationsForPush(ctx, push.Repository.FullName, branch)
+	if err != nil {
+		return nil, err
+	}
+	for _, app := range apps {
+		if done, ok := d.Outcomes[app.ID]; ok { // a redelivery: this one is done
+			outcomes[app.ID] = done
+			continue
+		}
+		outcome, err := a.deployForPush(ctx, app, push, d.GUID)
+		if err != nil {
+			return nil, err
+		}
+		if err := a.Store.RecordDeliveryOutcome(ctx, d.GUID, app.ID, outcome); err != nil {
+			return nil, err
+		}
+		outcomes[app.ID] = outcome
+	}
+	return outcomes, nil
+}
+
+func (a api) deployForPush(ctx context.Context, app platform.Application, push *github.PushEvent, guid string) (string, error) {
+	if sub := app.Subdirectory; sub != nil && !push.TouchesPath(*sub) {
+		return fmt.Sprintf("skipped: no changed file under %s", *sub), nil
+	}
+	pusher := push.Pusher.Name
+	if pusher == "" {
+		pusher = push.Sender.Login
+	}
+	img, err := deployments.Deploy(ctx, a.Pipelines, app.ID, platform.PipelineRequest{
+		Trigger: platform.TriggerAuto, TriggeredBy: pusher, CommitSHA: push.After, ImageID: pipelineID(guid, app.ID),
+	}, func(*platform.Application) error { return nil })
+	var pe *platform.Error
+	switch {
+	case err == nil:
+		return "started " + img.ID, nil
+	case errors.As(err, &pe) && pe.Code == platform.CodeConflict:
+		return fmt.Sprintf("skipped: pipeline %v is still running", pe.Extra["image_id"]), nil
+	case errors.As(err, &pe) && pe.Code == platform.CodeInvalid:
+		return "skipped: " + err.Error(), nil
+	case errors.As(err, &pe) && pe.Code == platform.CodeNotFound:
+		return "skipped: the application was deleted", nil
+	}
+	return "", err
+}
+
+// pipelineID names the pipeline a delivery starts for an application: the
+// same on every redelivery, so a retry finds the pipeline it started. It
+// is a UUID (version 8, RFC 9562) made from a SHA-256 of both ids.
+func pipelineID(guid, appID string) string {
+	sum := sha256.Sum256([]byte("slipway-push\x00" + guid + "\x00" + appID))
+	sum[6] = sum[6]&0x0f | 0x80
+	sum[8] = sum[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
+}
