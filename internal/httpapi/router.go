@@ -171,7 +171,7 @@ func (cfg Config) wrap(rt Route) http.Handler {
 				WriteError(rec, r, err)
 			}
 		}
-		slog.InfoContext(r.Context(), "request", "request_id", RequestID(r), "method", r.Method, "route", rt.Pattern,
+		slog.DebugContext(r.Context(), "request", "request_id", RequestID(r), "method", r.Method, "route", rt.Pattern,
 			"status", rec.status, "duration_ms", time.Since(start).Milliseconds())
 	})
 }
