@@ -79,7 +79,7 @@ func TestBadBase64Body(t *testing.T) {
 		RawPath: "/applications", Body: "%%%not base64", IsBase64Encoded: true,
 		RequestContext: events.APIGatewayV2HTTPRequestContext{HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "POST"}},
 	})
-	if err != nil || resp.StatusCode != 400 || !strings.Contains(resp.Body, "base64") {
+	if err != nil || resp.StatusCode != 400 || !strings.Contains(resp.Body, "base64") || resp.Headers["X-Request-Id"] == "" {
 		t.Fatalf("%d %s %v", resp.StatusCode, resp.Body, err)
 	}
 }

@@ -7,8 +7,11 @@ package lambdahttp
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -36,7 +39,7 @@ func Adapt(h http.Handler) EventHandler {
 	return func(ctx context.Context, event events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		if event.IsBase64Encoded {
 			if _, err := base64.StdEncoding.DecodeString(event.Body); err != nil {
-				return badBase64(), nil
+				return badBase64(event.RequestContext.RequestID), nil
 			}
 		}
 		event.RawPath = stripStage(event.RawPath, event.RequestContext.Stage)
@@ -72,10 +75,19 @@ func header(headers map[string]string, name string) (string, bool) {
 	return "", false
 }
 
-func badBase64() events.APIGatewayV2HTTPResponse {
+// badBase64 is the problem document for a body that claims base64 but is
+// not: the request never reaches the router, so it is written here.
+func badBase64(requestID string) events.APIGatewayV2HTTPResponse {
+	if requestID == "" {
+		requestID = "lambda-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	}
+	body, _ := json.Marshal(map[string]any{
+		"type": "https://slipway.dev/problems/bad-request", "title": "Bad Request", "status": http.StatusBadRequest,
+		"detail": "the request body is not valid base64", "code": "bad_request", "request_id": requestID,
+	})
 	return events.APIGatewayV2HTTPResponse{
 		StatusCode: http.StatusBadRequest,
-		Headers:    map[string]string{"Content-Type": "application/problem+json"},
-		Body:       `{"type":"https://slipway.dev/problems/bad-request","title":"Bad Request","status":400,"detail":"the request body is not valid base64","code":"bad_request","request_id":null}`,
+		Headers:    map[string]string{"Content-Type": "application/problem+json", "X-Request-Id": requestID},
+		Body:       string(body),
 	}
 }

@@ -1,0 +1,89 @@
+# Slipway: developer, CI and `sam build` entry points (GNU make).
+#
+#   make run      the whole system in one process (no AWS, no Docker)
+#   make test     all Go tests, with the race detector
+#   make check    lint + template/OpenAPI/config checks + store tests against moto
+#   make build    every Lambda of template.yaml into .aws-sam/build/<LogicalId>/bootstrap
+#
+# `sam build` (BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR set.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+GO ?= go
+# Lambda architecture (template.yaml: arm64). `make build ARCH=amd64` for x86_64.
+ARCH ?= arm64
+
+# staticcheck 2026.2.2 (v0.8.2) is the release that supports Go 1.26. `go run pkg@version`
+# builds it from the module proxy (cached after the first run), outside this module's go.mod.
+STATICCHECK_VERSION ?= v0.8.2
+STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+# ---------------------------------------------------------------- functions
+# The Lambda functions of template.yaml, by logical id. Adding a function = adding its word
+# here. Its package is ./functions/<id without "Function", lower-cased>
+# (DeploymentsFunction -> ./functions/deployments); set PKG_<LogicalId> for another name.
+FUNCTIONS := ApplicationsFunction
+
+lower = $(shell printf '%s' '$(1)' | tr '[:upper:]' '[:lower:]')
+pkg_of = $(or $(PKG_$(1)),$(call lower,$(patsubst %Function,%,$(1))))
+
+BUILD_DIR := .aws-sam/build
+GO_BUILD_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w -buildid='
+
+# build-<LogicalId>: the target `sam build` runs; writes $(ARTIFACTS_DIR)/bootstrap.
+define function_rules
+.PHONY: build-$(1)
+build-$(1):
+	@test -n "$$(ARTIFACTS_DIR)" || { echo "build-$(1): ARTIFACTS_DIR is not set (sam build sets it; or run make build)" >&2; exit 2; }
+	mkdir -p "$$(ARTIFACTS_DIR)"
+	CGO_ENABLED=0 GOOS=linux GOARCH=$$(ARCH) $$(GO) build $$(GO_BUILD_FLAGS) -o "$$(ARTIFACTS_DIR)/bootstrap" ./functions/$(call pkg_of,$(1))
+endef
+$(foreach f,$(FUNCTIONS),$(eval $(call function_rules,$(f))))
+
+# ---------------------------------------------------------------- checks
+# Everything `make check` runs, in order. Later: asl-lint, smoke.
+CHECKS := lint cfn-lint openapi-lint config-lint test-store-moto
+
+.PHONY: help run test check lint cfn-lint openapi-lint config-lint test-store-moto build clean
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
+	@echo "build-<LogicalId>  one function for sam build (ARTIFACTS_DIR=...); functions: $(FUNCTIONS)"
+
+run: ## the whole system in one process on 127.0.0.1:8080
+	$(GO) run ./cmd/slipway dev
+
+test: ## all Go tests with the race detector
+	$(GO) test -race -count=1 ./...
+
+check: $(CHECKS) ## lint, template, OpenAPI and config checks, store tests on moto
+
+lint: ## gofmt, go vet, staticcheck
+	@unformatted="$$(gofmt -l .)"; \
+	if [[ -n "$$unformatted" ]]; then echo "gofmt: these files need formatting (gofmt -w):"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+cfn-lint: ## lint template.yaml (errors and warnings fail)
+	cfn-lint template.yaml
+
+openapi-lint: ## validate openapi.yaml
+	openapi-spec-validator openapi.yaml
+
+config-lint: ## template routes vs openapi.yaml vs events/, env.json vs Globals
+	scripts/check-config.sh
+
+test-store-moto: ## store tests against moto_server instead of the embedded DynamoDB
+	scripts/with-moto.sh $(GO) test -count=1 ./internal/store/...
+
+build: ## every function into .aws-sam/build/<LogicalId>/bootstrap (ARCH=amd64 to override)
+	@for f in $(FUNCTIONS); do \
+		$(MAKE) build-$$f ARTIFACTS_DIR="$(CURDIR)/$(BUILD_DIR)/$$f" ARCH=$(ARCH); \
+	done
+
+clean: ## remove build output (the shared Go build, test and fuzz caches are left alone)
+	rm -rf .aws-sam bin dist coverage.out coverage.html
+	find . -name '*.test' -type f -not -path './.git/*' -delete
