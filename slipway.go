@@ -1,5 +1,6 @@
-// Package slipway holds the repository-level documents the binaries serve:
-// the OpenAPI contract, embedded so every build serves the one in the tree.
+// Package slipway holds the repository-level documents the binaries use,
+// embedded so every build carries the ones in the tree: the OpenAPI
+// contract and the deploy state machine definition.
 package slipway
 
 import _ "embed"
@@ -8,3 +9,9 @@ import _ "embed"
 //
 //go:embed openapi.yaml
 var OpenAPI []byte
+
+// DeployStateMachine is infra/statemachine/deploy.asl.json, the Full Deploy
+// workflow, with its ${PipelineFunctionArn} placeholder.
+//
+//go:embed infra/statemachine/deploy.asl.json
+var DeployStateMachine []byte

@@ -1,6 +1,8 @@
 // Package devstack wires the whole system into one process for `slipway
 // dev`: every function group's routes on one http.ServeMux, DynamoDB as the
-// embedded server (or any endpoint), a seeded organization, project and
+// embedded server (or any endpoint), Step Functions as the local executor
+// of the same state machine definition, CodeBuild and EKS as the
+// simulators of package sim, and a seeded organization, project and
 // platform token.
 package devstack
 
@@ -19,7 +21,11 @@ import (
 	"github.com/slipway-paas/slipway/internal/dynamolocal"
 	"github.com/slipway-paas/slipway/internal/httpapi"
 	"github.com/slipway-paas/slipway/internal/httpapi/applications"
+	"github.com/slipway-paas/slipway/internal/httpapi/deployments"
+	"github.com/slipway-paas/slipway/internal/httpapi/webhooks"
+	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/platform"
+	"github.com/slipway-paas/slipway/internal/sim"
 	"github.com/slipway-paas/slipway/internal/store"
 )
 
@@ -36,6 +42,14 @@ type Options struct {
 	TableName string
 	// CursorSigningKey defaults to a random key.
 	CursorSigningKey []byte
+	// Simulators configures the local builder and cluster (nil: defaults).
+	Simulators *sim.Config
+	// WebhookSecret verifies GitHub deliveries; empty refuses them all.
+	WebhookSecret string
+	// PollSeconds is the pipeline's wait between polls (default 1).
+	PollSeconds int
+	// Reporter, when set, reports push pipelines to GitHub.
+	Reporter pipeline.ProgressReporter
 }
 
 // Stack is the running local system.
@@ -48,6 +62,10 @@ type Stack struct {
 	TokenGenerated bool
 	Store          *store.Store
 	Handler        http.Handler
+	// Cluster is the cluster simulator (its samples feed observability).
+	Cluster *sim.Cluster
+	// Runner executes the deploy state machine in-process.
+	Runner *pipeline.LocalRunner
 
 	srv      *http.Server
 	embedded *dynamolocal.Server
@@ -91,10 +109,10 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		s.Close()
 		return nil, err
 	}
-	s.Handler = httpapi.NewHandler(
-		httpapi.Config{Tokens: s.Store, Idempotency: s.Store},
-		applications.Routes(applications.Deps{Store: s.Store, OpenAPI: slipway.OpenAPI}),
-	)
+	if err := s.wire(opts); err != nil {
+		s.Close()
+		return nil, err
+	}
 	addr := opts.Addr
 	if addr == "" {
 		addr = "127.0.0.1:8080"
@@ -121,6 +139,39 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	return s, nil
 }
 
+// wire builds the pipeline (the same state machine definition, run by the
+// local executor, over the builder and cluster simulators) and every
+// function group's routes on one handler.
+func (s *Stack) wire(opts Options) error {
+	if opts.PollSeconds <= 0 {
+		opts.PollSeconds = 1
+	}
+	simCfg := sim.DefaultConfig()
+	if opts.Simulators != nil {
+		simCfg = *opts.Simulators
+	}
+	ids := &platform.IDGenerator{}
+	s.Cluster = sim.NewCluster(simCfg, time.Now)
+	steps := &pipeline.Steps{
+		Store: s.Store, Builder: sim.NewBuilder(simCfg, time.Now), Cluster: s.Cluster,
+		Now: time.Now, IDs: ids, PollSeconds: opts.PollSeconds, Reporter: opts.Reporter,
+	}
+	runner, err := pipeline.NewLocalRunner(slipway.DeployStateMachine, steps)
+	if err != nil {
+		return fmt.Errorf("devstack: loading the deploy state machine: %w", err)
+	}
+	s.Runner = runner
+	pipelines := deployments.Deps{Store: s.Store, Starter: runner, IDs: ids, Now: time.Now}
+	secret := []byte(opts.WebhookSecret)
+	s.Handler = httpapi.NewHandler(
+		httpapi.Config{Tokens: s.Store, Idempotency: s.Store},
+		applications.Routes(applications.Deps{Store: s.Store, IDs: ids, OpenAPI: slipway.OpenAPI, Cluster: s.Cluster}),
+		deployments.Routes(pipelines),
+		webhooks.Routes(webhooks.Deps{Store: s.Store, Secret: func(context.Context) ([]byte, error) { return secret, nil }, Pipelines: pipelines}),
+	)
+	return nil
+}
+
 // Seed creates organization demo, project demo and a platform token with
 // the given secret; what exists already is left alone.
 func Seed(ctx context.Context, st *store.Store, token string) error {
@@ -145,10 +196,14 @@ func Seed(ctx context.Context, st *store.Store, token string) error {
 	return nil
 }
 
-// Close stops the server and the embedded DynamoDB.
+// Close stops the server, aborts running pipelines (marking them failed)
+// and stops the embedded DynamoDB.
 func (s *Stack) Close() {
 	if s.srv != nil {
 		_ = s.srv.Close()
+	}
+	if s.Runner != nil {
+		s.Runner.Close()
 	}
 	if s.embedded != nil {
 		_ = s.embedded.Close()

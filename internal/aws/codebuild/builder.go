@@ -1,0 +1,115 @@
+package codebuild
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cb "github.com/aws/aws-sdk-go-v2/service/codebuild"
+	"github.com/aws/aws-sdk-go-v2/service/codebuild/types"
+
+	"github.com/slipway-paas/slipway/internal/pipeline"
+)
+
+// The environment variables a build gets.
+const (
+	EnvImageTag      = "SLIPWAY_IMAGE_TAG"
+	EnvSubdirectory  = "SLIPWAY_SUBDIRECTORY"
+	EnvApplicationID = "SLIPWAY_APPLICATION_ID"
+	EnvImageID       = "SLIPWAY_IMAGE_ID"
+)
+
+// API is the part of the CodeBuild client the builder uses.
+type API interface {
+	StartBuild(ctx context.Context, in *cb.StartBuildInput, opts ...func(*cb.Options)) (*cb.StartBuildOutput, error)
+	BatchGetBuilds(ctx context.Context, in *cb.BatchGetBuildsInput, opts ...func(*cb.Options)) (*cb.BatchGetBuildsOutput, error)
+}
+
+// Builder starts and watches builds of one CodeBuild project.
+type Builder struct {
+	Client  API
+	Project string
+	// Buildspec, when set, is sent as every build's buildspecOverride (the
+	// content of infra/buildspec.yml); empty uses the project's buildspec.
+	Buildspec string
+}
+
+var _ pipeline.Builder = Builder{}
+
+// NewClient returns a CodeBuild client; a non-empty endpoint points it at
+// another endpoint (an emulator, a test server).
+func NewClient(cfg aws.Config, endpoint string, opts ...func(*cb.Options)) *cb.Client {
+	return cb.NewFromConfig(cfg, append([]func(*cb.Options){func(o *cb.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	}}, opts...)...)
+}
+
+var repositoryRe = regexp.MustCompile(`^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$`)
+
+// StartBuild starts a build of the request's repository at CommitSHA (or
+// the head of Ref) and returns the build id.
+//
+// The idempotency token is the image id. CodeBuild documents it (StartBuild,
+// idempotencyToken) as "a unique, case sensitive identifier you provide to
+// ensure the idempotency of the StartBuild request. The token is included
+// in the StartBuild request and is valid for 5 minutes. If you repeat the
+// StartBuild request with the same token, but change a parameter, CodeBuild
+// returns a parameter mismatch error." So a retried start within 5 minutes
+// returns the first build instead of launching a second one; later retries
+// are covered by the pipeline, which records the build id and never starts
+// twice once it has one.
+func (b Builder) StartBuild(ctx context.Context, req pipeline.BuildRequest) (string, error) {
+	if err := checkRequest(req); err != nil {
+		return "", err
+	}
+	version := req.CommitSHA
+	if version == "" {
+		version = "refs/heads/" + req.Ref
+	}
+	in := &cb.StartBuildInput{
+		ProjectName:            aws.String(b.Project),
+		IdempotencyToken:       aws.String(req.ImageID),
+		SourceTypeOverride:     types.SourceTypeGithub,
+		SourceLocationOverride: aws.String("https://github.com/" + req.Repository + ".git"),
+		SourceVersion:          aws.String(version),
+		EnvironmentVariablesOverride: []types.EnvironmentVariable{
+			plaintext(EnvImageTag, req.ImageTag),
+			plaintext(EnvSubdirectory, req.Subdirectory),
+			plaintext(EnvApplicationID, req.ApplicationID),
+			plaintext(EnvImageID, req.ImageID),
+		},
+	}
+	if b.Buildspec != "" {
+		in.BuildspecOverride = aws.String(b.Buildspec)
+	}
+	out, err := b.Client.StartBuild(ctx, in)
+	if err != nil {
+		return "", classify(fmt.Errorf("codebuild: starting a build of %s in project %s: %w", req.Repository, b.Project, err))
+	}
+	if out.Build == nil || aws.ToString(out.Build.Id) == "" {
+		return "", errors.New("codebuild: StartBuild answered without a build id")
+	}
+	return aws.ToString(out.Build.Id), nil
+}
+
+func checkRequest(req pipeline.BuildRequest) error {
+	switch {
+	case !repositoryRe.MatchString(req.Repository):
+		return fmt.Errorf("codebuild: repository %q is not owner/name", req.Repository)
+	case req.ImageID == "":
+		return errors.New("codebuild: the build request has no image id")
+	case req.CommitSHA == "" && req.Ref == "":
+		return errors.New("codebuild: the build request has neither a commit nor a branch")
+	case req.ImageTag == "":
+		return errors.New("codebuild: the build request has no image tag")
+	}
+	return nil
+}
+
+func plaintext(name, value string) types.EnvironmentVariable {
+	return types.EnvironmentVariable{Name: aws.String(name), Value: aws.String(value), Type: types.EnvironmentVariableTypePlaintext}
+}

@@ -1,0 +1,22 @@
+// Package kube is the Kubernetes adapter: it runs pipeline workloads on a
+// cluster (EKS in AWS) through the Kubernetes REST API, with net/http and
+// encoding/json only (client-go is far too large for a Lambda function).
+//
+// Render turns a workload into objects: one apps/v1 Deployment per web*,
+// worker* and tcp* process, and a ClusterIP Service per web* and tcp*
+// process (see Render for the exact shape; release, migrate and other
+// one-off processes get nothing). Cluster applies them with server-side
+// apply (field manager "slipway", forced), deletes the Deployments and
+// Services of processes the release no longer has, reads rollout status
+// from the Deployments, and scales.
+//
+// Authentication is a bearer token from a TokenSource: EKSToken makes the
+// presigned-STS tokens of `aws eks get-token`; StaticToken serves local
+// clusters and tests. The API server's certificate is checked against
+// Config.CAData (the base64 PEM bundle EKS reports) when given.
+//
+// Errors from the API server are *APIError values carrying the Status
+// reason and message. Conflicts, throttling, server errors and network
+// failures are wrapped in a platform "unavailable" error, which the
+// pipeline retries.
+package kube

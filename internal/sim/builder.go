@@ -1,0 +1,98 @@
+package sim
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"sync"
+	"time"
+
+	"github.com/slipway-paas/slipway/internal/pipeline"
+)
+
+// ImageRegistry is the made-up registry of simulated images.
+const ImageRegistry = "local.slipway.dev"
+
+// DefaultProcesses are the Procfile processes every simulated build finds.
+func DefaultProcesses() map[string]string {
+	return map[string]string{"web": "./bin/web", "worker": "./bin/worker"}
+}
+
+// Builder is a simulated image builder (pipeline.Builder). A build takes
+// the configured duration on the clock, then succeeds with a made-up image
+// of DefaultProcesses, or fails when a FailRules rule matches it.
+type Builder struct {
+	now      func() time.Time
+	duration time.Duration
+	fail     FailRules
+
+	mu     sync.Mutex
+	builds map[string]simBuild // by build ref
+}
+
+var _ pipeline.Builder = (*Builder)(nil)
+
+type simBuild struct {
+	req     pipeline.BuildRequest
+	started time.Time
+	failure string
+}
+
+// NewBuilder returns a simulated builder; now nil means time.Now.
+func NewBuilder(cfg Config, now func() time.Time) *Builder {
+	if now == nil {
+		now = time.Now
+	}
+	return &Builder{now: now, duration: cfg.BuildDuration, fail: cfg.FailBuilds, builds: map[string]simBuild{}}
+}
+
+// StartBuild records a build; the same ImageID returns the same reference
+// and keeps the first request's start time.
+func (b *Builder) StartBuild(_ context.Context, req pipeline.BuildRequest) (string, error) {
+	ref := "sim-build:" + req.ImageID
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.builds[ref]; !ok {
+		b.builds[ref] = simBuild{req: req, started: b.now(), failure: b.fail.Match(req.Repository, req.Ref)}
+	}
+	return ref, nil
+}
+
+// BuildStatus reports the build as running until its duration has passed.
+// An unknown reference is a failed build, as a deleted CodeBuild build is.
+func (b *Builder) BuildStatus(_ context.Context, ref string) (pipeline.BuildStatus, error) {
+	b.mu.Lock()
+	build, ok := b.builds[ref]
+	b.mu.Unlock()
+	switch {
+	case !ok:
+		return pipeline.BuildStatus{Phase: pipeline.BuildFailed, Reason: "the simulated builder has no build " + ref}, nil
+	case b.now().Sub(build.started) < b.duration:
+		return pipeline.BuildStatus{Phase: pipeline.BuildRunning}, nil
+	case build.failure != "":
+		return pipeline.BuildStatus{Phase: pipeline.BuildFailed, Reason: "simulated build failure: " + build.failure}, nil
+	}
+	req := build.req
+	commit := req.CommitSHA
+	if commit == "" {
+		commit = digestHex(req.Repository, req.Ref, req.ImageID)[:40]
+	}
+	return pipeline.BuildStatus{
+		Phase:     pipeline.BuildSucceeded,
+		ImageURI:  ImageRegistry + "/" + req.ApplicationID + "@sha256:" + digestHex(req.ImageID),
+		CommitSHA: commit,
+		Processes: DefaultProcesses(),
+	}, nil
+}
+
+// digestHex is the hex SHA-256 of the parts, NUL-separated.
+func digestHex(parts ...string) string {
+	h := sha256.New()
+	for i, p := range parts {
+		if i > 0 {
+			h.Write([]byte{0})
+		}
+		h.Write([]byte(p))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
