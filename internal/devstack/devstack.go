@@ -26,6 +26,7 @@ import (
 	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/platform"
 	"github.com/slipway-paas/slipway/internal/sim"
+	"github.com/slipway-paas/slipway/internal/stepfn"
 	"github.com/slipway-paas/slipway/internal/store"
 )
 
@@ -50,6 +51,9 @@ type Options struct {
 	PollSeconds int
 	// Reporter, when set, reports push pipelines to GitHub.
 	Reporter pipeline.ProgressReporter
+	// Clock drives the pipeline and the simulators (nil: the real clock);
+	// tests pass a virtual one.
+	Clock stepfn.Clock
 }
 
 // Stack is the running local system.
@@ -150,24 +154,28 @@ func (s *Stack) wire(opts Options) error {
 	if opts.Simulators != nil {
 		simCfg = *opts.Simulators
 	}
-	ids := &platform.IDGenerator{}
-	s.Cluster = sim.NewCluster(simCfg, time.Now)
-	steps := &pipeline.Steps{
-		Store: s.Store, Builder: sim.NewBuilder(simCfg, time.Now), Cluster: s.Cluster,
-		Now: time.Now, IDs: ids, PollSeconds: opts.PollSeconds, Reporter: opts.Reporter,
+	clock := opts.Clock
+	if clock == nil {
+		clock = stepfn.RealClock{}
 	}
-	runner, err := pipeline.NewLocalRunner(slipway.DeployStateMachine, steps)
+	ids := &platform.IDGenerator{Now: clock.Now}
+	s.Cluster = sim.NewCluster(simCfg, clock.Now)
+	steps := &pipeline.Steps{
+		Store: s.Store, Builder: sim.NewBuilder(simCfg, clock.Now), Cluster: s.Cluster,
+		Now: clock.Now, IDs: ids, PollSeconds: opts.PollSeconds, Reporter: opts.Reporter,
+	}
+	runner, err := pipeline.NewLocalRunner(slipway.DeployStateMachine, steps, stepfn.WithClock(clock))
 	if err != nil {
 		return fmt.Errorf("devstack: loading the deploy state machine: %w", err)
 	}
 	s.Runner = runner
-	pipelines := deployments.Deps{Store: s.Store, Starter: runner, IDs: ids, Now: time.Now}
+	pipelines := deployments.Deps{Store: s.Store, Starter: runner, IDs: ids, Now: clock.Now}
 	secret := []byte(opts.WebhookSecret)
 	s.Handler = httpapi.NewHandler(
 		httpapi.Config{Tokens: s.Store, Idempotency: s.Store},
-		applications.Routes(applications.Deps{Store: s.Store, IDs: ids, OpenAPI: slipway.OpenAPI, Cluster: s.Cluster}),
+		applications.Routes(applications.Deps{Store: s.Store, IDs: ids, Now: clock.Now, OpenAPI: slipway.OpenAPI, Cluster: s.Cluster}),
 		deployments.Routes(pipelines),
-		webhooks.Routes(webhooks.Deps{Store: s.Store, Secret: func(context.Context) ([]byte, error) { return secret, nil }, Pipelines: pipelines}),
+		webhooks.Routes(webhooks.Deps{Store: s.Store, Secret: func(context.Context) ([]byte, error) { return secret, nil }, Pipelines: pipelines, Now: clock.Now}),
 	)
 	return nil
 }

@@ -143,6 +143,7 @@ func (a *Application) CreateRelease(imageID, releaseID string, now time.Time) (R
 	if img.Status != StatusComplete {
 		return Release{}, RecordWrites{}, Errorf(CodeConflict, "image v%d is %s, not built", img.Version, img.Status)
 	}
+	a.ProcessCounts = withDefaultCounts(a.ProcessCounts, img.Processes)
 	a.ReleaseSeq++
 	rel := Release{
 		ID: releaseID, Version: a.ReleaseSeq, Status: StatusInProgress, ImageID: img.ID, ImageVersion: img.Version,
@@ -153,6 +154,22 @@ func (a *Application) CreateRelease(imageID, releaseID string, now time.Time) (R
 	}
 	a.LatestRelease = &rel
 	return rel, RecordWrites{Releases: []Release{rel}}, nil
+}
+
+// withDefaultCounts gives processes that appear for the first time their
+// default replica count, as Heroku does: one "web", no others. It returns a
+// new map; counts set before are kept.
+func withDefaultCounts(counts map[string]int, processes map[string]string) map[string]int {
+	out := copyMap(counts)
+	for name := range processes {
+		if _, set := out[name]; !set {
+			out[name] = 0
+			if name == "web" {
+				out[name] = 1
+			}
+		}
+	}
+	return out
 }
 
 // CreateDeployment starts deploying the pipeline's release, which completes

@@ -86,6 +86,9 @@ func TestPipelineHappyPathIsIdempotent(t *testing.T) {
 	if err != nil || len(w.Releases) != 0 || again.ID != "rel-1" || app.ReleaseSeq != 1 {
 		t.Fatalf("retried release made a second one: %+v", again)
 	}
+	if app.ProcessCounts["web"] != 2 {
+		t.Fatalf("a count set before the release changed: %v", app.ProcessCounts)
+	}
 	if rel.Status != StatusInProgress {
 		t.Fatalf("a new release is %s", rel.Status)
 	}
@@ -124,5 +127,21 @@ func TestFailPipeline(t *testing.T) {
 	_, err := app.RecordBuildStarted("other", "x", 0, now)
 	if err != ErrSuperseded {
 		t.Fatalf("another pipeline's step: %v", err)
+	}
+}
+
+func TestFirstReleaseScalesWebToOne(t *testing.T) {
+	now := time.Now()
+	app := deployableApp()
+	app.ProcessCounts = map[string]int{}
+	before := app.ProcessCounts
+	_, _, _ = app.StartPipeline(PipelineRequest{}, "img", now)
+	_, _ = app.RecordBuildSucceeded("img", "i", "c", map[string]string{"web": "a", "worker": "b"}, now)
+	rel, _, err := app.CreateRelease("img", "rel", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if app.ProcessCounts["web"] != 1 || app.ProcessCounts["worker"] != 0 || rel.ProcessCounts["web"] != 1 || len(before) != 0 {
+		t.Fatalf("counts %v, release %v, the old map %v", app.ProcessCounts, rel.ProcessCounts, before)
 	}
 }

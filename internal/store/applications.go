@@ -170,7 +170,10 @@ func (s *Store) UpdateApplicationRecords(ctx context.Context, id string, ifVersi
 		if err != nil {
 			return platform.Application{}, err
 		}
-		next := current
+		next, err := cloneApp(current) // mutate may change maps in place
+		if err != nil {
+			return platform.Application{}, err
+		}
 		records, err := mutate(&next)
 		if err != nil {
 			return platform.Application{}, err
@@ -260,6 +263,17 @@ var errTooMuchContention = platform.Errorf(platform.CodeUnavailable, "the applic
 
 func staleVersion() error {
 	return platform.Errorf(platform.CodePreconditionFailed, "the application has changed since it was read (If-Match is stale)")
+}
+
+// cloneApp returns a deep copy of an application.
+func cloneApp(app platform.Application) (platform.Application, error) {
+	var out platform.Application
+	b, err := json.Marshal(app)
+	if err == nil {
+		err = json.Unmarshal(b, &out)
+	}
+	out.Version = app.Version
+	return out, err
 }
 
 // sameDoc reports whether two applications would be stored alike.
