@@ -1,6 +1,6 @@
 // Package slipway holds the repository-level documents the binaries use,
 // embedded so every build carries the ones in the tree: the OpenAPI
-// contract and the deploy state machine definition.
+// contract, the deploy state machine definition and the buildspec.
 package slipway
 
 import _ "embed"
@@ -15,3 +15,9 @@ var OpenAPI []byte
 //
 //go:embed infra/statemachine/deploy.asl.json
 var DeployStateMachine []byte
+
+// Buildspec is infra/buildspec.yml, which every CodeBuild build runs (sent
+// as the build's buildspec override).
+//
+//go:embed infra/buildspec.yml
+var Buildspec []byte

@@ -4,6 +4,8 @@ package config
 
 import (
 	"errors"
+	"fmt"
+	"strconv"
 	"log/slog"
 	"os"
 	"strings"
@@ -12,12 +14,31 @@ import (
 	"github.com/slipway-paas/slipway/internal/store"
 )
 
-// The environment variables of every function.
+// The environment variables the functions read; template.yaml declares
+// every one in Globals (a test keeps the two in step).
 const (
 	EnvTableName        = "TABLE_NAME"
 	EnvDynamoDBEndpoint = "DYNAMODB_ENDPOINT"
 	EnvCursorSigningKey = "CURSOR_SIGNING_KEY"
 	EnvLogLevel         = "LOG_LEVEL"
+
+	EnvStateMachineARN       = "STATE_MACHINE_ARN"
+	EnvStepFunctionsEndpoint = "STEPFUNCTIONS_ENDPOINT"
+	EnvPollSeconds           = "PIPELINE_POLL_SECONDS"
+	EnvCodeBuildProject      = "CODEBUILD_PROJECT"
+	EnvCodeBuildEndpoint     = "CODEBUILD_ENDPOINT"
+	EnvEKSClusterName        = "EKS_CLUSTER_NAME"
+	EnvEKSEndpoint           = "EKS_ENDPOINT"
+	EnvEKSCAData             = "EKS_CA_DATA"
+
+	EnvGitHubAppID            = "GITHUB_APP_ID"
+	EnvGitHubAppPrivateKeyARN = "GITHUB_APP_PRIVATE_KEY_ARN"
+	EnvGitHubAPIURL           = "GITHUB_API_URL"
+	EnvGitHubWebhookSecretARN = "GITHUB_WEBHOOK_SECRET_ARN"
+	EnvSecretsManagerEndpoint = "SECRETSMANAGER_ENDPOINT"
+	// EnvLocalWebhookSecret holds the webhook secret itself: for sam local
+	// and the local system only; in AWS it comes from Secrets Manager.
+	EnvLocalWebhookSecret = "SLIPWAY_GITHUB_WEBHOOK_SECRET"
 )
 
 // Config is the shared configuration of a function.
@@ -60,4 +81,18 @@ func (c Config) Logger() *slog.Logger {
 	l := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: c.LogLevel}))
 	slog.SetDefault(l)
 	return l
+}
+
+// Int reads an integer variable; unset is def, anything else that is not a
+// positive integer is an error naming the variable.
+func Int(name string, def int) (int, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("config: %s=%q: want a positive integer", name, v)
+	}
+	return n, nil
 }

@@ -1,0 +1,32 @@
+// Command deployments is DeploymentsFunction: Full Deploy, List
+// Deployments, Pipeline Status and Pipeline Metrics.
+package main
+
+import (
+	"log"
+	"os"
+
+	"github.com/slipway-paas/slipway/internal/aws/stepfunctions"
+	"github.com/slipway-paas/slipway/internal/awsconf"
+	"github.com/slipway-paas/slipway/internal/config"
+	"github.com/slipway-paas/slipway/internal/httpapi"
+	"github.com/slipway-paas/slipway/internal/httpapi/deployments"
+	"github.com/slipway-paas/slipway/internal/lambdahttp"
+)
+
+func main() {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg.Logger()
+	st := cfg.Store()
+	starter := stepfunctions.Starter{
+		Client:          stepfunctions.NewClient(awsconf.FromEnv(), os.Getenv(config.EnvStepFunctionsEndpoint)),
+		StateMachineARN: os.Getenv(config.EnvStateMachineARN),
+	}
+	lambdahttp.Start(httpapi.NewHandler(
+		httpapi.Config{Tokens: st, Idempotency: st},
+		deployments.Routes(deployments.Deps{Store: st, Starter: starter}),
+	))
+}

@@ -1,0 +1,58 @@
+// Command pipeline is PipelineFunction: the deploy state machine's steps,
+// and the EventBridge target that fails pipelines whose execution ended
+// abnormally.
+package main
+
+import (
+	"context"
+	"log"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/slipway-paas/slipway"
+	"github.com/slipway-paas/slipway/internal/aws/codebuild"
+	"github.com/slipway-paas/slipway/internal/aws/secrets"
+	"github.com/slipway-paas/slipway/internal/awsconf"
+	"github.com/slipway-paas/slipway/internal/config"
+	"github.com/slipway-paas/slipway/internal/github"
+	"github.com/slipway-paas/slipway/internal/kube"
+	"github.com/slipway-paas/slipway/internal/pipeline"
+	"github.com/slipway-paas/slipway/internal/platform"
+)
+
+func main() {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg.Logger()
+	awsCfg := awsconf.FromEnv()
+	poll, err := config.Int(config.EnvPollSeconds, 10)
+	if err != nil {
+		log.Fatal(err)
+	}
+	cluster, err := kube.NewEKS(awsCfg, os.Getenv(config.EnvEKSClusterName), os.Getenv(config.EnvEKSEndpoint), os.Getenv(config.EnvEKSCAData))
+	if err != nil {
+		log.Fatal(err)
+	}
+	steps := &pipeline.Steps{
+		Store: cfg.Store(), Cluster: cluster, IDs: &platform.IDGenerator{}, Now: time.Now, PollSeconds: poll,
+		Builder: codebuild.Builder{
+			Client:    codebuild.NewClient(awsCfg, os.Getenv(config.EnvCodeBuildEndpoint)),
+			Project:   os.Getenv(config.EnvCodeBuildProject),
+			Buildspec: string(slipway.Buildspec),
+		},
+	}
+	if appID, _ := strconv.ParseInt(os.Getenv(config.EnvGitHubAppID), 10, 64); appID > 0 {
+		keys := &secrets.Cache{Client: secrets.NewClient(awsCfg, os.Getenv(config.EnvSecretsManagerEndpoint))}
+		arn := os.Getenv(config.EnvGitHubAppPrivateKeyARN)
+		steps.Reporter = github.PipelineReporter{Reporter: &github.LazyReporter{
+			AppID: appID, BaseURL: os.Getenv(config.EnvGitHubAPIURL),
+			PrivateKey: func(ctx context.Context) ([]byte, error) { return keys.Get(ctx, arn) },
+		}}
+	}
+	lambda.Start(steps.HandleEvent)
+}
