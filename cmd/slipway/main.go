@@ -8,15 +8,24 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 
+	"github.com/slipway-paas/slipway/internal/awsconf"
+	"github.com/slipway-paas/slipway/internal/config"
 	"github.com/slipway-paas/slipway/internal/devstack"
+	"github.com/slipway-paas/slipway/internal/github"
+	"github.com/slipway-paas/slipway/internal/pipeline"
+	"github.com/slipway-paas/slipway/internal/sim"
+	"github.com/slipway-paas/slipway/internal/store"
 )
 
 const usage = `usage: slipway <command> [flags]
 
 commands:
-  dev   run the whole system locally (embedded DynamoDB, no AWS account, no Docker)
+  dev    run the whole system locally (embedded DynamoDB, no AWS account, no Docker)
+  seed   create the table and the world the events/ fixtures expect, at a DynamoDB
+         endpoint (for sam local with DynamoDB Local)
 `
 
 func main() {
@@ -28,6 +37,11 @@ func main() {
 	case "dev":
 		if err := dev(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "slipway dev:", err)
+			os.Exit(1)
+		}
+	case "seed":
+		if err := seed(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "slipway seed:", err)
 			os.Exit(1)
 		}
 	case "help", "-h", "--help":
@@ -47,11 +61,20 @@ func dev(args []string) error {
 		return err
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	simCfg, err := sim.ConfigFromEnv()
+	if err != nil {
+		return err
+	}
+	reporter, err := localReporter()
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	stack, err := devstack.Start(ctx, devstack.Options{
 		Addr: *addr, DevToken: os.Getenv("SLIPWAY_DEV_TOKEN"), DynamoDBEndpoint: *endpoint, TableName: *table,
-		CursorSigningKey: []byte(os.Getenv("CURSOR_SIGNING_KEY")),
+		CursorSigningKey: []byte(os.Getenv(config.EnvCursorSigningKey)), Simulators: &simCfg,
+		WebhookSecret: os.Getenv(config.EnvLocalWebhookSecret), Reporter: reporter,
 	})
 	if err != nil {
 		return err
@@ -67,6 +90,9 @@ func dev(args []string) error {
 	} else {
 		fmt.Println("Platform token: the value of SLIPWAY_DEV_TOKEN")
 	}
+	if os.Getenv(config.EnvLocalWebhookSecret) == "" {
+		fmt.Println("GitHub webhooks: refused (set SLIPWAY_GITHUB_WEBHOOK_SECRET to accept signed deliveries)")
+	}
 	fmt.Printf("Try: curl -H \"Authorization: Bearer $TOKEN\" %s/applications/demo/demo\n", stack.URL)
 	<-ctx.Done()
 	return nil
@@ -77,4 +103,44 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// localReporter reports push pipelines to a GitHub API (any base URL) when
+// GITHUB_APP_ID and SLIPWAY_GITHUB_APP_PRIVATE_KEY_FILE are set.
+func localReporter() (pipeline.ProgressReporter, error) {
+	id, file := os.Getenv(config.EnvGitHubAppID), os.Getenv("SLIPWAY_GITHUB_APP_PRIVATE_KEY_FILE")
+	if id == "" || file == "" {
+		return nil, nil
+	}
+	appID, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || appID <= 0 {
+		return nil, fmt.Errorf("%s=%q: want a GitHub App id", config.EnvGitHubAppID, id)
+	}
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	return github.PipelineReporter{Reporter: &github.LazyReporter{
+		AppID: appID, BaseURL: os.Getenv(config.EnvGitHubAPIURL),
+		PrivateKey: func(context.Context) ([]byte, error) { return pem, nil },
+	}}, nil
+}
+
+func seed(args []string) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	endpoint := fs.String("dynamodb-endpoint", envOr(config.EnvDynamoDBEndpoint, "http://127.0.0.1:8000"), "DynamoDB endpoint (DYNAMODB_ENDPOINT)")
+	table := fs.String("table", envOr(config.EnvTableName, "slipway"), "table name (TABLE_NAME)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	client := store.NewClient(awsconf.FromEnv(), *endpoint)
+	if err := store.CreateTable(ctx, client, *table); err != nil {
+		return err
+	}
+	if err := devstack.SeedFixtures(ctx, store.New(client, *table, nil)); err != nil {
+		return err
+	}
+	fmt.Printf("Table %s at %s holds the events/ fixtures' world; token: %s\n", *table, *endpoint, devstack.FixtureToken)
+	return nil
 }
