@@ -5,9 +5,9 @@ package config
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/slipway-paas/slipway/internal/awsconf"
