@@ -2,7 +2,7 @@
 #
 #   make run      the whole system in one process (no AWS, no Docker)
 #   make test     all Go tests, with the race detector
-#   make check    lint + template/OpenAPI/config checks + store tests against moto
+#   make check    lint + template/OpenAPI/ASL/config checks + store tests against moto
 #   make build    every Lambda of template.yaml into .aws-sam/build/<LogicalId>/bootstrap
 #
 # `sam build` (BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR set.
@@ -25,7 +25,7 @@ STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSIO
 # The Lambda functions of template.yaml, by logical id. Adding a function = adding its word
 # here. Its package is ./functions/<id without "Function", lower-cased>
 # (DeploymentsFunction -> ./functions/deployments); set PKG_<LogicalId> for another name.
-FUNCTIONS := ApplicationsFunction
+FUNCTIONS := ApplicationsFunction DeploymentsFunction PipelineFunction WebhooksFunction
 
 lower = $(shell printf '%s' '$(1)' | tr '[:upper:]' '[:lower:]')
 pkg_of = $(or $(PKG_$(1)),$(call lower,$(patsubst %Function,%,$(1))))
@@ -44,10 +44,15 @@ endef
 $(foreach f,$(FUNCTIONS),$(eval $(call function_rules,$(f))))
 
 # ---------------------------------------------------------------- checks
-# Everything `make check` runs, in order. Later: asl-lint, smoke.
-CHECKS := lint cfn-lint openapi-lint config-lint test-store-moto
+# Everything `make check` runs, in order. Later: smoke.
+CHECKS := lint cfn-lint openapi-lint asl-lint config-lint test-store-moto
 
-.PHONY: help run test check lint cfn-lint openapi-lint config-lint test-store-moto build clean
+# asl-validator (npm), pinned by tools/asl/package-lock.json and installed into
+# tools/asl/node_modules (git-ignored) by `npm ci`, again whenever the lock file changes.
+ASL_TOOLS := tools/asl
+ASL_INSTALLED := $(ASL_TOOLS)/node_modules/.slipway-installed
+
+.PHONY: help run test check lint cfn-lint openapi-lint asl-lint config-lint test-store-moto build clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -59,7 +64,7 @@ run: ## the whole system in one process on 127.0.0.1:8080
 test: ## all Go tests with the race detector
 	$(GO) test -race -count=1 ./...
 
-check: $(CHECKS) ## lint, template, OpenAPI and config checks, store tests on moto
+check: $(CHECKS) ## lint, template, OpenAPI, ASL and config checks, store tests on moto
 
 lint: ## gofmt, go vet, staticcheck
 	@unformatted="$$(gofmt -l .)"; \
@@ -73,7 +78,14 @@ cfn-lint: ## lint template.yaml (errors and warnings fail)
 openapi-lint: ## validate openapi.yaml
 	openapi-spec-validator openapi.yaml
 
-config-lint: ## template routes vs openapi.yaml vs events/, env.json vs Globals
+asl-lint: $(ASL_INSTALLED) ## validate the state machine definition(s) with asl-validator
+	scripts/asl-lint.sh
+
+$(ASL_INSTALLED): $(ASL_TOOLS)/package.json $(ASL_TOOLS)/package-lock.json
+	npm ci --prefix $(ASL_TOOLS) --no-audit --no-fund
+	touch $@
+
+config-lint: ## template vs openapi.yaml vs events/ vs env.json vs buildspec and step names
 	scripts/check-config.sh
 
 test-store-moto: ## store tests against moto_server instead of the embedded DynamoDB
@@ -84,6 +96,6 @@ build: ## every function into .aws-sam/build/<LogicalId>/bootstrap (ARCH=amd64 t
 		$(MAKE) build-$$f ARTIFACTS_DIR="$(CURDIR)/$(BUILD_DIR)/$$f" ARCH=$(ARCH); \
 	done
 
-clean: ## remove build output (the shared Go build, test and fuzz caches are left alone)
-	rm -rf .aws-sam bin dist coverage.out coverage.html
+clean: ## remove build output and tools/asl/node_modules (the shared Go caches are left alone)
+	rm -rf .aws-sam bin dist coverage.out coverage.html $(ASL_TOOLS)/node_modules
 	find . -name '*.test' -type f -not -path './.git/*' -delete

@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -22,6 +23,8 @@ import (
 	"github.com/slipway-paas/slipway/internal/httpapi"
 	"github.com/slipway-paas/slipway/internal/httpapi/applications"
 	"github.com/slipway-paas/slipway/internal/httpapi/deployments"
+	"github.com/slipway-paas/slipway/internal/httpapi/observability"
+	"github.com/slipway-paas/slipway/internal/httpapi/observability/simsource"
 	"github.com/slipway-paas/slipway/internal/httpapi/webhooks"
 	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/platform"
@@ -163,6 +166,7 @@ func (s *Stack) wire(opts Options) error {
 	steps := &pipeline.Steps{
 		Store: s.Store, Builder: sim.NewBuilder(simCfg, clock.Now), Cluster: s.Cluster,
 		Now: clock.Now, IDs: ids, PollSeconds: opts.PollSeconds, Reporter: opts.Reporter,
+		Metrics: io.Discard, // the EMF lines are for CloudWatch Logs only
 	}
 	runner, err := pipeline.NewLocalRunner(slipway.DeployStateMachine, steps, stepfn.WithClock(clock))
 	if err != nil {
@@ -175,6 +179,7 @@ func (s *Stack) wire(opts Options) error {
 		httpapi.Config{Tokens: s.Store, Idempotency: s.Store},
 		applications.Routes(applications.Deps{Store: s.Store, IDs: ids, Now: clock.Now, OpenAPI: slipway.OpenAPI, Cluster: s.Cluster}),
 		deployments.Routes(pipelines),
+		observability.Routes(observability.Deps{Store: s.Store, Source: simsource.Source{Cluster: s.Cluster}, Now: clock.Now}),
 		webhooks.Routes(webhooks.Deps{Store: s.Store, Secret: func(context.Context) ([]byte, error) { return secret, nil }, Pipelines: pipelines, Now: clock.Now}),
 	)
 	return nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -31,6 +32,10 @@ type Steps struct {
 	PollSeconds int
 	// Reporter, when set, reports pipelines to where their push came from.
 	Reporter ProgressReporter
+	// Metrics gets an EMF line whenever a build, release or deployment
+	// finishes (see MetricsNamespace). Nil is os.Stdout, which a Lambda
+	// sends to CloudWatch Logs; io.Discard turns the lines off.
+	Metrics io.Writer
 }
 
 // ProgressReporter reports a pipeline's progress on its commit (GitHub
@@ -155,7 +160,7 @@ func (s *Steps) step(ctx context.Context, step string, run Run) (Run, error) {
 }
 
 func (s *Steps) update(ctx context.Context, run Run, mutate func(*platform.Application) (platform.RecordWrites, error)) error {
-	_, err := s.Store.UpdateApplicationRecords(ctx, run.ApplicationID, 0, mutate)
+	_, err := s.updateRecords(ctx, run.ApplicationID, run.ImageID, mutate)
 	return err
 }
 
@@ -215,7 +220,7 @@ func (s *Steps) checkBuild(ctx context.Context, run Run) (Run, error) {
 
 func (s *Steps) createRelease(ctx context.Context, run Run) (Run, error) {
 	releaseID := s.IDs.NewID()
-	app, err := s.Store.UpdateApplicationRecords(ctx, run.ApplicationID, 0, func(app *platform.Application) (platform.RecordWrites, error) {
+	app, err := s.updateRecords(ctx, run.ApplicationID, run.ImageID, func(app *platform.Application) (platform.RecordWrites, error) {
 		_, w, err := app.CreateRelease(run.ImageID, releaseID, s.Now().UTC())
 		return w, err
 	})
@@ -228,7 +233,7 @@ func (s *Steps) createRelease(ctx context.Context, run Run) (Run, error) {
 
 func (s *Steps) deploy(ctx context.Context, run Run) (Run, error) {
 	deploymentID := s.IDs.NewID()
-	app, err := s.Store.UpdateApplicationRecords(ctx, run.ApplicationID, 0, func(app *platform.Application) (platform.RecordWrites, error) {
+	app, err := s.updateRecords(ctx, run.ApplicationID, run.ImageID, func(app *platform.Application) (platform.RecordWrites, error) {
 		_, w, err := app.CreateDeployment(run.ImageID, deploymentID, s.Now().UTC())
 		return w, err
 	})
@@ -270,7 +275,7 @@ func (s *Steps) checkRollout(ctx context.Context, run Run) (Run, error) {
 
 func (s *Steps) finish(ctx context.Context, run Run) error {
 	changed := false
-	app, err := s.Store.UpdateApplicationRecords(ctx, run.ApplicationID, 0, func(app *platform.Application) (platform.RecordWrites, error) {
+	app, err := s.updateRecords(ctx, run.ApplicationID, run.ImageID, func(app *platform.Application) (platform.RecordWrites, error) {
 		w, err := app.CompletePipeline(run.ImageID, s.Now().UTC())
 		changed = !w.Empty()
 		return w, err
@@ -286,7 +291,7 @@ func (s *Steps) finish(ctx context.Context, run Run) error {
 // the failure once.
 func (s *Steps) MarkFailed(ctx context.Context, appID, imageID, reason string) error {
 	changed := false
-	app, err := s.Store.UpdateApplicationRecords(ctx, appID, 0, func(app *platform.Application) (platform.RecordWrites, error) {
+	app, err := s.updateRecords(ctx, appID, imageID, func(app *platform.Application) (platform.RecordWrites, error) {
 		w := app.FailPipeline(imageID, reason, s.Now().UTC())
 		changed = !w.Empty()
 		return w, nil
