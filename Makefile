@@ -25,7 +25,7 @@ STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSIO
 # The Lambda functions of template.yaml, by logical id. Adding a function = adding its word
 # here. Its package is ./functions/<id without "Function", lower-cased>
 # (DeploymentsFunction -> ./functions/deployments); set PKG_<LogicalId> for another name.
-FUNCTIONS := ApplicationsFunction DeploymentsFunction PipelineFunction WebhooksFunction
+FUNCTIONS := ApplicationsFunction DeploymentsFunction ObservabilityFunction PipelineFunction WebhooksFunction
 
 lower = $(shell printf '%s' '$(1)' | tr '[:upper:]' '[:lower:]')
 pkg_of = $(or $(PKG_$(1)),$(call lower,$(patsubst %Function,%,$(1))))

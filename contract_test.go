@@ -15,15 +15,17 @@ import (
 	"github.com/slipway-paas/slipway/internal/httpapi"
 	"github.com/slipway-paas/slipway/internal/httpapi/applications"
 	"github.com/slipway-paas/slipway/internal/httpapi/deployments"
+	"github.com/slipway-paas/slipway/internal/httpapi/observability"
 	"github.com/slipway-paas/slipway/internal/httpapi/webhooks"
 	"github.com/slipway-paas/slipway/internal/store"
 )
 
 // groups are the function groups and the template function serving each.
 var groups = map[string][]httpapi.Route{
-	"ApplicationsFunction": applications.Routes(applications.Deps{}),
-	"DeploymentsFunction":  deployments.Routes(deployments.Deps{}),
-	"WebhooksFunction":     webhooks.Routes(webhooks.Deps{}),
+	"ApplicationsFunction":  applications.Routes(applications.Deps{}),
+	"DeploymentsFunction":   deployments.Routes(deployments.Deps{}),
+	"WebhooksFunction":      webhooks.Routes(webhooks.Deps{}),
+	"ObservabilityFunction": observability.Routes(observability.Deps{}),
 }
 
 var variable = regexp.MustCompile(`\{[^}]*\}`)
