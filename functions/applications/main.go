@@ -16,12 +16,7 @@ import (
 )
 
 func main() {
-	cfg, err := config.FromEnv()
-	if err != nil {
-		log.Fatal(err)
-	}
-	cfg.Logger()
-	st := cfg.Store()
+	_, st := config.MustLoad()
 	cluster, err := kube.NewEKS(awsconf.FromEnv(), os.Getenv(config.EnvEKSClusterName), os.Getenv(config.EnvEKSEndpoint), os.Getenv(config.EnvEKSCAData))
 	if err != nil {
 		log.Fatal(err)

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"log"
 	"os"
 
 	"github.com/slipway-paas/slipway/internal/aws/stepfunctions"
@@ -15,12 +14,7 @@ import (
 )
 
 func main() {
-	cfg, err := config.FromEnv()
-	if err != nil {
-		log.Fatal(err)
-	}
-	cfg.Logger()
-	st := cfg.Store()
+	_, st := config.MustLoad()
 	starter := stepfunctions.Starter{
 		Client:          stepfunctions.NewClient(awsconf.FromEnv(), os.Getenv(config.EnvStepFunctionsEndpoint)),
 		StateMachineARN: os.Getenv(config.EnvStateMachineARN),

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"log"
 	"os"
 
 	"github.com/slipway-paas/slipway/internal/aws/cloudwatch"
@@ -15,12 +14,7 @@ import (
 )
 
 func main() {
-	cfg, err := config.FromEnv()
-	if err != nil {
-		log.Fatal(err)
-	}
-	cfg.Logger()
-	st := cfg.Store()
+	_, st := config.MustLoad()
 	source := cloudwatch.Source{ // without EKS_CLUSTER_NAME nothing runs: every step is null
 		Client:      cloudwatch.NewClient(awsconf.FromEnv(), os.Getenv(cloudwatch.EnvEndpoint)),
 		ClusterName: os.Getenv(config.EnvEKSClusterName),

@@ -24,11 +24,7 @@ import (
 )
 
 func main() {
-	cfg, err := config.FromEnv()
-	if err != nil {
-		log.Fatal(err)
-	}
-	cfg.Logger()
+	_, st := config.MustLoad()
 	awsCfg := awsconf.FromEnv()
 	poll, err := config.Int(config.EnvPollSeconds, 10)
 	if err != nil {
@@ -39,7 +35,7 @@ func main() {
 		log.Fatal(err)
 	}
 	steps := &pipeline.Steps{
-		Store: cfg.Store(), Cluster: cluster, IDs: &platform.IDGenerator{}, Now: time.Now, PollSeconds: poll,
+		Store: st, Cluster: cluster, IDs: &platform.IDGenerator{}, Now: time.Now, PollSeconds: poll,
 		Builder: codebuild.Builder{
 			Client:    codebuild.NewClient(awsCfg, os.Getenv(config.EnvCodeBuildEndpoint)),
 			Project:   os.Getenv(config.EnvCodeBuildProject),

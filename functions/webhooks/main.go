@@ -3,7 +3,6 @@ package main
 
 import (
 	"context"
-	"log"
 	"os"
 
 	"github.com/slipway-paas/slipway/internal/aws/secrets"
@@ -17,12 +16,8 @@ import (
 )
 
 func main() {
-	cfg, err := config.FromEnv()
-	if err != nil {
-		log.Fatal(err)
-	}
-	cfg.Logger()
-	st, awsCfg := cfg.Store(), awsconf.FromEnv()
+	_, st := config.MustLoad()
+	awsCfg := awsconf.FromEnv()
 	// The secret comes from Secrets Manager (fetched on the first delivery,
 	// then cached); without an ARN, from the environment (sam local).
 	secret := func(context.Context) ([]byte, error) { return []byte(os.Getenv(config.EnvLocalWebhookSecret)), nil }

@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"log"
 	"log/slog"
 	"os"
 	"strconv"
@@ -95,4 +96,16 @@ func Int(name string, def int) (int, error) {
 		return 0, fmt.Errorf("config: %s=%q: want a positive integer", name, v)
 	}
 	return n, nil
+}
+
+// MustLoad is every function's start: it reads the configuration (exiting
+// with the error when it is incomplete), installs the logger and returns
+// the configuration with the table's store.
+func MustLoad() (Config, *store.Store) {
+	c, err := FromEnv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	c.Logger()
+	return c, c.Store()
 }
