@@ -24,7 +24,7 @@ func (a api) listDeployments(w http.ResponseWriter, r *http.Request) error {
 			deps, listErr = a.Store.ListDeployments(r.Context(), id, page)
 		}()
 	}
-	_, err = a.readVisibleApp(r)
+	_, err = httpapi.VisibleApplication(r, a.Store.GetApplication)
 	wg.Wait()
 	if err != nil {
 		return err
@@ -73,7 +73,7 @@ func stage(id string, version int64, status platform.Status, errDetail *string, 
 }
 
 func (a api) pipelineStatus(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.readVisibleApp(r)
+	app, err := httpapi.VisibleApplication(r, a.Store.GetApplication)
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func (a api) pipelineMetrics(w http.ResponseWriter, r *http.Request) error {
 		run(1, func(ctx context.Context) ([]platform.StageRun, error) { return a.releaseRuns(ctx, id, n) }, &releases)
 		run(2, func(ctx context.Context) ([]platform.StageRun, error) { return a.deployRuns(ctx, id, n) }, &deploys)
 	}
-	_, err = a.readVisibleApp(r)
+	_, err = httpapi.VisibleApplication(r, a.Store.GetApplication)
 	wg.Wait()
 	if err != nil {
 		return err

@@ -122,24 +122,3 @@ func (a api) deploy(w http.ResponseWriter, r *http.Request) error {
 	httpapi.WriteJSON(w, http.StatusAccepted, map[string]any{"ok": true, "image_id": img.ID})
 	return nil
 }
-
-// readVisibleApp reads the application concurrently with the token lookup
-// and checks that the caller may view it.
-func (a api) readVisibleApp(r *http.Request) (platform.Application, error) {
-	id := r.PathValue("application_id")
-	if !platform.IsUUID(id) {
-		if _, err := httpapi.Caller(r); err != nil {
-			return platform.Application{}, err
-		}
-		return platform.Application{}, platform.NotFound("application")
-	}
-	app, readErr := a.Store.GetApplication(r.Context(), id)
-	caller, err := httpapi.Caller(r)
-	if err != nil {
-		return app, err
-	}
-	if readErr != nil {
-		return app, readErr
-	}
-	return app, caller.Authorize(app.OrganizationSlug, false, "application")
-}

@@ -68,7 +68,7 @@ func (a api) history(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	app, err := a.readVisibleApp(r)
+	app, err := httpapi.VisibleApplication(r, a.Store.GetApplication)
 	if err != nil {
 		return err
 	}
@@ -87,24 +87,4 @@ func (a api) history(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpapi.WriteJSON(w, http.StatusOK, out)
 	return nil
-}
-
-// readVisibleApp reads the application while the token lookup runs, then
-// checks that the caller may view it: a malformed, missing or invisible id
-// is a 404, as for every by-id route.
-func (a api) readVisibleApp(r *http.Request) (platform.Application, error) {
-	id := r.PathValue("application_id")
-	var app platform.Application
-	var readErr error = platform.NotFound("application")
-	if platform.IsUUID(id) {
-		app, readErr = a.Store.GetApplication(r.Context(), id)
-	}
-	caller, err := httpapi.Caller(r)
-	switch {
-	case err != nil:
-		return app, err
-	case readErr != nil:
-		return app, readErr
-	}
-	return app, caller.Authorize(app.OrganizationSlug, false, "application")
 }
