@@ -75,11 +75,7 @@ func (a api) listOrganizations(w http.ResponseWriter, r *http.Request) error {
 
 func (a api) createProject(w http.ResponseWriter, r *http.Request) error {
 	orgSlug := r.PathValue("org_slug")
-	caller, err := httpapi.Caller(r)
-	if err != nil {
-		return err
-	}
-	if err := caller.Authorize(orgSlug, true, "organization"); err != nil {
+	if err := administers(r, orgSlug); err != nil {
 		return err
 	}
 	name, slug, err := nameAndSlug(r)
@@ -125,11 +121,7 @@ func (a api) listProjects(w http.ResponseWriter, r *http.Request) error {
 
 func (a api) createToken(w http.ResponseWriter, r *http.Request) error {
 	orgSlug := r.PathValue("org_slug")
-	caller, err := httpapi.Caller(r)
-	if err != nil {
-		return err
-	}
-	if err := caller.Authorize(orgSlug, true, "organization"); err != nil {
+	if err := administers(r, orgSlug); err != nil {
 		return err
 	}
 	obj, err := httpapi.DecodeObject(httpapi.Body(r))
@@ -166,11 +158,7 @@ func (a api) createToken(w http.ResponseWriter, r *http.Request) error {
 
 func (a api) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	orgSlug, id := r.PathValue("org_slug"), r.PathValue("token_id")
-	caller, err := httpapi.Caller(r)
-	if err != nil {
-		return err
-	}
-	if err := caller.Authorize(orgSlug, true, "organization"); err != nil {
+	if err := administers(r, orgSlug); err != nil {
 		return err
 	}
 	if !platform.IsUUID(id) {
@@ -181,4 +169,15 @@ func (a api) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// administers returns nil when the request's caller may change the
+// organization's resources (404 when it may not see them, 403 when it may
+// only read them).
+func administers(r *http.Request, orgSlug string) error {
+	caller, err := httpapi.Caller(r)
+	if err != nil {
+		return err
+	}
+	return caller.Authorize(orgSlug, true, "organization")
 }
