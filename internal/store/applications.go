@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -166,14 +165,20 @@ func (s *Store) UpdateApplication(ctx context.Context, id string, ifVersion int6
 // transaction; see platform.Pipelines.
 func (s *Store) UpdateApplicationRecords(ctx context.Context, id string, ifVersion int64, mutate func(*platform.Application) (platform.RecordWrites, error)) (platform.Application, error) {
 	for attempt := 0; attempt < maxUpdateAttempts; attempt++ {
-		current, err := s.GetApplication(ctx, id)
+		it, err := s.getItem(ctx, appKey(id))
 		if err != nil {
 			return platform.Application{}, err
 		}
-		next, err := cloneApp(current) // mutate may change maps in place
+		if it == nil {
+			return platform.Application{}, platform.NotFound("application")
+		}
+		// Two decodings of the stored document: mutate may change next's
+		// maps in place without touching current.
+		current, err := decodeApp(it)
 		if err != nil {
 			return platform.Application{}, err
 		}
+		next, _ := decodeApp(it)
 		records, err := mutate(&next)
 		if err != nil {
 			return platform.Application{}, err
@@ -183,7 +188,7 @@ func (s *Store) UpdateApplicationRecords(ctx context.Context, id string, ifVersi
 		if ifVersion > 0 && current.Version != ifVersion {
 			return platform.Application{}, staleVersion()
 		}
-		if records.Empty() && sameDoc(current, next) {
+		if records.Empty() && storedAs(it, next) {
 			return current, nil // nothing changed: no write, no new version
 		}
 		next.ID, next.Version, next.Updated = current.ID, current.Version+1, s.now().UTC()
@@ -265,20 +270,8 @@ func staleVersion() error {
 	return platform.Errorf(platform.CodePreconditionFailed, "the application has changed since it was read (If-Match is stale)")
 }
 
-// cloneApp returns a deep copy of an application.
-func cloneApp(app platform.Application) (platform.Application, error) {
-	var out platform.Application
+// storedAs reports whether app would be stored as the item's document is.
+func storedAs(it item, app platform.Application) bool {
 	b, err := json.Marshal(app)
-	if err == nil {
-		err = json.Unmarshal(b, &out)
-	}
-	out.Version = app.Version
-	return out, err
-}
-
-// sameDoc reports whether two applications would be stored alike.
-func sameDoc(a, b platform.Application) bool {
-	ja, errA := json.Marshal(a)
-	jb, errB := json.Marshal(b)
-	return errA == nil && errB == nil && bytes.Equal(ja, jb)
+	return err == nil && string(b) == getS(it, "doc")
 }
