@@ -44,15 +44,15 @@ endef
 $(foreach f,$(FUNCTIONS),$(eval $(call function_rules,$(f))))
 
 # ---------------------------------------------------------------- checks
-# Everything `make check` runs, in order. Later: smoke.
-CHECKS := lint cfn-lint openapi-lint asl-lint config-lint test-store-moto
+# Everything `make check` runs, in order.
+CHECKS := lint cfn-lint openapi-lint asl-lint config-lint test-store-moto smoke fuzz
 
 # asl-validator (npm), pinned by tools/asl/package-lock.json and installed into
 # tools/asl/node_modules (git-ignored) by `npm ci`, again whenever the lock file changes.
 ASL_TOOLS := tools/asl
 ASL_INSTALLED := $(ASL_TOOLS)/node_modules/.slipway-installed
 
-.PHONY: help run test check lint cfn-lint openapi-lint asl-lint config-lint test-store-moto build clean
+.PHONY: help run test check lint cfn-lint openapi-lint asl-lint config-lint test-store-moto smoke fuzz build clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -90,6 +90,14 @@ config-lint: ## template vs openapi.yaml vs events/ vs env.json vs buildspec and
 
 test-store-moto: ## store tests against moto_server instead of the embedded DynamoDB
 	scripts/with-moto.sh $(GO) test -count=1 ./internal/store/...
+
+smoke: ## host-arch bootstraps under aws-lambda-rie, every events/ fixture invoked and checked
+	scripts/smoke.sh
+
+# FUZZTIME: how long each fuzz target runs (go test -fuzztime).
+FUZZTIME ?= 15s
+fuzz: ## every fuzz target for FUZZTIME (15s) each
+	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
 build: ## every function into .aws-sam/build/<LogicalId>/bootstrap (ARCH=amd64 to override)
 	@for f in $(FUNCTIONS); do \
