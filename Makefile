@@ -45,14 +45,14 @@ $(foreach f,$(FUNCTIONS),$(eval $(call function_rules,$(f))))
 
 # ---------------------------------------------------------------- checks
 # Everything `make check` runs, in order.
-CHECKS := lint cfn-lint openapi-lint asl-lint config-lint test-store-moto smoke fuzz
+CHECKS := lint cfn-lint openapi-lint asl-lint config-lint test-moto smoke fuzz
 
 # asl-validator (npm), pinned by tools/asl/package-lock.json and installed into
 # tools/asl/node_modules (git-ignored) by `npm ci`, again whenever the lock file changes.
 ASL_TOOLS := tools/asl
 ASL_INSTALLED := $(ASL_TOOLS)/node_modules/.slipway-installed
 
-.PHONY: help run test check lint cfn-lint openapi-lint asl-lint config-lint test-store-moto smoke fuzz build clean
+.PHONY: help run test check lint cfn-lint openapi-lint asl-lint config-lint test-moto smoke fuzz build clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -88,8 +88,8 @@ $(ASL_INSTALLED): $(ASL_TOOLS)/package.json $(ASL_TOOLS)/package-lock.json
 config-lint: ## template vs openapi.yaml vs events/ vs env.json vs buildspec and step names
 	scripts/check-config.sh
 
-test-store-moto: ## store tests against moto_server instead of the embedded DynamoDB
-	scripts/with-moto.sh $(GO) test -count=1 ./internal/store/...
+test-moto: ## store tests on moto_server instead of the embedded DynamoDB; AWS adapters against moto
+	scripts/with-moto.sh $(GO) test -count=1 ./internal/store/... ./internal/aws/...
 
 smoke: ## host-arch bootstraps under aws-lambda-rie, every events/ fixture invoked and checked
 	scripts/smoke.sh

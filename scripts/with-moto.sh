@@ -3,7 +3,8 @@
 #
 # Starts moto_server (an AWS API emulator; DynamoDB among others) on a free 127.0.0.1 port,
 # waits until it answers, runs COMMAND with
-#   SLIPWAY_TEST_DYNAMODB_ENDPOINT=http://127.0.0.1:PORT
+#   SLIPWAY_TEST_DYNAMODB_ENDPOINT=http://127.0.0.1:PORT (store tests)
+#   SLIPWAY_TEST_MOTO_ENDPOINT=http://127.0.0.1:PORT     (Secrets Manager, CloudWatch adapters)
 #   AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (dummies), AWS_REGION=us-east-1
 # and always stops moto afterwards. Exits with COMMAND's status.
 # MOTO_START_TIMEOUT (seconds, default 30) bounds the wait.
@@ -73,6 +74,7 @@ done
 echo "with-moto: moto_server (pid ${moto_pid}) answering on ${endpoint}" >&2
 
 export SLIPWAY_TEST_DYNAMODB_ENDPOINT="${endpoint}"
+export SLIPWAY_TEST_MOTO_ENDPOINT="${endpoint}"
 export AWS_ACCESS_KEY_ID="testing"
 export AWS_SECRET_ACCESS_KEY="testing"
 export AWS_SESSION_TOKEN="testing"

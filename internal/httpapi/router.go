@@ -20,6 +20,13 @@ import (
 // set its own.
 const DefaultMaxBody = 1 << 20
 
+// MaxQueryBytes bounds the raw query string (a cursor is ~200 bytes). API
+// Gateway caps the request line and headers at 10 KB in all and the local
+// server's MaxHeaderBytes is the outer fence; this is the API's own rule.
+// (The bearer token is bounded in authenticate, the Idempotency-Key in
+// idempotent.)
+const MaxQueryBytes = 2048
+
 // Config is what the shared middleware needs.
 type Config struct {
 	Tokens      platform.Tokens
@@ -177,6 +184,9 @@ func (cfg Config) wrap(rt Route) http.Handler {
 }
 
 func (cfg Config) serve(w http.ResponseWriter, r *http.Request, rt Route, limit int64) error {
+	if len(r.URL.RawQuery) > MaxQueryBytes {
+		return platform.Errorf(platform.CodeBadRequest, "the query string is longer than %d bytes", MaxQueryBytes)
+	}
 	body, err := readBody(w, r, limit)
 	if err != nil {
 		return err

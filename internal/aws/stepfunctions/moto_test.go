@@ -1,0 +1,75 @@
+package stepfunctions
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/slipway-paas/slipway"
+	"github.com/slipway-paas/slipway/internal/awsconf"
+	"github.com/slipway-paas/slipway/internal/pipeline"
+)
+
+// MotoEndpointEnv names the variable that points TestMoto at a Step
+// Functions emulator, for example `moto_server -H 127.0.0.1 -p PORT`.
+const MotoEndpointEnv = "SLIPWAY_TEST_MOTO_ENDPOINT"
+
+// TestMoto registers the real deploy state machine definition and starts
+// one run twice through the real SDK client: the second start is the same
+// execution, not an error and not a second execution. Skipped unless
+// SLIPWAY_TEST_MOTO_ENDPOINT is set (make check sets it).
+func TestMoto(t *testing.T) {
+	endpoint := os.Getenv(MotoEndpointEnv)
+	if endpoint == "" {
+		t.Skip(MotoEndpointEnv + " is not set")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	client := NewClient(awsconf.FromEnv(), endpoint, func(o *sfn.Options) { o.RetryMaxAttempts = 1 })
+	suffix := make([]byte, 6)
+	_, _ = rand.Read(suffix)
+	machine, err := client.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
+		Name:       aws.String("slipway-deploy-" + hex.EncodeToString(suffix)),
+		Definition: aws.String(string(slipway.DeployStateMachine)),
+		RoleArn:    aws.String("arn:aws:iam::123456789012:role/slipway-deploy"),
+	})
+	if err != nil {
+		t.Fatalf("CreateStateMachine: %v", err)
+	}
+	t.Cleanup(func() {
+		_, _ = client.DeleteStateMachine(context.Background(), &sfn.DeleteStateMachineInput{StateMachineArn: machine.StateMachineArn})
+	})
+	starter := Starter{Client: client, StateMachineARN: *machine.StateMachineArn}
+	run := pipeline.Run{ApplicationID: "0193aaaa-0000-7000-8000-000000000001", ImageID: "0193aaaa-0000-7000-8000-000000000002"}
+	for i := range 2 {
+		if err := starter.Start(ctx, run); err != nil {
+			t.Fatalf("start %d: %v", i+1, err)
+		}
+	}
+	list, err := client.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: machine.StateMachineArn})
+	if err != nil {
+		t.Fatalf("ListExecutions: %v", err)
+	}
+	if len(list.Executions) != 1 || aws.ToString(list.Executions[0].Name) != run.ImageID {
+		t.Fatalf("executions %+v, want one named %s", list.Executions, run.ImageID)
+	}
+	exec, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: list.Executions[0].ExecutionArn})
+	if err != nil {
+		t.Fatalf("DescribeExecution: %v", err)
+	}
+	var input pipeline.Run
+	if err := json.Unmarshal([]byte(aws.ToString(exec.Input)), &input); err != nil || input != run {
+		t.Fatalf("execution input %q (%v), want %+v", aws.ToString(exec.Input), err, run)
+	}
+	missing := Starter{Client: client, StateMachineARN: *machine.StateMachineArn + "-missing"}
+	if err := missing.Start(ctx, run); err == nil {
+		t.Fatal("starting a missing state machine succeeded")
+	}
+}
