@@ -1,11 +1,17 @@
 package slipway_test
 
 import (
+	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -243,6 +249,259 @@ func TestEnvironmentVariablesDeclared(t *testing.T) {
 	for name := range globals {
 		if !strings.Contains(code, `"`+name+`"`) {
 			t.Errorf("Globals declares %s, which no code reads", name)
+		}
+	}
+}
+
+// lambdaEnvReads is every environment variable the Lambda binaries can read:
+// the arguments of os.Getenv / os.LookupEnv (string literals and constants,
+// across packages; through one function taking the name as a parameter, like
+// config.Int), in this module's packages linked into ./functions/... as sam
+// build compiles them. Name -> where.
+func lambdaEnvReads(t *testing.T) map[string]string {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", "-f", "{{.ImportPath}}\t{{.Dir}}\t{{join .GoFiles \",\"}}", "./functions/...")
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	const module = "github.com/slipway-paas/slipway"
+	type file struct {
+		pkg string
+		ast *ast.File
+	}
+	osFunc := func(call *ast.CallExpr) string { return call.Fun.(*ast.SelectorExpr).Sel.Name }
+	var files []file
+	consts := map[string]map[string]string{} // import path -> constant -> string value
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 3 || (f[0] != module && !strings.HasPrefix(f[0], module+"/")) {
+			continue
+		}
+		consts[f[0]] = map[string]string{}
+		for _, name := range strings.Split(f[2], ",") {
+			parsed, err := parser.ParseFile(token.NewFileSet(), filepath.Join(f[1], name), nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, file{f[0], parsed})
+			for _, decl := range parsed.Decls {
+				if gd, ok := decl.(*ast.GenDecl); ok && gd.Tok == token.CONST {
+					for _, spec := range gd.Specs {
+						vs := spec.(*ast.ValueSpec)
+						for i, id := range vs.Names {
+							if i < len(vs.Values) {
+								if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+									consts[f[0]][id.Name], _ = strconv.Unquote(lit.Value)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	// Pass 1: calls of os.Getenv / os.LookupEnv. A parameter of the enclosing function as
+	// the argument (config.Int's name) makes that function a reader: pass 2 resolves the
+	// arguments its callers give it.
+	type reader struct{ pkg, fn string }
+	readers := map[reader]int{} // -> index of the parameter read
+	reads := map[string]string{}
+	imports := func(f *ast.File) map[string]string { // name in the file -> import path
+		out := map[string]string{}
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			name := p[strings.LastIndex(p, "/")+1:]
+			if imp.Name != nil {
+				name = imp.Name.Name
+			}
+			out[name] = p
+		}
+		return out
+	}
+	resolve := func(pkg string, imps map[string]string, e ast.Expr) (string, bool) {
+		switch x := e.(type) {
+		case *ast.BasicLit:
+			s, err := strconv.Unquote(x.Value)
+			return s, err == nil
+		case *ast.Ident:
+			v, ok := consts[pkg][x.Name]
+			return v, ok
+		case *ast.SelectorExpr:
+			if id, ok := x.X.(*ast.Ident); ok {
+				v, ok := consts[imps[id.Name]][x.Sel.Name]
+				return v, ok
+			}
+		}
+		return "", false
+	}
+	// callee is the package and name of a call's function (pkg.F or F), "" for others.
+	callee := func(pkg string, imps map[string]string, call *ast.CallExpr) (string, string) {
+		switch fn := call.Fun.(type) {
+		case *ast.Ident:
+			return pkg, fn.Name
+		case *ast.SelectorExpr:
+			if id, ok := fn.X.(*ast.Ident); ok && imps[id.Name] != "" {
+				return imps[id.Name], fn.Sel.Name
+			}
+		}
+		return "", ""
+	}
+	for _, f := range files {
+		imps := imports(f.ast)
+		for _, decl := range f.ast.Decls {
+			fd, ok := decl.(*ast.FuncDecl)
+			if !ok || fd.Body == nil {
+				continue
+			}
+			params := map[string]int{}
+			i := 0
+			for _, field := range fd.Type.Params.List {
+				for _, name := range field.Names {
+					params[name.Name] = i
+					i++
+				}
+				if len(field.Names) == 0 {
+					i++
+				}
+			}
+			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok || len(call.Args) != 1 {
+					return true
+				}
+				if pkg, name := callee(f.pkg, imps, call); pkg != "os" || (name != "Getenv" && name != "LookupEnv") {
+					return true
+				}
+				if v, ok := resolve(f.pkg, imps, call.Args[0]); ok {
+					reads[v] = f.pkg + "." + fd.Name.Name
+				} else if id, ok := call.Args[0].(*ast.Ident); ok && fd.Recv == nil {
+					if idx, isParam := params[id.Name]; isParam {
+						readers[reader{f.pkg, fd.Name.Name}] = idx
+					}
+				} else {
+					t.Errorf("%s.%s: os.%s of an expression this test cannot resolve", f.pkg, fd.Name.Name, osFunc(call))
+				}
+				return true
+			})
+		}
+	}
+	for _, f := range files {
+		imps := imports(f.ast)
+		ast.Inspect(f.ast, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			pkg, fn := callee(f.pkg, imps, call)
+			idx, ok := readers[reader{pkg, fn}]
+			if !ok || idx >= len(call.Args) {
+				return true
+			}
+			if v, ok := resolve(f.pkg, imps, call.Args[idx]); ok {
+				reads[v] = f.pkg + " via " + pkg + "." + fn
+			} else {
+				t.Errorf("%s: a call of %s.%s with a variable name this test cannot resolve", f.pkg, pkg, fn)
+			}
+			return true
+		})
+	}
+	return reads
+}
+
+// runtimeVariables are set by the Lambda runtime (reserved: a template may
+// not declare them), by sam local from the caller's AWS configuration.
+var runtimeVariables = map[string]bool{
+	"AWS_REGION": true, "AWS_DEFAULT_REGION": true,
+	"AWS_ACCESS_KEY_ID": true, "AWS_SECRET_ACCESS_KEY": true, "AWS_SESSION_TOKEN": true,
+}
+
+// Every variable the Lambda binaries read is declared in the template's
+// Globals (else SAM ignores env.json's value for it) and given in env.json.
+func TestLambdaVariablesDeclaredForSamLocal(t *testing.T) {
+	globals := m(m(m(m(readYAML(t, "template.yaml")["Globals"])["Function"])["Environment"])["Variables"])
+	var envJSON map[string]map[string]any
+	if err := json.Unmarshal(readFile(t, "env.json"), &envJSON); err != nil {
+		t.Fatal(err)
+	}
+	reads := lambdaEnvReads(t)
+	if len(reads) == 0 {
+		t.Fatal("found no environment variable read by the functions")
+	}
+	for name, where := range reads {
+		t.Logf("%s read by %s", name, where)
+		if runtimeVariables[name] {
+			continue
+		}
+		if _, ok := globals[name]; !ok {
+			t.Errorf("%s (%s) is not declared in the template's Globals", name, where)
+		}
+		if _, ok := envJSON["Parameters"][name]; !ok {
+			t.Errorf("%s (%s) is not in env.json's Parameters", name, where)
+		}
+	}
+	for name := range globals {
+		if runtimeVariables[name] {
+			t.Errorf("Globals declares %s, which the Lambda runtime reserves", name)
+		}
+	}
+}
+
+// env.json as sam local reads it: Parameters apply to every function's
+// declared variables, a section named after a function to that function's
+// only; a key the template does not declare for the function is dropped.
+func TestEnvJSONSections(t *testing.T) {
+	tpl := readYAML(t, "template.yaml")
+	globals := m(m(m(m(tpl["Globals"])["Function"])["Environment"])["Variables"])
+	var envJSON map[string]map[string]any
+	if err := json.Unmarshal(readFile(t, "env.json"), &envJSON); err != nil {
+		t.Fatal(err)
+	}
+	declared := func(fn string) map[string]bool { // Globals + the function's own Environment
+		out := map[string]bool{}
+		for k := range globals {
+			out[k] = true
+		}
+		for k := range m(m(m(m(m(tpl["Resources"])[fn])["Properties"])["Environment"])["Variables"]) {
+			out[k] = true
+		}
+		return out
+	}
+	var keys []string
+	for k := range globals {
+		keys = append(keys, k)
+	}
+	var params []string
+	for k := range envJSON["Parameters"] {
+		params = append(params, k)
+	}
+	sort.Strings(keys)
+	sort.Strings(params)
+	if !reflect.DeepEqual(keys, params) {
+		t.Errorf("env.json Parameters %v, template Globals %v: want the same keys", params, keys)
+	}
+	for section, vars := range envJSON {
+		if section == "Parameters" {
+			continue
+		}
+		if m(m(tpl["Resources"])[section])["Type"] != "AWS::Serverless::Function" {
+			t.Errorf("env.json section %q is neither Parameters nor a function of template.yaml", section)
+			continue
+		}
+		decl := declared(section)
+		for k := range vars {
+			if !decl[k] {
+				t.Errorf("env.json %s.%s: not declared for %s in template.yaml (sam local drops it)", section, k, section)
+			}
+		}
+	}
+	// A function's own Environment only overrides Globals (one declaration per variable).
+	for fn, res := range m(tpl["Resources"]) {
+		for k := range m(m(m(m(res)["Properties"])["Environment"])["Variables"]) {
+			if _, ok := globals[k]; !ok {
+				t.Errorf("%s declares %s in its own Environment only: declare it in Globals", fn, k)
+			}
 		}
 	}
 }
