@@ -4,7 +4,6 @@ package main
 import (
 	"context"
 	"os"
-	"time"
 
 	"github.com/slipway-paas/slipway/internal/aws/secrets"
 	"github.com/slipway-paas/slipway/internal/aws/stepfunctions"
@@ -14,7 +13,6 @@ import (
 	"github.com/slipway-paas/slipway/internal/httpapi/deployments"
 	"github.com/slipway-paas/slipway/internal/httpapi/webhooks"
 	"github.com/slipway-paas/slipway/internal/lambdahttp"
-	"github.com/slipway-paas/slipway/internal/platform"
 )
 
 func main() {
@@ -31,10 +29,7 @@ func main() {
 		Client:          stepfunctions.NewClient(awsCfg, os.Getenv(config.EnvStepFunctionsEndpoint)),
 		StateMachineARN: os.Getenv(config.EnvStateMachineARN),
 	}
-	// Pipelines is used as given (webhooks.Routes does not default its
-	// clock and ids the way deployments.Routes does): set them here.
-	pipelines := deployments.Deps{Store: st, Starter: starter, Now: time.Now, IDs: &platform.IDGenerator{Now: time.Now}}
 	lambdahttp.Start(httpapi.NewHandler(httpapi.Config{}, webhooks.Routes(webhooks.Deps{
-		Store: st, Secret: secret, Pipelines: pipelines,
+		Store: st, Secret: secret, Pipelines: deployments.Deps{Store: st, Starter: starter},
 	})))
 }

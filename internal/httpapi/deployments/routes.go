@@ -29,15 +29,22 @@ type Deps struct {
 
 type api struct{ Deps }
 
-// Routes returns the group's routes.
-func Routes(d Deps) []httpapi.Route {
+// WithDefaults fills in the clock (time.Now) and the id generator (on
+// that clock) when they are unset. Routes applies it; so must any other
+// caller of Deploy (the webhooks group).
+func (d Deps) WithDefaults() Deps {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
 	if d.IDs == nil {
 		d.IDs = &platform.IDGenerator{Now: d.Now}
 	}
-	a := api{d}
+	return d
+}
+
+// Routes returns the group's routes.
+func Routes(d Deps) []httpapi.Route {
+	a := api{d.WithDefaults()}
 	return []httpapi.Route{
 		{Method: "POST", Pattern: "/applications/{application_id}/deploy", Handle: a.deploy},
 		{Method: "GET", Pattern: "/applications/{application_id}/deployments", Handle: a.listDeployments},

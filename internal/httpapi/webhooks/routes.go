@@ -45,6 +45,10 @@ func Routes(d Deps) []httpapi.Route {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.Pipelines.Now == nil {
+		d.Pipelines.Now = d.Now
+	}
+	d.Pipelines = d.Pipelines.WithDefaults()
 	a := api{d}
 	return []httpapi.Route{
 		{Method: "POST", Pattern: "/webhooks/github", Public: true, MaxBody: MaxBody, Handle: a.github},

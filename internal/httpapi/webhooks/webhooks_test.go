@@ -435,3 +435,26 @@ func TestPushPipelinesAreReportedToGitHub(t *testing.T) {
 		})
 	}
 }
+
+// TestRoutesFillInPipelineDefaults: a caller that gives the pipelines only
+// a store and a starter (as the Lambda does) still starts a push's
+// pipeline; an unset clock or id generator once made every push a 500.
+func TestRoutesFillInPipelineDefaults(t *testing.T) {
+	starter := &apitest.RecordingStarter{}
+	env := apitest.New(t, func(env *apitest.Env) []httpapi.Route {
+		return webhooks.Routes(webhooks.Deps{
+			Store:     env.Store,
+			Secret:    func(context.Context) ([]byte, error) { return []byte(secret), nil },
+			Pipelines: deployments.Deps{Store: env.Store, Starter: starter},
+		})
+	})
+	f := &fixture{Env: env}
+	app := f.app(t, "bare", "acme/bare", "main", "")
+	if r := f.deliver("push", "bare-1", pushBody("acme/bare", "refs/heads/main", "x.go"), true); r.Status != 200 {
+		t.Fatalf("push: %d %s", r.Status, r.Body)
+	}
+	runs := starter.Runs()
+	if len(runs) != 1 || runs[0].ApplicationID != app.ID || runs[0].ImageID == "" {
+		t.Fatalf("runs %+v, want one for %s", runs, app.ID)
+	}
+}
