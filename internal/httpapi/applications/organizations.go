@@ -134,7 +134,7 @@ func (a api) createToken(w http.ResponseWriter, r *http.Request) error {
 	}
 	var v platform.Violations
 	name = platform.NormalizeName(&v, "name", name)
-	if role != string(platform.RoleAdmin) && role != string(platform.RoleMember) && role != "" {
+	if role != string(platform.RoleAdmin) && role != string(platform.RoleMember) {
 		v.Add("role", "must be admin or member")
 	}
 	if err := v.Err(); err != nil {
@@ -159,6 +159,11 @@ func (a api) createToken(w http.ResponseWriter, r *http.Request) error {
 func (a api) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	orgSlug, id := r.PathValue("org_slug"), r.PathValue("token_id")
 	if err := administers(r, orgSlug); err != nil {
+		if platform.IsCode(err, platform.CodeNotFound) {
+			// An organization the caller cannot see answers exactly as a
+			// missing token does (what the platform gets for one).
+			return platform.NotFound("token")
+		}
 		return err
 	}
 	if !platform.IsUUID(id) {

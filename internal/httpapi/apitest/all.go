@@ -1,0 +1,113 @@
+package apitest
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/slipway-paas/slipway/internal/httpapi"
+	"github.com/slipway-paas/slipway/internal/httpapi/applications"
+	"github.com/slipway-paas/slipway/internal/httpapi/deployments"
+	"github.com/slipway-paas/slipway/internal/httpapi/observability"
+	"github.com/slipway-paas/slipway/internal/httpapi/observability/simsource"
+	"github.com/slipway-paas/slipway/internal/httpapi/webhooks"
+	"github.com/slipway-paas/slipway/internal/pipeline"
+	"github.com/slipway-paas/slipway/internal/pipeline/pipelinetest"
+	"github.com/slipway-paas/slipway/internal/platform"
+	"github.com/slipway-paas/slipway/internal/sim"
+)
+
+// Revoked names a token of an admin of "acme" that was created and then
+// revoked; AddRevoked seeds it (New does not).
+const Revoked = "revoked"
+
+// AddRevoked creates an admin token of "acme", revokes it through the
+// store, and registers its secret as identity Revoked. The table is left
+// as it was: a revoked token leaves no item behind.
+func (e *Env) AddRevoked() {
+	e.T.Helper()
+	ctx := context.Background()
+	acme := e.Projects["acme/shop"]
+	secret := httpapi.NewTokenSecret()
+	tok := platform.Token{ID: e.IDs.NewID(), Name: Revoked, Role: platform.RoleAdmin, OrganizationSlug: "acme",
+		OrganizationID: acme.OrganizationID, Hash: httpapi.HashToken(secret), Created: time.Now().UTC()}
+	must(e.T, e.Store.CreateToken(ctx, tok))
+	must(e.T, e.Store.RevokeToken(ctx, "acme", tok.ID))
+	e.Tokens[Revoked] = secret
+}
+
+// AllDeps are the outside systems behind AllRoutes; every nil field gets
+// a harmless default.
+type AllDeps struct {
+	// Starter starts pipelines, for Full Deploy and webhook pushes alike
+	// (default: a new *RecordingStarter).
+	Starter pipeline.Starter
+	// Cluster receives the scale changes of live applications (default: a
+	// pipelinetest.Cluster).
+	Cluster pipeline.Cluster
+	// Source serves observability history (default: the local system's
+	// source over a cluster simulator with default settings).
+	Source observability.Source
+	// WebhookSecret verifies GitHub deliveries (default: none, so every
+	// delivery is refused).
+	WebhookSecret webhooks.SecretSource
+	// Now is the clock (default: time.Now).
+	Now func() time.Time
+	// OpenAPI is served at /openapi.yaml.
+	OpenAPI []byte
+}
+
+// AllRoutes returns the routes of every function group — applications,
+// deployments, observability and webhooks — over env's store, wired as
+// devstack's Stack.wire wires the local system: one deployments.Deps
+// serves Full Deploy and webhook pushes, and all groups share env.IDs.
+// Use it as New's routes function (or part of it) when a test must cover
+// every route, e.g. the tenant isolation matrix of package httpapi, which
+// fails when a route returned here has no row. A new function group must
+// be added both here and in devstack.
+func AllRoutes(env *Env, d AllDeps) []httpapi.Route {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Starter == nil {
+		d.Starter = &RecordingStarter{}
+	}
+	if d.Cluster == nil {
+		d.Cluster = &pipelinetest.Cluster{}
+	}
+	if d.Source == nil {
+		d.Source = simsource.Source{Cluster: sim.NewCluster(sim.DefaultConfig(), d.Now)}
+	}
+	if d.WebhookSecret == nil {
+		d.WebhookSecret = func(context.Context) ([]byte, error) { return nil, nil }
+	}
+	pipelines := deployments.Deps{Store: env.Store, Starter: d.Starter, IDs: env.IDs, Now: d.Now}
+	var routes []httpapi.Route
+	routes = append(routes, applications.Routes(applications.Deps{Store: env.Store, IDs: env.IDs, Now: d.Now, OpenAPI: d.OpenAPI, Cluster: d.Cluster})...)
+	routes = append(routes, deployments.Routes(pipelines)...)
+	routes = append(routes, observability.Routes(observability.Deps{Store: env.Store, Source: d.Source, Now: d.Now})...)
+	routes = append(routes, webhooks.Routes(webhooks.Deps{Store: env.Store, Secret: d.WebhookSecret, Pipelines: pipelines, Now: d.Now})...)
+	return routes
+}
+
+// RecordingStarter is a pipeline.Starter that records every start and
+// runs nothing: the started pipeline stays in progress.
+type RecordingStarter struct {
+	mu   sync.Mutex
+	runs []pipeline.Run
+}
+
+// Start records run.
+func (s *RecordingStarter) Start(_ context.Context, run pipeline.Run) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.runs = append(s.runs, run)
+	return nil
+}
+
+// Runs returns the runs started so far, in order.
+func (s *RecordingStarter) Runs() []pipeline.Run {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]pipeline.Run(nil), s.runs...)
+}
