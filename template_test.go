@@ -191,22 +191,6 @@ func decodeModel(v any, into any) error {
 // refOf is X of {"Ref": X}.
 func refOf(v any) string { s, _ := m(v)["Ref"].(string); return s }
 
-// getAttOf is X and Y of {"Fn::GetAtt": "X.Y"} or {"Fn::GetAtt": [X, Y]}.
-func getAttOf(v any) (string, string) {
-	switch a := m(v)["Fn::GetAtt"].(type) {
-	case string:
-		res, attr, _ := strings.Cut(a, ".")
-		return res, attr
-	case []any:
-		if len(a) == 2 {
-			res, _ := a[0].(string)
-			attr, _ := a[1].(string)
-			return res, attr
-		}
-	}
-	return "", ""
-}
-
 // subOf is the template string of {"Fn::Sub": s} or {"Fn::Sub": [s, vars]}.
 func subOf(v any) string {
 	switch s := m(v)["Fn::Sub"].(type) {

@@ -2,8 +2,10 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -14,6 +16,9 @@ import (
 const (
 	IdempotencyTTL   = 24 * time.Hour
 	idempotencyClaim = 5 * time.Minute // longer than any request may run
+	// idempotencySettleTimeout bounds storing or releasing a claim after
+	// the request's own context has ended.
+	idempotencySettleTimeout = 2 * time.Second
 )
 
 // replayedHeaders are the response headers kept for replay.
@@ -33,7 +38,8 @@ func validIdempotencyKey(k string) bool {
 
 // idempotent runs a POST at most once per (token, Idempotency-Key): the
 // first response is stored and replayed for the same request, a different
-// request under the same key is a 422, one still running a 409.
+// request under the same key is a 422, one still running a 409. Refusals
+// (401, 403, 404) and server errors are not stored: the key is released.
 func (cfg Config) idempotent(w http.ResponseWriter, r *http.Request, rt Route) error {
 	key := r.Header.Get("Idempotency-Key")
 	if !validIdempotencyKey(key) {
@@ -63,8 +69,15 @@ func (cfg Config) idempotent(w http.ResponseWriter, r *http.Request, rt Route) e
 		buf = &bufferedResponse{header: http.Header{}}
 		WriteError(buf, r, handleErr)
 	}
-	if buf.status >= 500 {
-		_ = cfg.Idempotency.ReleaseIdempotencyKey(r.Context(), scoped) // let a retry run again
+	// The claim is settled even when the request's context has ended (a
+	// client that gave up must not leave its key claimed).
+	cleanup, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), idempotencySettleTimeout)
+	defer cancel()
+	if buf.status >= 500 || refused(buf.status) {
+		// Let a retry run again; a refusal also leaves nothing behind (it
+		// did nothing, and a caller given access later must not be
+		// answered its old refusal).
+		_ = cfg.Idempotency.ReleaseIdempotencyKey(cleanup, scoped)
 	} else {
 		stored := platform.StoredResponse{Status: buf.status, Header: map[string]string{}, Body: buf.body.Bytes()}
 		if rt.SecretResponse {
@@ -76,9 +89,14 @@ func (cfg Config) idempotent(w http.ResponseWriter, r *http.Request, rt Route) e
 				}
 			}
 		}
-		if err := cfg.Idempotency.CompleteIdempotencyKey(r.Context(), scoped, stored, now.Add(IdempotencyTTL)); err != nil {
-			_ = cfg.Idempotency.ReleaseIdempotencyKey(r.Context(), scoped)
-			return err
+		if err := cfg.Idempotency.CompleteIdempotencyKey(cleanup, scoped, stored, now.Add(IdempotencyTTL)); err != nil {
+			// Answer what the request did all the same. A success keeps
+			// its claim (releasing it would let a retry do it twice): until
+			// it expires a repeat is a 409, as for a request still running.
+			slog.ErrorContext(r.Context(), "storing an idempotent response failed", "request_id", RequestID(r), "error", err.Error())
+			if buf.status >= 300 {
+				_ = cfg.Idempotency.ReleaseIdempotencyKey(cleanup, scoped)
+			}
 		}
 	}
 	for k, v := range buf.header {
@@ -87,6 +105,13 @@ func (cfg Config) idempotent(w http.ResponseWriter, r *http.Request, rt Route) e
 	w.WriteHeader(buf.status)
 	_, _ = w.Write(buf.body.Bytes())
 	return nil
+}
+
+// refused reports whether a status refuses the caller (no token, no
+// right, or nothing it may see): such a request changes nothing, so it
+// is not recorded either.
+func refused(status int) bool {
+	return status == http.StatusUnauthorized || status == http.StatusForbidden || status == http.StatusNotFound
 }
 
 func replay(w http.ResponseWriter, rec platform.IdempotencyRecord, hash string, secret bool) error {
