@@ -97,7 +97,7 @@ func IfMatch(r *http.Request) int64 {
 		return NoVersion
 	}
 	n, err := strconv.ParseInt(h[2:len(h)-1], 10, 64)
-	if err != nil || n <= 0 {
+	if err != nil || n <= 0 || ETag(n) != h { // strong comparison: "v05" and "v+5" are not "v5"
 		return NoVersion
 	}
 	return n

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -127,7 +128,7 @@ func validHealthCheckPath(p string) string {
 		return "must start with '/'"
 	case len(p) > 64:
 		return "must be at most 64 characters"
-	case strings.IndexFunc(p, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0:
+	case strings.IndexFunc(p, func(r rune) bool { return r <= ' ' || unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
 		return "must not contain whitespace or control characters"
 	}
 	return ""

@@ -44,7 +44,11 @@ func (c cursorSigner) open(cursor, list string) (map[string]types.AttributeValue
 	}
 	payload, err1 := enc.DecodeString(p)
 	sig, err2 := enc.DecodeString(s)
-	if err1 != nil || err2 != nil || !hmac.Equal(sig, c.mac(list, payload)) {
+	// Only the canonical encoding is a cursor: the decoder skips newlines
+	// and ignores stray trailing bits, so other spellings of a signed
+	// cursor would pass the signature check.
+	canonical := err1 == nil && err2 == nil && enc.EncodeToString(payload) == p && enc.EncodeToString(sig) == s
+	if !canonical || !hmac.Equal(sig, c.mac(list, payload)) {
 		return nil, errBadCursor
 	}
 	var k map[string]string
