@@ -106,6 +106,20 @@ func (g *authGuard) WriteHeader(code int) {
 	g.ResponseWriter.WriteHeader(code)
 }
 
+// settle makes a handler's returned error fail closed as well: unless the
+// token was valid, the caller is answered the authentication error, not
+// whatever the handler returned (say, a read that failed before the
+// handler asked for the caller).
+func (g *authGuard) settle(err error) error {
+	if err == nil || g.decided {
+		return err
+	}
+	if _, authErr := g.pending.wait(g.r.Context()); authErr != nil {
+		return authErr
+	}
+	return err
+}
+
 func (g *authGuard) Write(b []byte) (int, error) {
 	if !g.decided {
 		g.WriteHeader(http.StatusOK)

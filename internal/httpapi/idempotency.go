@@ -61,7 +61,7 @@ func (cfg Config) idempotent(w http.ResponseWriter, r *http.Request, rt Route) e
 		return err
 	}
 	if !claimed {
-		return replay(w, rec, hash, rt.SecretResponse)
+		return replay(w, rec, hash)
 	}
 	buf := &bufferedResponse{header: http.Header{}}
 	handleErr := rt.Handle(buf, r)
@@ -80,7 +80,7 @@ func (cfg Config) idempotent(w http.ResponseWriter, r *http.Request, rt Route) e
 		_ = cfg.Idempotency.ReleaseIdempotencyKey(cleanup, scoped)
 	} else {
 		stored := platform.StoredResponse{Status: buf.status, Header: map[string]string{}, Body: buf.body.Bytes()}
-		if rt.SecretResponse {
+		if rt.SecretResponse && buf.status < 300 {
 			stored = platform.StoredResponse{} // never store a secret; a repeat is a 409
 		} else {
 			for _, h := range replayedHeaders {
@@ -114,13 +114,15 @@ func refused(status int) bool {
 	return status == http.StatusUnauthorized || status == http.StatusForbidden || status == http.StatusNotFound
 }
 
-func replay(w http.ResponseWriter, rec platform.IdempotencyRecord, hash string, secret bool) error {
+// replay answers a repeated request from its record. A record without a
+// status is a success whose response held a secret (never stored): 409.
+func replay(w http.ResponseWriter, rec platform.IdempotencyRecord, hash string) error {
 	switch {
 	case rec.RequestHash != hash:
 		return platform.Invalid("Idempotency-Key", "was already used for a different request")
 	case rec.Response == nil:
 		return platform.Errorf(platform.CodeConflict, "a request with this Idempotency-Key is still being processed")
-	case secret || rec.Response.Status == 0:
+	case rec.Response.Status == 0:
 		return platform.Errorf(platform.CodeConflict, "this Idempotency-Key already created a token; its secret is shown only once")
 	}
 	for k, v := range rec.Response.Header {

@@ -199,9 +199,9 @@ func (cfg Config) serve(w http.ResponseWriter, r *http.Request, rt Route, limit 
 	r = r.WithContext(context.WithValue(ctx, callerKey, pending))
 	guard := &authGuard{ResponseWriter: w, r: r, pending: pending}
 	if r.Method == http.MethodPost && r.Header.Get("Idempotency-Key") != "" {
-		return cfg.idempotent(guard, r, rt)
+		return guard.settle(cfg.idempotent(guard, r, rt))
 	}
-	return rt.Handle(guard, r)
+	return guard.settle(rt.Handle(guard, r))
 }
 
 // Body returns the request body, already read within the route's limit.

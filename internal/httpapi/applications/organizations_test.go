@@ -111,6 +111,16 @@ func TestTokens(t *testing.T) {
 	body := map[string]any{"name": "deploy", "role": "admin"}
 	expect(t, env.Do(req{Method: "POST", Path: "/organizations/acme/tokens", Token: apitest.Admin, Body: body, Header: key}), 201, "")
 	expect(t, env.Do(req{Method: "POST", Path: "/organizations/acme/tokens", Token: apitest.Admin, Body: body, Header: key}), 409, "conflict")
+	// A refused token creation holds no secret: its repeat is the same 422.
+	bad := map[string]any{"name": "deploy", "role": "owner"}
+	badKey := map[string]string{"Idempotency-Key": "tok-2"}
+	first := env.Do(req{Method: "POST", Path: "/organizations/acme/tokens", Token: apitest.Admin, Body: bad, Header: badKey})
+	expect(t, first, 422, "validation_failed")
+	again := env.Do(req{Method: "POST", Path: "/organizations/acme/tokens", Token: apitest.Admin, Body: bad, Header: badKey})
+	expect(t, again, 422, "validation_failed")
+	if again.Header.Get("Idempotent-Replayed") != "true" || fieldOf(again) != "role" {
+		t.Fatalf("repeat of a refused creation: replayed %q, field %q", again.Header.Get("Idempotent-Replayed"), fieldOf(again))
+	}
 }
 
 func TestIdempotencyKey(t *testing.T) {
