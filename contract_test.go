@@ -505,3 +505,57 @@ func TestEnvJSONSections(t *testing.T) {
 		}
 	}
 }
+
+// TestLambdasLinkOnlyTheirOwn: each function's binary links its own route
+// group and none of the others, and no function links what only the local
+// system or the tests need (the state machine executor, the simulators,
+// the embedded DynamoDB server, template parsers). A stray import here
+// costs every cold start.
+func TestLambdasLinkOnlyTheirOwn(t *testing.T) {
+	const module = "github.com/slipway-paas/slipway/"
+	localOnly := []string{
+		module + "internal/stepfn", module + "internal/sim", module + "internal/devstack", module + "internal/dynamolocal",
+		module + "internal/pipeline/localrun", module + "internal/pipeline/pipelinetest", module + "internal/store/storetest",
+		module + "internal/httpapi/apitest", module + "internal/httpapi/observability/simsource",
+		"github.com/truora/minidyn", "github.com/awslabs/goformation", "github.com/BurntSushi/toml", "testing",
+	}
+	groupPkgs := map[string]string{}
+	for fn := range groups {
+		groupPkgs[fn] = module + "internal/httpapi/" + strings.ToLower(strings.TrimSuffix(fn, "Function"))
+	}
+	for _, fn := range []string{"ApplicationsFunction", "DeploymentsFunction", "ObservabilityFunction", "PipelineFunction", "WebhooksFunction"} {
+		t.Run(fn, func(t *testing.T) {
+			pkg := "./functions/" + strings.ToLower(strings.TrimSuffix(fn, "Function"))
+			cmd := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", pkg)
+			cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("go list %s: %v", pkg, err)
+			}
+			deps := strings.Fields(string(out))
+			links := func(prefix string) bool {
+				for _, d := range deps {
+					if d == prefix || strings.HasPrefix(d, prefix+"/") {
+						return true
+					}
+				}
+				return false
+			}
+			for _, p := range localOnly {
+				if links(p) {
+					t.Errorf("%s links %s, which only the local system or tests need", fn, p)
+				}
+			}
+			for other, p := range groupPkgs {
+				// Webhooks starts pipelines through the deployments group's Deploy.
+				shared := fn == "WebhooksFunction" && other == "DeploymentsFunction"
+				switch {
+				case other == fn && !links(p):
+					t.Errorf("%s does not link its own group %s", fn, p)
+				case other != fn && !shared && links(p):
+					t.Errorf("%s links another function's group %s", fn, p)
+				}
+			}
+		})
+	}
+}

@@ -27,6 +27,7 @@ import (
 	"github.com/slipway-paas/slipway/internal/httpapi/observability/simsource"
 	"github.com/slipway-paas/slipway/internal/httpapi/webhooks"
 	"github.com/slipway-paas/slipway/internal/pipeline"
+	"github.com/slipway-paas/slipway/internal/pipeline/localrun"
 	"github.com/slipway-paas/slipway/internal/platform"
 	"github.com/slipway-paas/slipway/internal/sim"
 	"github.com/slipway-paas/slipway/internal/stepfn"
@@ -72,7 +73,7 @@ type Stack struct {
 	// Cluster is the cluster simulator (its samples feed observability).
 	Cluster *sim.Cluster
 	// Runner executes the deploy state machine in-process.
-	Runner *pipeline.LocalRunner
+	Runner *localrun.Runner
 
 	srv      *http.Server
 	embedded *dynamolocal.Server
@@ -168,7 +169,7 @@ func (s *Stack) wire(opts Options) error {
 		Now: clock.Now, IDs: ids, PollSeconds: opts.PollSeconds, Reporter: opts.Reporter,
 		Metrics: io.Discard, // the EMF lines are for CloudWatch Logs only
 	}
-	runner, err := pipeline.NewLocalRunner(slipway.DeployStateMachine, steps, stepfn.WithClock(clock))
+	runner, err := localrun.New(slipway.DeployStateMachine, steps, stepfn.WithClock(clock))
 	if err != nil {
 		return fmt.Errorf("devstack: loading the deploy state machine: %w", err)
 	}

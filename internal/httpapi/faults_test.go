@@ -29,6 +29,7 @@ import (
 	"github.com/slipway-paas/slipway/internal/httpapi/observability"
 	"github.com/slipway-paas/slipway/internal/httpapi/webhooks"
 	"github.com/slipway-paas/slipway/internal/pipeline"
+	"github.com/slipway-paas/slipway/internal/pipeline/localrun"
 	"github.com/slipway-paas/slipway/internal/pipeline/pipelinetest"
 	"github.com/slipway-paas/slipway/internal/platform"
 	"github.com/slipway-paas/slipway/internal/stepfn"
@@ -47,7 +48,7 @@ type faultFixture struct {
 	db       *apitest.FaultDB
 	stepsDB  *apitest.FaultDB
 	clock    *stepfn.VirtualClock
-	runner   *pipeline.LocalRunner
+	runner   *localrun.Runner
 	starter  *faultStarter
 	builder  *pipelinetest.Builder
 	appID    string

@@ -11,6 +11,7 @@ import (
 
 	"github.com/slipway-paas/slipway/internal/httpapi/deployments"
 	"github.com/slipway-paas/slipway/internal/pipeline"
+	"github.com/slipway-paas/slipway/internal/pipeline/localrun"
 	"github.com/slipway-paas/slipway/internal/pipeline/pipelinetest"
 	"github.com/slipway-paas/slipway/internal/platform"
 	"github.com/slipway-paas/slipway/internal/stepfn"
@@ -23,7 +24,7 @@ type harness struct {
 	clock   *stepfn.VirtualClock
 	builder *pipelinetest.Builder
 	cluster *pipelinetest.Cluster
-	runner  *pipeline.LocalRunner
+	runner  *localrun.Runner
 	deps    deployments.Deps
 	app     platform.Application
 

@@ -12,6 +12,7 @@ import (
 	"github.com/slipway-paas/slipway/internal/httpapi/applications"
 	"github.com/slipway-paas/slipway/internal/httpapi/deployments"
 	"github.com/slipway-paas/slipway/internal/pipeline"
+	"github.com/slipway-paas/slipway/internal/pipeline/localrun"
 	"github.com/slipway-paas/slipway/internal/pipeline/pipelinetest"
 	"github.com/slipway-paas/slipway/internal/platform"
 	"github.com/slipway-paas/slipway/internal/stepfn"
@@ -23,7 +24,7 @@ type fixture struct {
 	*apitest.Env
 	cluster *pipelinetest.Cluster
 	builder *pipelinetest.Builder
-	runner  *pipeline.LocalRunner
+	runner  *localrun.Runner
 }
 
 func newFixture(t *testing.T, builder *pipelinetest.Builder) *fixture {

@@ -19,6 +19,7 @@ import (
 	"github.com/slipway-paas/slipway/internal/httpapi/deployments"
 	"github.com/slipway-paas/slipway/internal/httpapi/webhooks"
 	"github.com/slipway-paas/slipway/internal/pipeline"
+	"github.com/slipway-paas/slipway/internal/pipeline/localrun"
 	"github.com/slipway-paas/slipway/internal/pipeline/pipelinetest"
 	"github.com/slipway-paas/slipway/internal/platform"
 	"github.com/slipway-paas/slipway/internal/stepfn"
@@ -30,7 +31,7 @@ type fixture struct {
 	*apitest.Env
 	clock   *stepfn.VirtualClock
 	starter *flakyStarter
-	runner  *pipeline.LocalRunner
+	runner  *localrun.Runner
 	builder *pipelinetest.Builder
 	secret  []byte
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/slipway-paas/slipway/internal/pipeline"
+	"github.com/slipway-paas/slipway/internal/pipeline/localrun"
 	"github.com/slipway-paas/slipway/internal/stepfn"
 )
 
@@ -102,14 +103,14 @@ var (
 
 // NewRunner returns a local runner of the repository's deploy state
 // machine over steps, on clock, closed when the test ends.
-func NewRunner(t testing.TB, steps *pipeline.Steps, clock stepfn.Clock, opts ...stepfn.Option) *pipeline.LocalRunner {
+func NewRunner(t testing.TB, steps *pipeline.Steps, clock stepfn.Clock, opts ...stepfn.Option) *localrun.Runner {
 	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
 	def, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "..", "infra", "statemachine", "deploy.asl.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	runner, err := pipeline.NewLocalRunner(def, steps, append([]stepfn.Option{stepfn.WithClock(clock)}, opts...)...)
+	runner, err := localrun.New(def, steps, append([]stepfn.Option{stepfn.WithClock(clock)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,7 @@
-package pipeline
+// Package localrun is the local system's pipeline starter: it runs the
+// deploy state machine definition in-process with the stepfn executor. It
+// lives apart from package pipeline so that no Lambda links the executor.
+package localrun
 
 import (
 	"bytes"
@@ -7,12 +10,13 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/stepfn"
 )
 
-// LocalFunctionARN stands for PipelineFunction in the local system's copy
+// FunctionARN stands for PipelineFunction in the local system's copy
 // of the state machine definition.
-const LocalFunctionARN = "arn:aws:lambda:us-east-1:000000000000:function:slipway-pipeline"
+const FunctionARN = "arn:aws:lambda:us-east-1:000000000000:function:slipway-pipeline"
 
 // Substitute replaces ${Name} placeholders in a definition the way
 // CloudFormation's DefinitionSubstitutions does.
@@ -23,14 +27,14 @@ func Substitute(definition []byte, values map[string]string) []byte {
 	return definition
 }
 
-// LocalRunner is the local system's Starter: it runs the same deploy state
+// Runner is the local system's pipeline.Starter: it runs the same deploy state
 // machine definition in-process with the stepfn executor, calling the step
 // handlers through their Lambda JSON boundary (errors named as the Go
 // Lambda runtime names them). An execution that ends abnormally gets its
 // pipeline marked failed, as EventBridge does in AWS.
-type LocalRunner struct {
+type Runner struct {
 	machine *stepfn.Machine
-	steps   *Steps
+	steps   *pipeline.Steps
 	opts    []stepfn.Option
 	invoker stepfn.Invoker
 
@@ -41,15 +45,15 @@ type LocalRunner struct {
 	wg     sync.WaitGroup
 }
 
-// NewLocalRunner loads definition (with ${PipelineFunctionArn} still in it)
+// New loads definition (with ${PipelineFunctionArn} still in it)
 // for steps. opts (a clock, an observer) apply to every execution.
-func NewLocalRunner(definition []byte, steps *Steps, opts ...stepfn.Option) (*LocalRunner, error) {
-	m, err := stepfn.Parse(Substitute(definition, map[string]string{"PipelineFunctionArn": LocalFunctionARN}))
+func New(definition []byte, steps *pipeline.Steps, opts ...stepfn.Option) (*Runner, error) {
+	m, err := stepfn.Parse(Substitute(definition, map[string]string{"PipelineFunctionArn": FunctionARN}))
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	l := &LocalRunner{machine: m, steps: steps, opts: opts, ctx: ctx, cancel: cancel, names: map[string]bool{}}
+	l := &Runner{machine: m, steps: steps, opts: opts, ctx: ctx, cancel: cancel, names: map[string]bool{}}
 	l.invoker = stepfn.InvokerFunc(func(ctx context.Context, _ string, payload json.RawMessage) (json.RawMessage, error) {
 		out, err := l.steps.HandleEvent(ctx, payload)
 		if err != nil {
@@ -62,13 +66,13 @@ func NewLocalRunner(definition []byte, steps *Steps, opts ...stepfn.Option) (*Lo
 
 // WrapInvoker puts middleware around the Lambda boundary, e.g. to inject
 // Lambda service errors in tests. Call it before Start.
-func (l *LocalRunner) WrapInvoker(wrap func(stepfn.Invoker) stepfn.Invoker) {
+func (l *Runner) WrapInvoker(wrap func(stepfn.Invoker) stepfn.Invoker) {
 	l.invoker = wrap(l.invoker)
 }
 
 // Start runs the execution in the background; a name that already started
 // is a no-op, as in Step Functions.
-func (l *LocalRunner) Start(_ context.Context, run Run) error {
+func (l *Runner) Start(_ context.Context, run pipeline.Run) error {
 	input, err := json.Marshal(run)
 	if err != nil {
 		return err
@@ -87,24 +91,24 @@ func (l *LocalRunner) Start(_ context.Context, run Run) error {
 	return nil
 }
 
-func (l *LocalRunner) execute(run Run, input []byte) {
+func (l *Runner) execute(run pipeline.Run, input []byte) {
 	opts := append([]stepfn.Option{stepfn.WithName(run.ImageID), stepfn.WithInvoker(l.invoker)}, l.opts...)
 	res := l.machine.Run(l.ctx, input, opts...)
 	if res.Status == stepfn.StatusSucceeded {
 		return
 	}
-	reason := ExecutionEndedReason(string(res.Status), res.Error, res.Cause)
+	reason := pipeline.ExecutionEndedReason(string(res.Status), res.Error, res.Cause)
 	if err := l.steps.MarkFailed(context.WithoutCancel(l.ctx), run.ApplicationID, run.ImageID, reason); err != nil {
 		slog.Error("marking an ended pipeline failed", "image_id", run.ImageID, "error", err.Error())
 	}
 }
 
 // Wait blocks until every started execution has ended.
-func (l *LocalRunner) Wait() { l.wg.Wait() }
+func (l *Runner) Wait() { l.wg.Wait() }
 
 // Close aborts running executions (their pipelines are marked failed) and
 // waits for them.
-func (l *LocalRunner) Close() {
+func (l *Runner) Close() {
 	l.cancel()
 	l.wg.Wait()
 }
