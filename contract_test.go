@@ -516,7 +516,7 @@ func TestLambdasLinkOnlyTheirOwn(t *testing.T) {
 	localOnly := []string{
 		module + "internal/stepfn", module + "internal/sim", module + "internal/devstack", module + "internal/dynamolocal",
 		module + "internal/pipeline/localrun", module + "internal/pipeline/pipelinetest", module + "internal/store/storetest",
-		module + "internal/httpapi/apitest", module + "internal/httpapi/observability/simsource",
+		module + "internal/httpapi/apitest", module + "internal/httpapi/observability/simsource", module + "internal/aws/mototest",
 		"github.com/truora/minidyn", "github.com/awslabs/goformation", "github.com/BurntSushi/toml", "testing",
 	}
 	groupPkgs := map[string]string{}

@@ -1,10 +1,6 @@
 package cloudwatch
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"reflect"
 	"testing"
 	"time"
@@ -13,12 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
+	"github.com/slipway-paas/slipway/internal/aws/mototest"
 	"github.com/slipway-paas/slipway/internal/awsconf"
 )
-
-// MotoEndpointEnv names the variable that points TestMoto at a CloudWatch
-// emulator, e.g. `moto_server -H 127.0.0.1 -p PORT`.
-const MotoEndpointEnv = "SLIPWAY_TEST_MOTO_ENDPOINT"
 
 // TestMoto puts Container Insights-shaped data points into the emulator
 // (the agent's one report a pod a minute) and reads them back through
@@ -26,16 +19,9 @@ const MotoEndpointEnv = "SLIPWAY_TEST_MOTO_ENDPOINT"
 // SLIPWAY_TEST_MOTO_ENDPOINT is set. The data is that of the recordings in
 // testdata, under a cluster name of its own.
 func TestMoto(t *testing.T) {
-	endpoint := os.Getenv(MotoEndpointEnv)
-	if endpoint == "" {
-		t.Skip(MotoEndpointEnv + " is not set")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	endpoint, ctx := mototest.Endpoint(t)
 	client := NewClient(awsconf.FromEnv(), endpoint, func(o *cloudwatch.Options) { o.RetryMaxAttempts = 1 })
-	suffix := make([]byte, 4)
-	_, _ = rand.Read(suffix)
-	cluster := "slipway-test-" + hex.EncodeToString(suffix)
+	cluster := mototest.Name("slipway-test-")
 	var data []types.MetricDatum
 	put := func(pod, metric string, minute int, v float64) {
 		data = append(data, types.MetricDatum{

@@ -2,35 +2,21 @@ package secrets
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/slipway-paas/slipway/internal/aws/mototest"
 	"github.com/slipway-paas/slipway/internal/awsconf"
 )
-
-// MotoEndpointEnv names the variable that points TestMoto at a Secrets
-// Manager emulator, for example `moto_server -H 127.0.0.1 -p PORT`.
-const MotoEndpointEnv = "SLIPWAY_TEST_MOTO_ENDPOINT"
 
 // TestMoto creates a secret through the real SDK client and reads it back
 // through the cache; it is skipped unless SLIPWAY_TEST_MOTO_ENDPOINT is set.
 func TestMoto(t *testing.T) {
-	endpoint := os.Getenv(MotoEndpointEnv)
-	if endpoint == "" {
-		t.Skip(MotoEndpointEnv + " is not set")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	endpoint, ctx := mototest.Endpoint(t)
 	client := NewClient(awsconf.FromEnv(), endpoint, func(o *secretsmanager.Options) { o.RetryMaxAttempts = 1 })
-	suffix := make([]byte, 6)
-	_, _ = rand.Read(suffix)
-	name := "slipway-test/" + hex.EncodeToString(suffix)
+	name := mototest.Name("slipway-test/")
 	created, err := client.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String("webhook-secret")})
 	if err != nil {
 		t.Fatalf("CreateSecret: %v", err)

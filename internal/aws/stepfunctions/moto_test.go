@@ -2,41 +2,27 @@ package stepfunctions
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"os"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/slipway-paas/slipway"
+	"github.com/slipway-paas/slipway/internal/aws/mototest"
 	"github.com/slipway-paas/slipway/internal/awsconf"
 	"github.com/slipway-paas/slipway/internal/pipeline"
 )
-
-// MotoEndpointEnv names the variable that points TestMoto at a Step
-// Functions emulator, for example `moto_server -H 127.0.0.1 -p PORT`.
-const MotoEndpointEnv = "SLIPWAY_TEST_MOTO_ENDPOINT"
 
 // TestMoto registers the real deploy state machine definition and starts
 // one run twice through the real SDK client: the second start is the same
 // execution, not an error and not a second execution. Skipped unless
 // SLIPWAY_TEST_MOTO_ENDPOINT is set (make check sets it).
 func TestMoto(t *testing.T) {
-	endpoint := os.Getenv(MotoEndpointEnv)
-	if endpoint == "" {
-		t.Skip(MotoEndpointEnv + " is not set")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	endpoint, ctx := mototest.Endpoint(t)
 	client := NewClient(awsconf.FromEnv(), endpoint, func(o *sfn.Options) { o.RetryMaxAttempts = 1 })
-	suffix := make([]byte, 6)
-	_, _ = rand.Read(suffix)
 	machine, err := client.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
-		Name:       aws.String("slipway-deploy-" + hex.EncodeToString(suffix)),
+		Name:       aws.String(mototest.Name("slipway-deploy-")),
 		Definition: aws.String(string(slipway.DeployStateMachine)),
 		RoleArn:    aws.String("arn:aws:iam::123456789012:role/slipway-deploy"),
 	})
