@@ -174,16 +174,45 @@ func (s *Stack) wire(opts Options) error {
 		return fmt.Errorf("devstack: loading the deploy state machine: %w", err)
 	}
 	s.Runner = runner
-	pipelines := deployments.Deps{Store: s.Store, Starter: runner, IDs: ids, Now: clock.Now}
 	secret := []byte(opts.WebhookSecret)
-	s.Handler = httpapi.NewHandler(
-		httpapi.Config{Tokens: s.Store, Idempotency: s.Store},
-		applications.Routes(applications.Deps{Store: s.Store, IDs: ids, Now: clock.Now, OpenAPI: slipway.OpenAPI, Cluster: s.Cluster}),
-		deployments.Routes(pipelines),
-		observability.Routes(observability.Deps{Store: s.Store, Source: simsource.Source{Cluster: s.Cluster}, Now: clock.Now}),
-		webhooks.Routes(webhooks.Deps{Store: s.Store, Secret: func(context.Context) ([]byte, error) { return secret, nil }, Pipelines: pipelines, Now: clock.Now}),
-	)
+	s.Handler = httpapi.NewHandler(httpapi.Config{Tokens: s.Store, Idempotency: s.Store}, Routes(Wiring{
+		Store: s.Store, Starter: runner, Cluster: s.Cluster, Source: simsource.Source{Cluster: s.Cluster},
+		WebhookSecret: func(context.Context) ([]byte, error) { return secret, nil },
+		IDs:           ids, Now: clock.Now, OpenAPI: slipway.OpenAPI,
+	}))
 	return nil
+}
+
+// Wiring is what the function groups share when they run on one handler.
+type Wiring struct {
+	Store *store.Store
+	// Starter starts pipelines, for Full Deploy and webhook pushes alike.
+	Starter pipeline.Starter
+	// Cluster receives the scale changes of live applications.
+	Cluster pipeline.Cluster
+	// Source serves observability history.
+	Source observability.Source
+	// WebhookSecret verifies GitHub deliveries.
+	WebhookSecret webhooks.SecretSource
+	IDs           *platform.IDGenerator
+	Now           func() time.Time
+	// OpenAPI is served at /openapi.yaml.
+	OpenAPI []byte
+}
+
+// Routes returns the routes of every function group — applications,
+// deployments, observability, webhooks — on one set of dependencies: one
+// deployments.Deps serves Full Deploy and webhook pushes. The local system
+// serves them; tests that must cover every route (the isolation matrix)
+// use them through apitest.AllRoutes. A new function group is added here.
+func Routes(w Wiring) []httpapi.Route {
+	pipelines := deployments.Deps{Store: w.Store, Starter: w.Starter, IDs: w.IDs, Now: w.Now}
+	var routes []httpapi.Route
+	routes = append(routes, applications.Routes(applications.Deps{Store: w.Store, IDs: w.IDs, Now: w.Now, OpenAPI: w.OpenAPI, Cluster: w.Cluster})...)
+	routes = append(routes, deployments.Routes(pipelines)...)
+	routes = append(routes, observability.Routes(observability.Deps{Store: w.Store, Source: w.Source, Now: w.Now})...)
+	routes = append(routes, webhooks.Routes(webhooks.Deps{Store: w.Store, Secret: w.WebhookSecret, Pipelines: pipelines, Now: w.Now})...)
+	return routes
 }
 
 // Seed creates organization demo, project demo and a platform token with

@@ -5,9 +5,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/slipway-paas/slipway/internal/devstack"
 	"github.com/slipway-paas/slipway/internal/httpapi"
-	"github.com/slipway-paas/slipway/internal/httpapi/applications"
-	"github.com/slipway-paas/slipway/internal/httpapi/deployments"
 	"github.com/slipway-paas/slipway/internal/httpapi/observability"
 	"github.com/slipway-paas/slipway/internal/httpapi/observability/simsource"
 	"github.com/slipway-paas/slipway/internal/httpapi/webhooks"
@@ -57,14 +56,11 @@ type AllDeps struct {
 	OpenAPI []byte
 }
 
-// AllRoutes returns the routes of every function group — applications,
-// deployments, observability and webhooks — over env's store, wired as
-// devstack's Stack.wire wires the local system: one deployments.Deps
-// serves Full Deploy and webhook pushes, and all groups share env.IDs.
+// AllRoutes returns the routes of every function group over env's store,
+// wired as the local system wires them (devstack.Routes), with env.IDs.
 // Use it as New's routes function (or part of it) when a test must cover
 // every route, e.g. the tenant isolation matrix of package httpapi, which
-// fails when a route returned here has no row. A new function group must
-// be added both here and in devstack.
+// fails when a route returned here has no row.
 func AllRoutes(env *Env, d AllDeps) []httpapi.Route {
 	if d.Now == nil {
 		d.Now = time.Now
@@ -81,13 +77,10 @@ func AllRoutes(env *Env, d AllDeps) []httpapi.Route {
 	if d.WebhookSecret == nil {
 		d.WebhookSecret = func(context.Context) ([]byte, error) { return nil, nil }
 	}
-	pipelines := deployments.Deps{Store: env.Store, Starter: d.Starter, IDs: env.IDs, Now: d.Now}
-	var routes []httpapi.Route
-	routes = append(routes, applications.Routes(applications.Deps{Store: env.Store, IDs: env.IDs, Now: d.Now, OpenAPI: d.OpenAPI, Cluster: d.Cluster})...)
-	routes = append(routes, deployments.Routes(pipelines)...)
-	routes = append(routes, observability.Routes(observability.Deps{Store: env.Store, Source: d.Source, Now: d.Now})...)
-	routes = append(routes, webhooks.Routes(webhooks.Deps{Store: env.Store, Secret: d.WebhookSecret, Pipelines: pipelines, Now: d.Now})...)
-	return routes
+	return devstack.Routes(devstack.Wiring{
+		Store: env.Store, Starter: d.Starter, Cluster: d.Cluster, Source: d.Source, WebhookSecret: d.WebhookSecret,
+		IDs: env.IDs, Now: d.Now, OpenAPI: d.OpenAPI,
+	})
 }
 
 // RecordingStarter is a pipeline.Starter that records every start and
