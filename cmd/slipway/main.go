@@ -25,7 +25,8 @@ const usage = `usage: slipway <command> [flags]
 commands:
   dev    run the whole system locally (embedded DynamoDB, no AWS account, no Docker)
   seed   create the table and the world the events/ fixtures expect, at a DynamoDB
-         endpoint (for sam local with DynamoDB Local)
+         endpoint (for sam local with DynamoDB Local); --pipeline also records the
+         in-progress pipeline the events/pipeline step fixtures act on
 `
 
 func main() {
@@ -130,6 +131,7 @@ func seed(args []string) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	endpoint := fs.String("dynamodb-endpoint", envOr(config.EnvDynamoDBEndpoint, "http://127.0.0.1:8000"), "DynamoDB endpoint (DYNAMODB_ENDPOINT)")
 	table := fs.String("table", envOr(config.EnvTableName, "slipway"), "table name (TABLE_NAME)")
+	withPipeline := fs.Bool("pipeline", false, "also record the in-progress pipeline (image "+devstack.FixtureImageID+") the events/pipeline fixtures act on")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -138,8 +140,14 @@ func seed(args []string) error {
 	if err := store.CreateTable(ctx, client, *table); err != nil {
 		return err
 	}
-	if err := devstack.SeedFixtures(ctx, store.New(client, *table, nil)); err != nil {
+	st := store.New(client, *table, nil)
+	if err := devstack.SeedFixtures(ctx, st); err != nil {
 		return err
+	}
+	if *withPipeline {
+		if err := devstack.StartFixturePipeline(ctx, st, "slipway seed"); err != nil {
+			return fmt.Errorf("recording the fixtures' pipeline: %w", err)
+		}
 	}
 	fmt.Printf("Table %s at %s holds the events/ fixtures' world; token: %s\n", *table, *endpoint, devstack.FixtureToken)
 	return nil

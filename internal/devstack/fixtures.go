@@ -11,8 +11,10 @@ import (
 
 // The world the invocation fixtures in events/ expect: organization demo,
 // project demo, application web, the platform token FixtureToken and an
-// admin token of demo with id FixtureTokenID.
+// admin token of demo with id FixtureTokenID; the pipeline step fixtures
+// act on image FixtureImageID (StartFixturePipeline).
 const (
+	FixtureImageID       = "01936f4e-7c1a-7000-8000-0000000000d0"
 	FixtureToken         = "slipway-dev-token"
 	FixtureProjectID     = "01936f4e-7c1a-7000-8000-0000000000b0"
 	FixtureApplicationID = "01936f4e-7c1a-7000-8000-000000000001"
@@ -50,4 +52,27 @@ func SeedFixtures(ctx context.Context, st *store.Store) error {
 		}
 	}
 	return nil
+}
+
+// StartFixturePipeline records the in-progress image FixtureImageID of the
+// fixtures' application, as Full Deploy does before it starts the
+// execution, so the events/pipeline step fixtures can be invoked in order
+// (`slipway seed --pipeline`, the smoke run). An application without a
+// source gets the one events/applications/update-settings.json sets. It
+// is a no-op when that pipeline is running already, a conflict while
+// another pipeline of the application runs.
+func StartFixturePipeline(ctx context.Context, st *store.Store, triggeredBy string) error {
+	_, err := st.UpdateApplicationRecords(ctx, FixtureApplicationID, 0, func(app *platform.Application) (platform.RecordWrites, error) {
+		if app.ActivePipeline == FixtureImageID {
+			return platform.RecordWrites{}, nil // recorded already
+		}
+		if app.GithubRepository == nil || app.AutoDeployBranch == nil {
+			repo, branch := "slipway-paas/demo-web", "main"
+			app.GithubRepository, app.AutoDeployBranch = &repo, &branch
+		}
+		_, writes, err := app.StartPipeline(platform.PipelineRequest{Trigger: platform.TriggerManual, TriggeredBy: triggeredBy, ImageID: FixtureImageID},
+			FixtureImageID, time.Now().UTC())
+		return writes, err
+	})
+	return err
 }

@@ -10,7 +10,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -22,7 +21,7 @@ import (
 // Ids the pipeline fixtures (events/pipeline/) name.
 const (
 	appID        = devstack.FixtureApplicationID
-	fixtureImage = "01936f4e-7c1a-7000-8000-0000000000d0"
+	fixtureImage = devstack.FixtureImageID
 	fixtureBuild = "slipway-images:0b6c7d5e-2f1a-4c3b-9d8e-7f6a5b4c3d2e"
 )
 
@@ -292,14 +291,9 @@ func eqVar(path, name string) check {
 
 // startFixturePipeline records the in-progress image of the fixtures'
 // pipeline, as Full Deploy does before it starts the execution the steps
-// belong to (devstack.SeedFixtures makes no pipeline).
+// belong to.
 func startFixturePipeline(ctx context.Context, w *world) error {
-	_, err := w.store.UpdateApplicationRecords(ctx, appID, 0, func(app *platform.Application) (platform.RecordWrites, error) {
-		_, writes, err := app.StartPipeline(platform.PipelineRequest{Trigger: platform.TriggerManual, TriggeredBy: "smoke", ImageID: fixtureImage},
-			fixtureImage, time.Now().UTC())
-		return writes, err
-	})
-	return err
+	return devstack.StartFixturePipeline(ctx, w.store, "smoke")
 }
 
 // codeBuildGot checks the function sent CodeBuild exactly one signed
