@@ -2,11 +2,14 @@ package slipway_test
 
 import (
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/slipway-paas/slipway/internal/store"
 )
 
 // ---------------------------------------------------------------- IAM
@@ -85,6 +88,8 @@ func TestIAMLeastPrivilege(t *testing.T) {
 			want: []string{`Fn: Policies[0]: policy template DynamoDBCrudPolicy with TableName "*"`}},
 		{name: "unknown policy template", template: fn("        - S3FullAccessPolicy:\n            BucketName: b\n"),
 			want: []string{"Fn: Policies[0]: SAM policy template S3FullAccessPolicy is not one this test knows"}},
+		{name: "a DynamoDB action the store never calls", template: fn("        - Statement:\n            - Effect: Allow\n              Action: [dynamodb:GetItem, dynamodb:Scan]\n              Resource: !GetAtt Table.Arn\n"),
+			want: []string{`Fn: Policies[0] Statement[0]: action "dynamodb:Scan": the store never calls it`}},
 		{name: "managed policy", template: fn("        - AmazonDynamoDBFullAccess\n"),
 			want: []string{`Fn: Policies[0]: managed policy "AmazonDynamoDBFullAccess"`}},
 		{name: "role", template: "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: \"*\"}\n            Action: sts:AssumeRole\n      ManagedPolicyArns: [arn:aws:iam::aws:policy/AdministratorAccess]\n      Policies:\n        - PolicyName: p\n          PolicyDocument:\n            Statement:\n              - Effect: Allow\n                Action: ecr:*\n                Resource: \"*\"\n",
@@ -235,6 +240,9 @@ func auditDocument(where string, doc any, trust bool, report func(string, string
 			if strings.Contains(action, "*") {
 				report(where, "action %q: name the actions", action)
 			}
+			if op, ok := strings.CutPrefix(action, "dynamodb:"); ok && !storeDynamoDBActions()[op] {
+				report(where, "action %q: the store never calls it (store.DynamoDB)", action)
+			}
 			actions = append(actions, action)
 		}
 		if trust {
@@ -267,4 +275,18 @@ func auditDocument(where string, doc any, trust bool, report func(string, string
 	for i, s := range list(m(doc)["Statement"]) {
 		statement(fmt.Sprintf("%s Statement[%d]", where, i), s)
 	}
+}
+
+// storeDynamoDBActions are the DynamoDB actions the store can need: the
+// methods of store.DynamoDB, its TransactWriteItems being authorized as
+// the item actions it carries (Put, Update, Delete, ConditionCheck).
+func storeDynamoDBActions() map[string]bool {
+	actions := map[string]bool{"ConditionCheckItem": true}
+	api := reflect.TypeFor[store.DynamoDB]()
+	for i := range api.NumMethod() {
+		if name := api.Method(i).Name; name != "TransactWriteItems" {
+			actions[name] = true
+		}
+	}
+	return actions
 }
