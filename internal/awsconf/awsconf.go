@@ -16,7 +16,7 @@ import (
 // AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, which the
 // Lambda runtime sets for the function's role. Without credentials in the
 // environment (a local endpoint) it uses placeholder ones: local emulators
-// accept any signature.
+// accept any signature. Its HTTP client is HTTPClient's.
 func FromEnv() aws.Config {
 	region := firstNonEmpty(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"), "us-east-1")
 	id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
@@ -26,6 +26,7 @@ func FromEnv() aws.Config {
 	return aws.Config{
 		Region:      region,
 		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN"))),
+		HTTPClient:  HTTPClient(nil),
 	}
 }
 

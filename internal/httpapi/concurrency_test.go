@@ -76,7 +76,7 @@ func TestConcurrentScaleEdits(t *testing.T) {
 		t.Fatalf("ETag %s after %d scales", etag, n)
 	}
 
-	before := f.snap.Snapshot(t)
+	before := f.Snapshot(t)
 	rs = concAll(f, n, func(i int) apitest.Request {
 		return apitest.Request{Method: "POST", Path: "/applications/" + id + "/scale", Token: apitest.Admin, Header: map[string]string{"If-Match": etag},
 			Body: map[string]any{"process_counts": map[string]int{"p0": 50 + i}}}
@@ -98,7 +98,7 @@ func TestConcurrentScaleEdits(t *testing.T) {
 	if c := got.JSON()["process_counts"].(map[string]any)["p0"]; c != float64(50+won) || got.Header.Get("ETag") != fmt.Sprintf(`"v%d"`, 3+n) {
 		t.Fatalf("after the If-Match race: p0 %v (winner %d), ETag %s", c, won, got.Header.Get("ETag"))
 	}
-	if d := len(before) - len(f.snap.Snapshot(t)); d != 0 {
+	if d := len(before) - len(f.Snapshot(t)); d != 0 {
 		t.Fatalf("the If-Match race changed the item count by %d", d)
 	}
 	// A stale If-Match (the one everybody used) is a 412 now.

@@ -9,18 +9,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	miniserver "github.com/truora/minidyn/server"
 
-	"github.com/slipway-paas/slipway/internal/awsconf"
 	"github.com/slipway-paas/slipway/internal/github"
 	"github.com/slipway-paas/slipway/internal/httpapi"
 	"github.com/slipway-paas/slipway/internal/httpapi/apitest"
@@ -53,9 +50,6 @@ type faultFixture struct {
 	builder  *pipelinetest.Builder
 	appID    string
 	stepsEnv *storetest.Env
-	// snap reads snapshots through a client of its own, so that no
-	// request of the API under test shares its connections.
-	snap *storetest.Env
 }
 
 // faultStarter starts pipelines through next, or fails while fail is set.
@@ -111,11 +105,6 @@ func newFaultFixture(t *testing.T) *faultFixture {
 		return routes
 	})
 	f.db = apitest.InstallFaultDB(f.Env.Env)
-	endpoint := os.Getenv(storetest.EndpointEnv)
-	if f.Embedded != nil {
-		endpoint = f.Embedded.Endpoint
-	}
-	f.snap = &storetest.Env{Table: f.Table, Client: faultSnapClient(endpoint)}
 	r := f.Do(apitest.Request{Method: "POST", Path: "/applications", Token: apitest.Admin,
 		Body: map[string]any{"name": "Web", "slug": "web", "project_id": f.Projects["acme/shop"].ID}})
 	if r.Status != 201 {
@@ -131,36 +120,6 @@ func newFaultFixture(t *testing.T) *faultFixture {
 	}
 	f.runner.Wait() // a live release: scale reaches the cluster, reads have records
 	return f
-}
-
-// faultSnapClient is a DynamoDB client for snapshots whose transport
-// reads every response whole before the SDK decodes it. (Through the
-// SDK's streaming read, a snapshot's Scan failed now and then with "use of
-// closed network connection" on a 200 response from the embedded server,
-// under these tests' request mix only; read whole, never in hundreds of
-// runs. It is the harness's own read, not the API's.)
-func faultSnapClient(endpoint string) *dynamodb.Client {
-	hc := &http.Client{Transport: faultBuffered{&http.Transport{}}}
-	return store.NewClient(awsconf.FromEnv(), endpoint, func(o *dynamodb.Options) { o.RetryMaxAttempts = 1; o.HTTPClient = hc })
-}
-
-type faultBuffered struct{ next http.RoundTripper }
-
-func (b faultBuffered) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := b.next.RoundTrip(r)
-	if err != nil {
-		return resp, err
-	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return nil, fmt.Errorf("reading the body (%d bytes read): %w", len(body), err)
-	}
-	if !json.Valid(body) {
-		return nil, fmt.Errorf("invalid JSON body: %.300s ... %.300s", body, body[max(0, len(body)-300):])
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	return resp, nil
 }
 
 // faultDeadline bounds every request of these tests: a handler that has
@@ -340,7 +299,7 @@ func faultCases() []faultCase {
 func (f *faultFixture) attempt(t *testing.T, c faultCase, i int, what string, want int, inject, clear func(), deadline time.Duration) *apitest.Response {
 	t.Helper()
 	req := c.req(f, i)
-	before := f.snap.Snapshot(t)
+	before := f.Snapshot(t)
 	imagesBefore := f.imageSeq(t)
 	inject()
 	r := faultDo(t, f.Handler, f.Tokens, req, deadline)
@@ -356,7 +315,7 @@ func (f *faultFixture) attempt(t *testing.T, c faultCase, i int, what string, wa
 		return r
 	}
 	faultExpectUnavailable(t, what, r)
-	after := f.snap.Snapshot(t)
+	after := f.Snapshot(t)
 	diff := storetest.SnapshotDiff(before, after)
 	switch {
 	case c.webhook:
@@ -571,13 +530,13 @@ func (f *faultFixture) settleFails(t *testing.T, c faultCase, i int, what string
 	if r.Status != c.ok {
 		t.Fatalf("%s: status %d, want %d (the request took effect): %s", what, r.Status, c.ok, r.Body)
 	}
-	after := f.snap.Snapshot(t)
+	after := f.Snapshot(t)
 	retry := faultDo(t, f.Handler, f.Tokens, req, faultDeadline)
 	f.runner.Wait()
 	if retry.Status != 409 || retry.JSON()["code"] != "conflict" {
 		t.Fatalf("%s: retry with the same key: %d %s", what, retry.Status, retry.Body)
 	}
-	if d := storetest.SnapshotDiff(after, f.snap.Snapshot(t)); d != "" {
+	if d := storetest.SnapshotDiff(after, f.Snapshot(t)); d != "" {
 		t.Fatalf("%s: the retry did the request a second time:\n%s", what, d)
 	}
 }
