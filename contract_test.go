@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -557,5 +558,42 @@ func TestLambdasLinkOnlyTheirOwn(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAWSConfigsComeFromAwsconf: every aws.Config is awsconf.FromEnv's,
+// so every SDK client gets awsconf.HTTPClient (without it, responses over
+// 4 KiB fail at random with "use of closed network connection"). A
+// hand-built aws.Config literal anywhere else — tests included — fails.
+func TestAWSConfigsComeFromAwsconf(t *testing.T) {
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if name := d.Name(); path != "." && (strings.HasPrefix(name, ".") || name == "testdata" || name == "node_modules") {
+				return filepath.SkipDir
+			}
+			if filepath.ToSlash(path) == "internal/awsconf" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(src), "\n") {
+			if strings.Contains(line, "aws.Config{") && !strings.Contains(line, `"aws.Config{"`) {
+				t.Errorf("%s:%d builds an aws.Config by hand; start from awsconf.FromEnv()", path, i+1)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/slipway-paas/slipway/internal/awsconf"
 )
 
 var signTime = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -128,7 +129,9 @@ func uriEncode(s string) string {
 
 func TestEKSTokenCaching(t *testing.T) {
 	now := signTime
-	src := NewEKSToken(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}, "c")
+	cfg := awsconf.FromEnv()
+	cfg.Region, cfg.Credentials = "us-east-1", credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")
+	src := NewEKSToken(cfg, "c")
 	src.Now = func() time.Time { return now }
 	ctx := context.Background()
 	first, _ := src.Token(ctx)

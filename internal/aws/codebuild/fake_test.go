@@ -10,9 +10,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cb "github.com/aws/aws-sdk-go-v2/service/codebuild"
+	"github.com/slipway-paas/slipway/internal/awsconf"
 )
 
 // fakeCodeBuild is a protocol-level fake of the CodeBuild API (AWS JSON
@@ -81,7 +81,8 @@ func (f *fakeCodeBuild) taken() []apiRequest {
 
 // builder returns a Builder whose client talks to the fake, without retries.
 func (f *fakeCodeBuild) builder(buildspec string) Builder {
-	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}
+	cfg := awsconf.FromEnv()
+	cfg.Region, cfg.Credentials = "us-east-1", credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")
 	client := NewClient(cfg, f.srv.URL, func(o *cb.Options) { o.RetryMaxAttempts = 1 })
 	return Builder{Client: client, Project: "slipway-images", Buildspec: buildspec}
 }
