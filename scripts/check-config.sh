@@ -1,28 +1,22 @@
 #!/usr/bin/env bash
 # Usage: scripts/check-config.sh
 #
-# Keeps the hand-written configuration files in step with each other:
-#   1. env.json's Parameters declare exactly the variables of template.yaml's Globals
-#      (SAM silently ignores a key the template does not declare); other env.json sections
-#      are function logical ids.
-#   2. Route keys of the template's HttpApi events are unique and use ONE variable name per
-#      path level (API Gateway answers a ConflictException otherwise).
-#   3. openapi.yaml has exactly the template's routes (variables compared by position only:
-#      the template says {ref} where the Go router and openapi.yaml say {application_id} or
-#      {org_slug}).
-#   4. Every events/**/*.json outside events/pipeline/ is an HTTP API payload 2.0 event whose
+# Keeps the hand-written configuration files in step with each other. (env.json against the
+# template's Globals, route keys' variable names, and router <-> template <-> openapi.yaml are
+# Go tests: contract_test.go.) Here:
+#   1. Every events/**/*.json outside events/pipeline/ is an HTTP API payload 2.0 event whose
 #      routeKey is a template route, whose rawPath matches that route (after a named stage's
 #      prefix) with exactly the pathParameters API Gateway would fill in; and every template
 #      route has one.
-#   5. The fixtures of POST /webhooks/github carry an X-Hub-Signature-256 that is the
+#   2. The fixtures of POST /webhooks/github carry an X-Hub-Signature-256 that is the
 #      HMAC-SHA256 of their exact body under env.json's SLIPWAY_GITHUB_WEBHOOK_SECRET, except
 #      bad-signature*.json, whose well-formed signature must NOT verify.
-#   6. events/pipeline/*.json are direct PipelineFunction payloads: step invocations
+#   3. events/pipeline/*.json are direct PipelineFunction payloads: step invocations
 #      {"step", "run"} whose step values are exactly the Step* constants of
 #      internal/pipeline/steps.go and whose run fields are Run's JSON fields (those without
 #      omitempty all present), and Step Functions "Execution Status Change" events that the
 #      template's EventBridgeRule matches, whose detail.input is a Run named by detail.name.
-#   7. BuildProject's inline BuildSpec in template.yaml is infra/buildspec.yml byte for byte
+#   4. BuildProject's inline BuildSpec in template.yaml is infra/buildspec.yml byte for byte
 #      (after YAML parsing; scripts/sync-buildspec.sh copies the file in).
 # Needs jq, yq (the Python yq that wraps jq) and python3.
 set -euo pipefail
@@ -39,21 +33,8 @@ err() {
 }
 
 tmpl="$(yq -c . template.yaml)"
-api="$(yq -c . openapi.yaml)"
 
-# ---------------------------------------------------------------- 1. env.json
-globals="$(jq -c '.Globals.Function.Environment.Variables // {} | keys | sort' <<<"$tmpl")"
-params="$(jq -c '.Parameters // {} | keys | sort' env.json)"
-if [[ "$globals" != "$params" ]]; then
-	err "env.json Parameters $params != template.yaml Globals.Function.Environment.Variables $globals"
-fi
-functions="$(jq -c '[.Resources | to_entries[] | select(.value.Type == "AWS::Serverless::Function") | .key]' <<<"$tmpl")"
-while IFS= read -r section; do
-	[[ -z "$section" ]] && continue
-	err "env.json section \"$section\" is neither Parameters nor a function logical id of template.yaml"
-done < <(jq -r --argjson fns "$functions" 'keys[] | select(. != "Parameters" and (. as $k | $fns | index($k) | not))' env.json)
-
-# ---------------------------------------------------------------- 2. template routes
+# ---------------------------------------------------------------- template routes
 # One line per route: "<function> <METHOD> <path>" (the $default route: "<function> $default").
 routes="$(jq -r '
   .Resources | to_entries[] | select(.value.Type == "AWS::Serverless::Function") | .key as $fn
@@ -64,30 +45,8 @@ if [[ -z "$routes" ]]; then
 	err "template.yaml has no HttpApi events"
 fi
 route_keys="$(cut -d' ' -f2- <<<"$routes" | sort)"
-dups="$(uniq -d <<<"$route_keys")"
-[[ -n "$dups" ]] && err "route keys declared more than once in template.yaml: $dups"
 
-# Same parent (variables as {}) at the same level must use the same variable name.
-conflicts="$(jq -Rnr '
-  [inputs | select(. != "$default") | split(" ")[1] | ltrimstr("/") | split("/")] as $paths
-  | [ $paths[] as $segs | range(0; $segs | length) as $i | select($segs[$i] | test("^\\{.+\\}$"))
-      | {parent: ($segs[0:$i] | map(if test("^\\{.+\\}$") then "{}" else . end) | join("/")), name: $segs[$i]} ]
-  | group_by(.parent)[] | select((map(.name) | unique | length) > 1)
-  | "/\(.[0].parent)/ has variables \(map(.name) | unique | join(" and ")) at the same level"' <<<"$route_keys")"
-[[ -n "$conflicts" ]] && err "route keys would be rejected by API Gateway (ConflictException): $conflicts"
-
-# ---------------------------------------------------------------- 3. openapi.yaml
-normalize='s/\{[^}]*\}/{}/g'
-tmpl_ops="$(grep -vxF "\$default" <<<"$route_keys" | sed -E "$normalize" | sort -u)"
-api_ops="$(jq -r '.paths | to_entries[] | .key as $p | .value | keys[]
-  | select(IN("get","put","post","delete","patch","head","options","trace"))
-  | "\(ascii_upcase) \($p)"' <<<"$api" | sed -E "$normalize" | sort -u)"
-only_tmpl="$(comm -23 <(echo "$tmpl_ops") <(echo "$api_ops"))"
-only_api="$(comm -13 <(echo "$tmpl_ops") <(echo "$api_ops"))"
-[[ -n "$only_tmpl" ]] && err "routes in template.yaml but not in openapi.yaml: $(tr '\n' ';' <<<"$only_tmpl")"
-[[ -n "$only_api" ]] && err "operations in openapi.yaml but not in template.yaml: $(tr '\n' ';' <<<"$only_api")"
-
-# ---------------------------------------------------------------- 4. events/
+# ---------------------------------------------------------------- 1. events/
 covered=""
 mapfile -t fixtures < <(find events -name '*.json' -type f -not -path 'events/pipeline/*' | sort)
 if [[ ${#fixtures[@]} -eq 0 ]]; then
@@ -138,7 +97,7 @@ while IFS= read -r rk; do
 	grep -qxF -- "$rk" <<<"$covered" || err "no fixture under events/ for route $rk"
 done <<<"$route_keys"
 
-# ---------------------------------------------------------------- 5. webhook signatures
+# ---------------------------------------------------------------- 2. webhook signatures
 webhook_secret="$(jq -r '.Parameters.SLIPWAY_GITHUB_WEBHOOK_SECRET // ""' env.json)"
 webhook_fixtures=()
 for f in "${fixtures[@]}"; do
@@ -174,7 +133,7 @@ PY
 	fi
 fi
 
-# ---------------------------------------------------------------- 6. events/pipeline/
+# ---------------------------------------------------------------- 3. events/pipeline/
 steps_go="internal/pipeline/steps.go"
 step_names="$(sed -nE 's/^[[:space:]]*Step[A-Za-z0-9]*[[:space:]]*=[[:space:]]*"([^"]+)".*/\1/p' "$steps_go" | sort -u)"
 # Run's JSON fields, "name" or "name,omitempty", from `type Run struct { ... }`.
@@ -234,7 +193,7 @@ missing_steps="$(comm -23 <(echo "$step_names") <(echo "$used_steps") | sed '/^$
 [[ -n "$missing_steps" ]] && err "steps of $steps_go without a fixture in events/pipeline/: $(tr '\n' ' ' <<<"$missing_steps")"
 ((status_events == 0)) && err "events/pipeline/ has no Step Functions execution status event fixture"
 
-# ---------------------------------------------------------------- 7. inline buildspec
+# ---------------------------------------------------------------- 4. inline buildspec
 if [[ "$(jq -r '.Resources.BuildProject.Properties.Source.BuildSpec | type' <<<"$tmpl")" != "string" ]]; then
 	err "template.yaml's BuildProject has no inline Source.BuildSpec"
 elif ! cmp -s <(jq -j '.Resources.BuildProject.Properties.Source.BuildSpec' <<<"$tmpl") infra/buildspec.yml; then
@@ -244,4 +203,4 @@ fi
 if ((fail)); then
 	exit 1
 fi
-echo "check-config: OK ($(wc -l <<<"$route_keys") routes, ${#fixtures[@]} HTTP fixtures (${#webhook_fixtures[@]} signed webhooks), ${#pipeline_fixtures[@]} pipeline fixtures ($(wc -l <<<"$step_names") steps), $(jq length <<<"$params") environment variables, inline buildspec in step)"
+echo "check-config: OK ($(wc -l <<<"$route_keys") routes, ${#fixtures[@]} HTTP fixtures (${#webhook_fixtures[@]} signed webhooks), ${#pipeline_fixtures[@]} pipeline fixtures ($(wc -l <<<"$step_names") steps), inline buildspec in step)"

@@ -7,8 +7,9 @@
 #      (what `sam build` runs) for the host architecture into .aws-sam/smoke/<arch>/, and for
 #      arm64 (the template's architecture) for the size report;
 #   2. installs aws-lambda-rie (pinned below) with `go install` into .aws-sam/tools/;
-#   3. runs TestSmoke (internal/smoke), which starts the local endpoints (embedded DynamoDB,
-#      moto_server, a CodeBuild fake), runs each bootstrap under the emulator with its
+#   3. runs TestSmoke (internal/smoke) under scripts/with-moto.sh (moto_server for Step
+#      Functions, Secrets Manager, CloudWatch); the test starts the embedded DynamoDB and a
+#      CodeBuild fake, runs each bootstrap under the emulator with its
 #      template/env.json environment, invokes the fixtures one at a time, checks every answer
 #      and prints sizes and init durations. It stops everything it started, also on failure
 #      or interrupt.
@@ -81,7 +82,7 @@ echo "smoke: ready after $((SECONDS - start))s"
 	cd internal/smoke
 	exec env SLIPWAY_SMOKE_BOOTSTRAPS="$out/$host_arch" SLIPWAY_SMOKE_ARM64="$arm64_dir" \
 		SLIPWAY_SMOKE_RIE="$tools/aws-lambda-rie" \
-		"$out/smoke.test" -test.count=1 -test.v -test.timeout=5m -test.run='^TestSmoke$' </dev/null
+		../../scripts/with-moto.sh "$out/smoke.test" -test.count=1 -test.v -test.timeout=5m -test.run='^TestSmoke$' </dev/null
 ) &
 pids=($!)
 status=0

@@ -16,7 +16,7 @@ import (
 )
 
 func main() {
-	_, st := config.MustLoad()
+	st := config.MustLoad()
 	cluster, err := kube.NewEKS(awsconf.FromEnv(), os.Getenv(config.EnvEKSClusterName), os.Getenv(config.EnvEKSEndpoint), os.Getenv(config.EnvEKSCAData))
 	if err != nil {
 		log.Fatal(err)

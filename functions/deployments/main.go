@@ -14,7 +14,7 @@ import (
 )
 
 func main() {
-	_, st := config.MustLoad()
+	st := config.MustLoad()
 	starter := stepfunctions.Starter{
 		Client:          stepfunctions.NewClient(awsconf.FromEnv(), os.Getenv(config.EnvStepFunctionsEndpoint)),
 		StateMachineARN: os.Getenv(config.EnvStateMachineARN),

@@ -14,7 +14,7 @@ import (
 )
 
 func main() {
-	_, st := config.MustLoad()
+	st := config.MustLoad()
 	source := cloudwatch.Source{ // without EKS_CLUSTER_NAME nothing runs: every step is null
 		Client:      cloudwatch.NewClient(awsconf.FromEnv(), os.Getenv(cloudwatch.EnvEndpoint)),
 		ClusterName: os.Getenv(config.EnvEKSClusterName),

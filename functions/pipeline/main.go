@@ -24,7 +24,7 @@ import (
 )
 
 func main() {
-	_, st := config.MustLoad()
+	st := config.MustLoad()
 	awsCfg := awsconf.FromEnv()
 	poll, err := config.Int(config.EnvPollSeconds, 10)
 	if err != nil {

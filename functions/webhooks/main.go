@@ -16,7 +16,7 @@ import (
 )
 
 func main() {
-	_, st := config.MustLoad()
+	st := config.MustLoad()
 	awsCfg := awsconf.FromEnv()
 	// The secret comes from Secrets Manager (fetched on the first delivery,
 	// then cached); without an ARN, from the environment (sam local).

@@ -100,12 +100,12 @@ func Int(name string, def int) (int, error) {
 
 // MustLoad is every function's start: it reads the configuration (exiting
 // with the error when it is incomplete), installs the logger and returns
-// the configuration with the table's store.
-func MustLoad() (Config, *store.Store) {
+// the table's store.
+func MustLoad() *store.Store {
 	c, err := FromEnv()
 	if err != nil {
 		log.Fatal(err)
 	}
 	c.Logger()
-	return c, c.Store()
+	return c.Store()
 }

@@ -42,8 +42,8 @@ const faultWebhookSecret = "fault-secret"
 // hits a pipeline and the other way round.
 type faultFixture struct {
 	*apitest.Env
-	db       *apitest.FaultDB
-	stepsDB  *apitest.FaultDB
+	db       *storetest.FaultDB
+	stepsDB  *storetest.FaultDB
 	clock    *stepfn.VirtualClock
 	runner   *localrun.Runner
 	starter  *faultStarter
@@ -90,7 +90,7 @@ func newFaultFixture(t *testing.T) *faultFixture {
 		// The steps' own store: same table, separate client wrapper.
 		f.stepsEnv = &storetest.Env{Client: env.Client, Table: env.Table, Embedded: env.Embedded,
 			Requests: &storetest.Counting{DynamoDB: env.Client}}
-		f.stepsDB = apitest.InstallFaultDB(f.stepsEnv)
+		f.stepsDB = storetest.InstallFaultDB(f.stepsEnv)
 		f.stepsEnv.Store = store.New(f.stepsEnv.Requests, env.Table, []byte("test-cursor-key"))
 		steps := &pipeline.Steps{Store: f.stepsEnv.Store, Builder: f.builder, Cluster: cluster, Now: f.clock.Now, IDs: ids, PollSeconds: 5, Metrics: io.Discard}
 		f.runner = pipelinetest.NewRunner(t, steps, f.clock)
@@ -104,7 +104,7 @@ func newFaultFixture(t *testing.T) *faultFixture {
 			Secret: func(context.Context) ([]byte, error) { return []byte(faultWebhookSecret), nil }})...)
 		return routes
 	})
-	f.db = apitest.InstallFaultDB(f.Env.Env)
+	f.db = storetest.InstallFaultDB(f.Env.Env)
 	r := f.Do(apitest.Request{Method: "POST", Path: "/applications", Token: apitest.Admin,
 		Body: map[string]any{"name": "Web", "slug": "web", "project_id": f.Projects["acme/shop"].ID}})
 	if r.Status != 201 {
@@ -375,14 +375,14 @@ func (f *faultFixture) imageSeq(t *testing.T) int64 {
 // baseline runs c healthy twice and returns the requests the second run
 // made (the first may differ: a first installation pointer has none to
 // delete).
-func (f *faultFixture) baseline(t *testing.T, c faultCase, i int) []apitest.FaultCall {
+func (f *faultFixture) baseline(t *testing.T, c faultCase, i int) []storetest.FaultCall {
 	t.Helper()
 	f.attempt(t, c, -i, c.name+" (healthy)", c.ok, func() { f.db.FailWhen(nil) }, func() {}, faultDeadline)
 	f.attempt(t, c, i, c.name+" (healthy)", c.ok, func() { f.db.FailWhen(nil) }, func() {}, faultDeadline)
 	return f.db.Calls()
 }
 
-func faultUsesIndex(calls []apitest.FaultCall, index string) bool {
+func faultUsesIndex(calls []storetest.FaultCall, index string) bool {
 	for _, c := range calls {
 		if strings.HasPrefix(c.Sig, "Query "+index) {
 			return true
@@ -502,9 +502,9 @@ func TestFaultsHungDependency(t *testing.T) {
 				what := fmt.Sprintf("%s, %s #%d never answers", c.name, call.Sig, call.N)
 				start := time.Now()
 				f.attempt(t, c, i, what, 503, func() {
-					f.db.FailWhen(func(fc apitest.FaultCall) error {
+					f.db.FailWhen(func(fc storetest.FaultCall) error {
 						if fc.Sig == call.Sig && fc.N == call.N {
-							return apitest.ErrFaultHang
+							return storetest.ErrFaultHang
 						}
 						return nil
 					})
@@ -554,9 +554,9 @@ func TestFaultIdempotencySettleIsBounded(t *testing.T) {
 	}
 	start := time.Now()
 	req := c.req(f, 1)
-	f.db.FailWhen(func(fc apitest.FaultCall) error {
+	f.db.FailWhen(func(fc storetest.FaultCall) error {
 		if fc.Sig == "UpdateItem IDEMP" {
-			return apitest.ErrFaultHang
+			return storetest.ErrFaultHang
 		}
 		return nil
 	})
@@ -646,7 +646,7 @@ func TestFaultDeployStartFails(t *testing.T) {
 // and the next deploy marks the abandoned records failed.
 func TestFaultDeployStoreFailsAfterStart(t *testing.T) {
 	f := newFaultFixture(t)
-	f.stepsDB.FailWhen(func(c apitest.FaultCall) error {
+	f.stepsDB.FailWhen(func(c storetest.FaultCall) error {
 		if c.Op == "TransactWriteItems" && c.N >= 2 { // after RecordBuildStarted
 			return &types.InternalServerError{Message: aws.String("injected")}
 		}

@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/slipway-paas/slipway/internal/httpapi/apitest"
 	"github.com/slipway-paas/slipway/internal/httpapi/deployments"
 	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/pipeline/pipelinetest"
@@ -32,7 +31,7 @@ func (noStart) Start(context.Context, pipeline.Run) error { return nil }
 // one release, one deployment, versions unchanged.
 func TestStepsRetriedAfterACrashAreIdempotent(t *testing.T) {
 	env := storetest.New(t)
-	db := apitest.InstallFaultDB(env)
+	db := storetest.InstallFaultDB(env)
 	clock := stepfn.NewVirtualClock(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
 	ids := &platform.IDGenerator{Now: clock.Now}
 	builder := &pipelinetest.Builder{Statuses: []pipeline.BuildStatus{pipelinetest.Built}}
@@ -65,7 +64,7 @@ func TestStepsRetriedAfterACrashAreIdempotent(t *testing.T) {
 	for _, step := range []string{pipeline.StepStartBuild, pipeline.StepCheckBuild, pipeline.StepCreateRelease, pipeline.StepDeploy, pipeline.StepCheckRollout, pipeline.StepFinish} {
 		// 1. The crash before the write: the step's transaction fails.
 		before := env.Snapshot(t)
-		db.FailWhen(func(c apitest.FaultCall) error {
+		db.FailWhen(func(c storetest.FaultCall) error {
 			if c.Op == "TransactWriteItems" || c.Op == "PutItem" {
 				return injected
 			}

@@ -4,59 +4,13 @@ package smoke
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
-
-// startMoto runs moto_server on a free port of 127.0.0.1 and returns its
-// endpoint once it answers.
-func startMoto(stop *stopper) (string, error) {
-	path, err := exec.LookPath("moto_server")
-	if err != nil {
-		return "", fmt.Errorf("moto_server not found on PATH (Python package moto[server], preinstalled on the CI image): %w", err)
-	}
-	addr, err := freeAddr()
-	if err != nil {
-		return "", err
-	}
-	host, port, _ := strings.Cut(addr, ":")
-	cmd := exec.Command(path, "-H", host, "-p", port)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		return "", err
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	stop.add("moto_server", func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
-	endpoint := "http://" + addr
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if resp, err := http.Get(endpoint + "/moto-api/"); err == nil {
-			resp.Body.Close()
-			return endpoint, nil
-		}
-		select {
-		case <-exited:
-			return "", fmt.Errorf("moto_server exited before answering: %s", out.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return "", fmt.Errorf("moto_server did not answer on %s within 30s", endpoint)
-		}
-	}
-}
 
 // The build the CodeBuild fake reports as succeeded: what the buildspec
 // exports (infra/buildspec.yml) — image, commit and the Procfile's

@@ -26,11 +26,13 @@ import (
 
 	"github.com/slipway-paas/slipway"
 	"github.com/slipway-paas/slipway/internal/aws/cloudwatch"
+	"github.com/slipway-paas/slipway/internal/aws/mototest"
 	"github.com/slipway-paas/slipway/internal/aws/stepfunctions"
 	"github.com/slipway-paas/slipway/internal/awsconf"
 	"github.com/slipway-paas/slipway/internal/config"
 	"github.com/slipway-paas/slipway/internal/devstack"
 	"github.com/slipway-paas/slipway/internal/dynamolocal"
+	"github.com/slipway-paas/slipway/internal/pipeline/localrun"
 	"github.com/slipway-paas/slipway/internal/store"
 )
 
@@ -184,19 +186,19 @@ func startWorld(t *testing.T, ctx context.Context, stop *stopper) (*world, map[s
 		t.Fatal(err)
 	}
 
-	moto, err := startMoto(stop)
-	if err != nil {
-		t.Fatal(err)
+	moto := os.Getenv(mototest.EndpointEnv) // scripts/smoke.sh runs the test under scripts/with-moto.sh
+	if moto == "" {
+		t.Fatalf("%s is not set: run `make smoke`, which starts moto_server", mototest.EndpointEnv)
 	}
 	w := &world{store: st, sfn: stepfunctions.NewClient(cfg, moto), codeBuild: startCodeBuild(stop), vars: map[string]string{}}
 	// The functions that start pipelines name the state machine by env.json's
 	// ARN: create it in moto (account 123456789012) under that name.
 	arn := mustFunction(t, "DeploymentsFunction", "").Env[config.EnvStateMachineARN]
 	name := arn[strings.LastIndexByte(arn, ':')+1:]
-	definition := strings.ReplaceAll(string(slipway.DeployStateMachine), "${PipelineFunctionArn}",
-		"arn:aws:lambda:us-east-1:123456789012:function:PipelineFunction")
+	definition := localrun.Substitute(slipway.DeployStateMachine, map[string]string{
+		"PipelineFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:PipelineFunction"})
 	out, err := w.sfn.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
-		Name: aws.String(name), Definition: aws.String(definition), RoleArn: aws.String("arn:aws:iam::123456789012:role/slipway-deploy"),
+		Name: aws.String(name), Definition: aws.String(string(definition)), RoleArn: aws.String("arn:aws:iam::123456789012:role/slipway-deploy"),
 	})
 	if err != nil {
 		t.Fatalf("moto: creating the state machine: %v", err)

@@ -8,8 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/slipway-paas/slipway/internal/httpapi/apitest"
 	"github.com/slipway-paas/slipway/internal/platform"
+	"github.com/slipway-paas/slipway/internal/store/storetest"
 )
 
 // TestRedeliveryFinishesAfterAStoreFault extends
@@ -21,7 +21,7 @@ import (
 // application ends with exactly one pipeline for the push.
 func TestRedeliveryFinishesAfterAStoreFault(t *testing.T) {
 	f := newFixture(t)
-	db := apitest.InstallFaultDB(f.Env.Env)
+	db := storetest.InstallFaultDB(f.Env.Env)
 	a := f.app(t, "a", "acme/shop", "main", "")
 	b := f.app(t, "b", "acme/shop", "main", "")
 	body := pushBody("acme/shop", "refs/heads/main", "x")

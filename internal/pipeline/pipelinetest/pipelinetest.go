@@ -4,13 +4,11 @@ package pipelinetest
 
 import (
 	"context"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/slipway-paas/slipway"
 	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/pipeline/localrun"
 	"github.com/slipway-paas/slipway/internal/stepfn"
@@ -105,12 +103,7 @@ var (
 // machine over steps, on clock, closed when the test ends.
 func NewRunner(t testing.TB, steps *pipeline.Steps, clock stepfn.Clock, opts ...stepfn.Option) *localrun.Runner {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	def, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "..", "infra", "statemachine", "deploy.asl.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	runner, err := localrun.New(def, steps, append([]stepfn.Option{stepfn.WithClock(clock)}, opts...)...)
+	runner, err := localrun.New(slipway.DeployStateMachine, steps, append([]stepfn.Option{stepfn.WithClock(clock)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

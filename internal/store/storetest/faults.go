@@ -1,9 +1,8 @@
-package apitest
+package storetest
 
 import (
 	"context"
 	"errors"
-	"sort"
 	"strings"
 	"sync"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/slipway-paas/slipway/internal/store"
-	"github.com/slipway-paas/slipway/internal/store/storetest"
 )
 
 // FaultCall is one DynamoDB request seen by a FaultDB.
@@ -31,7 +29,7 @@ type FaultCall struct {
 
 // ErrFaultHang makes a FaultDB hold the request until its context ends, as a
 // dependency that never answers.
-var ErrFaultHang = errors.New("apitest: hold the request until its context ends")
+var ErrFaultHang = errors.New("storetest: hold the request until its context ends")
 
 // FaultDB wraps a store.DynamoDB and fails the requests a rule selects.
 type FaultDB struct {
@@ -40,12 +38,12 @@ type FaultDB struct {
 	mu    sync.Mutex
 	rule  func(FaultCall) error
 	calls []FaultCall
-	seen  map[string]int
+	seen  map[string]int // requests seen per Sig
 }
 
 // InstallFaultDB puts a FaultDB between env's store and its client (behind
 // the request counter) and returns it. Call it before requests run.
-func InstallFaultDB(env *storetest.Env) *FaultDB {
+func InstallFaultDB(env *Env) *FaultDB {
 	f := &FaultDB{DynamoDB: env.Requests.DynamoDB, seen: map[string]int{}}
 	env.Requests.DynamoDB = f
 	return f
@@ -75,28 +73,6 @@ func (f *FaultDB) Calls() []FaultCall {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]FaultCall(nil), f.calls...)
-}
-
-// Sigs returns the distinct signatures seen since the last FailWhen, with
-// how often each was seen, sorted.
-func (f *FaultDB) Sigs() map[string]int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := make(map[string]int, len(f.seen))
-	for k, v := range f.seen {
-		out[k] = v
-	}
-	return out
-}
-
-// SortedSigs lists the keys of a Sigs result in order.
-func SortedSigs(m map[string]int) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func (f *FaultDB) enter(ctx context.Context, op, sig string) error {
