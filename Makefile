@@ -85,7 +85,7 @@ $(ASL_INSTALLED): $(ASL_TOOLS)/package.json $(ASL_TOOLS)/package-lock.json
 	npm ci --prefix $(ASL_TOOLS) --no-audit --no-fund
 	touch $@
 
-config-lint: ## template vs openapi.yaml vs events/ vs env.json vs buildspec and step names
+config-lint: ## events/ fixtures vs template routes, webhook signatures and pipeline steps; inline buildspec
 	scripts/check-config.sh
 
 test-moto: ## store tests on moto_server instead of the embedded DynamoDB; AWS adapters against moto
