@@ -1,23 +1,15 @@
-// Command slipway runs the local system (`slipway dev`).
+// Command slipway runs the local system (`slipway dev`), fills a DynamoDB
+// endpoint with the events/ fixtures' world (`slipway seed`) and writes
+// the first platform token into a deployed table (`slipway bootstrap`).
+// This file only dispatches: each command lives in its own file as a
+// run<Command>(args) function.
 package main
 
 import (
-	"context"
+	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"os"
-	"os/signal"
-	"strconv"
-	"syscall"
-
-	"github.com/slipway-paas/slipway/internal/awsconf"
-	"github.com/slipway-paas/slipway/internal/config"
-	"github.com/slipway-paas/slipway/internal/devstack"
-	"github.com/slipway-paas/slipway/internal/github"
-	"github.com/slipway-paas/slipway/internal/pipeline"
-	"github.com/slipway-paas/slipway/internal/sim"
-	"github.com/slipway-paas/slipway/internal/store"
 )
 
 const usage = `usage: slipway <command> [flags]
@@ -27,75 +19,76 @@ commands:
   seed   create the table and the world the events/ fixtures expect, at a DynamoDB
          endpoint (for sam local with DynamoDB Local); --pipeline also records the
          in-progress pipeline the events/pipeline step fixtures act on
+
+Run 'slipway <command> --help' for a command's flags.
 `
+
+// commands maps each command name to its run function.
+var commands = map[string]func(args []string) error{
+	"dev":  runDev,
+	"seed": runSeed,
+}
 
 func main() {
 	if len(os.Args) < 2 {
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
 	}
-	switch os.Args[1] {
-	case "dev":
-		if err := dev(os.Args[2:]); err != nil {
-			fmt.Fprintln(os.Stderr, "slipway dev:", err)
-			os.Exit(1)
-		}
-	case "seed":
-		if err := seed(os.Args[2:]); err != nil {
-			fmt.Fprintln(os.Stderr, "slipway seed:", err)
-			os.Exit(1)
-		}
+	name := os.Args[1]
+	switch name {
 	case "help", "-h", "--help":
 		fmt.Print(usage)
-	default:
-		fmt.Fprintf(os.Stderr, "slipway: unknown command %q\n\n%s", os.Args[1], usage)
+		return
+	}
+	run, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "slipway: unknown command %q\n\n%s", name, usage)
 		os.Exit(2)
+	}
+	os.Exit(exitCode(name, run(os.Args[2:])))
+}
+
+// exitCode reports err and maps it to the process's exit status: 0 for
+// success and for --help (flag.ErrHelp), 2 for a usage error (the flag
+// package has printed it), 1 otherwise.
+func exitCode(name string, err error) int {
+	var usageErr usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &usageErr):
+		if !usageErr.printed {
+			fmt.Fprintf(os.Stderr, "slipway %s: %v\n", name, err)
+		}
+		return 2
+	default:
+		fmt.Fprintf(os.Stderr, "slipway %s: %v\n", name, err)
+		return 1
 	}
 }
 
-func dev(args []string) error {
-	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
-	addr := fs.String("addr", envOr("SLIPWAY_ADDR", "127.0.0.1:8080"), "listen address (SLIPWAY_ADDR)")
-	endpoint := fs.String("dynamodb-endpoint", os.Getenv("DYNAMODB_ENDPOINT"), "external DynamoDB endpoint; empty runs the embedded server (DYNAMODB_ENDPOINT)")
-	table := fs.String("table", envOr("TABLE_NAME", "slipway"), "table name (TABLE_NAME)")
+// usageError is a command line the command cannot run (an argument it
+// does not know); printed is true when the flag package has said so
+// already.
+type usageError struct {
+	msg     string
+	printed bool
+}
+
+func (e usageError) Error() string { return e.msg }
+
+// parseFlags parses args with fs and refuses positional arguments, which
+// no command takes. A flag error has been printed by fs already.
+func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{msg: err.Error(), printed: true}
 	}
-	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	simCfg, err := sim.ConfigFromEnv()
-	if err != nil {
-		return err
+	if fs.NArg() > 0 {
+		return usageError{msg: fmt.Sprintf("unexpected argument %q (see --help)", fs.Arg(0))}
 	}
-	reporter, err := localReporter()
-	if err != nil {
-		return err
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	stack, err := devstack.Start(ctx, devstack.Options{
-		Addr: *addr, DevToken: os.Getenv("SLIPWAY_DEV_TOKEN"), DynamoDBEndpoint: *endpoint, TableName: *table,
-		CursorSigningKey: []byte(os.Getenv(config.EnvCursorSigningKey)), Simulators: &simCfg,
-		WebhookSecret: os.Getenv(config.EnvLocalWebhookSecret), Reporter: reporter,
-	})
-	if err != nil {
-		return err
-	}
-	defer stack.Close()
-	storage := "embedded DynamoDB (in memory)"
-	if *endpoint != "" {
-		storage = "DynamoDB at " + *endpoint
-	}
-	fmt.Printf("Slipway is running at %s (%s)\n", stack.URL, storage)
-	if stack.TokenGenerated {
-		fmt.Printf("Platform token: %s\n  (generated for this run; set SLIPWAY_DEV_TOKEN to choose your own)\n", stack.Token)
-	} else {
-		fmt.Println("Platform token: the value of SLIPWAY_DEV_TOKEN")
-	}
-	if os.Getenv(config.EnvLocalWebhookSecret) == "" {
-		fmt.Println("GitHub webhooks: refused (set SLIPWAY_GITHUB_WEBHOOK_SECRET to accept signed deliveries)")
-	}
-	fmt.Printf("Try: curl -H \"Authorization: Bearer $TOKEN\" %s/applications/demo/demo\n", stack.URL)
-	<-ctx.Done()
 	return nil
 }
 
@@ -104,51 +97,4 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
-}
-
-// localReporter reports push pipelines to a GitHub API (any base URL) when
-// GITHUB_APP_ID and SLIPWAY_GITHUB_APP_PRIVATE_KEY_FILE are set.
-func localReporter() (pipeline.ProgressReporter, error) {
-	id, file := os.Getenv(config.EnvGitHubAppID), os.Getenv("SLIPWAY_GITHUB_APP_PRIVATE_KEY_FILE")
-	if id == "" || file == "" {
-		return nil, nil
-	}
-	appID, err := strconv.ParseInt(id, 10, 64)
-	if err != nil || appID <= 0 {
-		return nil, fmt.Errorf("%s=%q: want a GitHub App id", config.EnvGitHubAppID, id)
-	}
-	pem, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
-	return github.PipelineReporter{Reporter: &github.LazyReporter{
-		AppID: appID, BaseURL: os.Getenv(config.EnvGitHubAPIURL),
-		PrivateKey: func(context.Context) ([]byte, error) { return pem, nil },
-	}}, nil
-}
-
-func seed(args []string) error {
-	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
-	endpoint := fs.String("dynamodb-endpoint", envOr(config.EnvDynamoDBEndpoint, "http://127.0.0.1:8000"), "DynamoDB endpoint (DYNAMODB_ENDPOINT)")
-	table := fs.String("table", envOr(config.EnvTableName, "slipway"), "table name (TABLE_NAME)")
-	withPipeline := fs.Bool("pipeline", false, "also record the in-progress pipeline (image "+devstack.FixtureImageID+") the events/pipeline fixtures act on")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	ctx := context.Background()
-	client := store.NewClient(awsconf.FromEnv(), *endpoint)
-	if err := store.CreateTable(ctx, client, *table); err != nil {
-		return err
-	}
-	st := store.New(client, *table, nil)
-	if err := devstack.SeedFixtures(ctx, st); err != nil {
-		return err
-	}
-	if *withPipeline {
-		if err := devstack.StartFixturePipeline(ctx, st, "slipway seed"); err != nil {
-			return fmt.Errorf("recording the fixtures' pipeline: %w", err)
-		}
-	}
-	fmt.Printf("Table %s at %s holds the events/ fixtures' world; token: %s\n", *table, *endpoint, devstack.FixtureToken)
-	return nil
 }
