@@ -8,7 +8,6 @@ package devstack
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -45,8 +44,13 @@ type Options struct {
 	DynamoDBEndpoint string
 	// TableName defaults to "slipway".
 	TableName string
-	// CursorSigningKey defaults to a random key.
+	// CursorSigningKey defaults to the local key "cursor-signing" (see
+	// LocalKeys), so cursors stay valid across restarts of a persistent
+	// run.
 	CursorSigningKey []byte
+	// DataDir keeps the local system's data (the embedded DynamoDB's
+	// journal, the local keys); empty keeps everything in memory.
+	DataDir string
 	// Simulators configures the local builder and cluster (nil: defaults).
 	Simulators *sim.Config
 	// WebhookSecret verifies GitHub deliveries; empty refuses them all.
@@ -74,6 +78,10 @@ type Stack struct {
 	Cluster *sim.Cluster
 	// Runner executes the deploy state machine in-process.
 	Runner *localrun.Runner
+	// Keys keeps small secret keys with the data (in memory without a
+	// data directory): wiring that needs a local key (a Sealer's, say)
+	// takes it from here.
+	Keys *LocalKeys
 
 	srv      *http.Server
 	embedded *dynamolocal.Server
@@ -90,11 +98,14 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	if opts.TableName == "" {
 		opts.TableName = "slipway"
 	}
+	s := &Stack{Keys: NewLocalKeys(opts.DataDir)}
 	if len(opts.CursorSigningKey) == 0 {
-		opts.CursorSigningKey = make([]byte, 32)
-		_, _ = rand.Read(opts.CursorSigningKey)
+		key, err := s.Keys.Key("cursor-signing")
+		if err != nil {
+			return nil, err
+		}
+		opts.CursorSigningKey = key
 	}
-	s := &Stack{}
 	endpoint := opts.DynamoDBEndpoint
 	if endpoint == "" {
 		emb, err := dynamolocal.Start()
