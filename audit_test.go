@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/slipway-paas/slipway/internal/platform"
@@ -106,4 +107,28 @@ func toString(v any) string {
 		return strconv.Itoa(x)
 	}
 	return ""
+}
+
+// TestClusterCallersCanRunInTheClustersVPC: the two functions that call
+// the Kubernetes API get an optional VpcConfig (for a private endpoint)
+// from the EksVpc* parameters, with the network-interface permissions
+// Lambda needs for it.
+func TestClusterCallersCanRunInTheClustersVPC(t *testing.T) {
+	tpl := readYAML(t, "template.yaml")
+	for _, p := range []string{"EksVpcSubnetIds", "EksVpcSecurityGroupIds"} {
+		if m(m(tpl["Parameters"])[p])["Default"] != "" {
+			t.Errorf("parameter %s: want an optional (empty by default) parameter", p)
+		}
+	}
+	for _, fn := range []string{"ApplicationsFunction", "PipelineFunction"} {
+		props := m(m(m(tpl["Resources"])[fn])["Properties"])
+		cond, _ := props["VpcConfig"].([]any) // !If [HasVpc, {...}, AWS::NoValue], its tag stripped
+		if len(cond) != 3 || cond[0] != "HasVpc" || m(cond[1])["SubnetIds"] == nil || cond[2] != "AWS::NoValue" {
+			t.Errorf("%s: VpcConfig %v, want !If HasVpc", fn, props["VpcConfig"])
+		}
+		b, _ := json.Marshal(props["Policies"])
+		if !strings.Contains(string(b), "ec2:CreateNetworkInterface") {
+			t.Errorf("%s: no network-interface permissions for its VPC", fn)
+		}
+	}
 }
