@@ -40,6 +40,14 @@ var unscopable = map[string]string{
 	"logs:PutResourcePolicy":        "vended log delivery: Step Functions' documented policy uses \"*\"",
 	"logs:DescribeResourcePolicies": "vended log delivery: Step Functions' documented policy uses \"*\"",
 	"logs:DescribeLogGroups":        "vended log delivery: Step Functions' documented policy uses \"*\"",
+	// A function in a VPC (EksVpcSubnetIds): Lambda creates and removes its network interfaces
+	// with the execution role and checks these actions on "*" (AWSLambdaVPCAccessExecutionRole).
+	"ec2:CreateNetworkInterface":     "Lambda VPC networking: checked on \"*\"",
+	"ec2:DescribeNetworkInterfaces":  "no resource types",
+	"ec2:DescribeSubnets":            "no resource types",
+	"ec2:DeleteNetworkInterface":     "Lambda VPC networking: checked on \"*\"",
+	"ec2:AssignPrivateIpAddresses":   "Lambda VPC networking: checked on \"*\"",
+	"ec2:UnassignPrivateIpAddresses": "Lambda VPC networking: checked on \"*\"",
 }
 
 // samPolicyTemplates are the SAM policy templates the audit knows, each

@@ -85,7 +85,8 @@ type samFunction struct {
 	Metadata map[string]any
 	Props    map[string]any // merged, intrinsics in long form
 	// Typed is Props through goformation's model, intrinsics as their JSON
-	// text; Events and Policies are left out (read from Props by type).
+	// text; Events, Policies and VpcConfig (an Fn::If of a whole object)
+	// are left out (read from Props by type).
 	Typed serverless.Function
 }
 
@@ -101,7 +102,7 @@ func (t cfnTemplate) functions() (map[string]samFunction, error) {
 		props, _ := mergeGlobals(globals, m(res["Properties"])).(map[string]any)
 		typed := map[string]any{}
 		for k, v := range props {
-			if k != "Events" && k != "Policies" {
+			if k != "Events" && k != "Policies" && k != "VpcConfig" {
 				typed[k] = v
 			}
 		}

@@ -3,12 +3,16 @@
 package main
 
 import (
+	"context"
 	"log"
 	"os"
+	"strconv"
 
 	"github.com/slipway-paas/slipway"
+	"github.com/slipway-paas/slipway/internal/aws/secrets"
 	"github.com/slipway-paas/slipway/internal/awsconf"
 	"github.com/slipway-paas/slipway/internal/config"
+	"github.com/slipway-paas/slipway/internal/github"
 	"github.com/slipway-paas/slipway/internal/httpapi"
 	"github.com/slipway-paas/slipway/internal/httpapi/applications"
 	"github.com/slipway-paas/slipway/internal/kube"
@@ -17,12 +21,20 @@ import (
 
 func main() {
 	st := config.MustLoad()
-	cluster, err := kube.NewEKS(awsconf.FromEnv(), os.Getenv(config.EnvEKSClusterName), os.Getenv(config.EnvEKSEndpoint), os.Getenv(config.EnvEKSCAData))
+	awsCfg := awsconf.FromEnv()
+	cluster, err := kube.NewEKS(awsCfg, os.Getenv(config.EnvEKSClusterName), os.Getenv(config.EnvEKSEndpoint), os.Getenv(config.EnvEKSCAData))
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambdahttp.Start(httpapi.NewHandler(
-		httpapi.Config{Tokens: st, Idempotency: st},
-		applications.Routes(applications.Deps{Store: st, OpenAPI: slipway.OpenAPI, Cluster: cluster}),
-	))
+	deps := applications.Deps{Store: st, OpenAPI: slipway.OpenAPI, Cluster: cluster}
+	if appID, _ := strconv.ParseInt(os.Getenv(config.EnvGitHubAppID), 10, 64); appID > 0 {
+		// Linking an installation reads its account from GitHub.
+		keys := &secrets.Cache{Client: secrets.NewClient(awsCfg, os.Getenv(config.EnvSecretsManagerEndpoint))}
+		arn := os.Getenv(config.EnvGitHubAppPrivateKeyARN)
+		deps.GitHub = &github.LazyApp{
+			AppID: appID, BaseURL: os.Getenv(config.EnvGitHubAPIURL),
+			PrivateKey: func(ctx context.Context) ([]byte, error) { return keys.Get(ctx, arn) },
+		}
+	}
+	lambdahttp.Start(httpapi.NewHandler(httpapi.Config{Tokens: st, Idempotency: st}, applications.Routes(deps)))
 }

@@ -34,21 +34,25 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	secretsClient := secrets.NewClient(awsCfg, os.Getenv(config.EnvSecretsManagerEndpoint))
 	steps := &pipeline.Steps{
 		Store: st, Cluster: cluster, IDs: &platform.IDGenerator{}, Now: time.Now, PollSeconds: poll,
 		Builder: codebuild.Builder{
 			Client:    codebuild.NewClient(awsCfg, os.Getenv(config.EnvCodeBuildEndpoint)),
 			Project:   os.Getenv(config.EnvCodeBuildProject),
 			Buildspec: string(slipway.Buildspec),
+			Secrets:   secrets.BuildSecrets{Client: secretsClient, Prefix: os.Getenv(config.EnvBuildSecretPrefix)},
 		},
 	}
 	if appID, _ := strconv.ParseInt(os.Getenv(config.EnvGitHubAppID), 10, 64); appID > 0 {
-		keys := &secrets.Cache{Client: secrets.NewClient(awsCfg, os.Getenv(config.EnvSecretsManagerEndpoint))}
+		keys := &secrets.Cache{Client: secretsClient}
 		arn := os.Getenv(config.EnvGitHubAppPrivateKeyARN)
-		steps.Reporter = github.PipelineReporter{Reporter: &github.LazyReporter{
+		app := &github.LazyApp{
 			AppID: appID, BaseURL: os.Getenv(config.EnvGitHubAPIURL),
 			PrivateKey: func(ctx context.Context) ([]byte, error) { return keys.Get(ctx, arn) },
-		}}
+		}
+		steps.Sources = app
+		steps.Reporter = github.PipelineReporter{Reporter: &github.LazyReporter{App: app}}
 	}
 	lambda.Start(steps.HandleEvent)
 }

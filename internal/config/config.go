@@ -40,6 +40,10 @@ const (
 	// EnvLocalWebhookSecret holds the webhook secret itself: for sam local
 	// and the local system only; in AWS it comes from Secrets Manager.
 	EnvLocalWebhookSecret = "SLIPWAY_GITHUB_WEBHOOK_SECRET"
+	// EnvBuildSecretPrefix names the per-build source token secrets
+	// ("<stack>/build/"): the pipeline writes and deletes only those, the
+	// build role reads only those.
+	EnvBuildSecretPrefix = "BUILD_SECRET_PREFIX"
 )
 
 // Config is the shared configuration of a function.

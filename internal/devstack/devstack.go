@@ -176,7 +176,7 @@ func (s *Stack) wire(opts Options) error {
 	ids := &platform.IDGenerator{Now: clock.Now}
 	s.Cluster = sim.NewCluster(simCfg, clock.Now)
 	steps := &pipeline.Steps{
-		Store: s.Store, Builder: sim.NewBuilder(simCfg, clock.Now), Cluster: s.Cluster,
+		Store: s.Store, Builder: sim.NewBuilder(simCfg, clock.Now), Sources: sim.NewSources(clock.Now), Cluster: s.Cluster,
 		Now: clock.Now, IDs: ids, PollSeconds: opts.PollSeconds, Reporter: opts.Reporter,
 		Metrics: io.Discard, // the EMF lines are for CloudWatch Logs only
 	}

@@ -136,8 +136,16 @@ func TestLocalFailuresShowTheirReason(t *testing.T) {
 func TestLocalWebhookDeploys(t *testing.T) {
 	c, stack, _ := startStack(t, nil)
 	id := newApp(t, c, "hooked")
+	// The push deploys the application through its own installation only.
+	if status, body := c.do("PUT", "/organizations/demo/github-installations/777", ""); status != 200 || body["account"] != nil {
+		t.Fatalf("link: %d %v", status, body)
+	}
+	if status, body := c.do("PATCH", "/applications/"+id+"/settings", `{"github_app_installation_id":777}`); status != 200 {
+		t.Fatalf("settings: %d %v", status, body)
+	}
 	body := `{"ref":"refs/heads/main","before":"` + strings.Repeat("0", 40) + `","after":"` + strings.Repeat("1", 40) +
-		`","repository":{"full_name":"acme/hooked"},"pusher":{"name":"octocat"},"commits":[{"id":"x","added":["a"],"removed":[],"modified":[]}]}`
+		`","repository":{"full_name":"acme/hooked"},"pusher":{"name":"octocat"},"commits":[{"id":"x","added":["a"],"removed":[],"modified":[]}],` +
+		`"installation":{"id":777}}`
 	status, out := c.do("POST", "/webhooks/github", body, "X-GitHub-Event", "push", "X-GitHub-Delivery", "local-1",
 		"X-Hub-Signature-256", github.Signature([]byte("local-secret"), []byte(body)))
 	if status != 200 || !strings.HasPrefix(fmt.Sprint(out["applications"].(map[string]any)[id]), "started ") {

@@ -21,6 +21,9 @@ const (
 	FixtureTokenID       = "01936f4e-7c1a-7000-8000-0000000000aa"
 	fixtureOrgID         = "01936f4e-7c1a-7000-8000-0000000000c0"
 	fixturePlatformID    = "01936f4e-7c1a-7000-8000-0000000000ab"
+	// FixtureInstallationID is the GitHub App installation linked to demo
+	// that update-settings gives the application and the push comes through.
+	FixtureInstallationID int64 = 61234567
 )
 
 // SeedFixtures creates the fixtures' world in an empty table, so every
@@ -38,6 +41,10 @@ func SeedFixtures(ctx context.Context, st *store.Store) error {
 		func() error { return st.CreateOrganization(ctx, org) },
 		func() error { return st.CreateProject(ctx, project) },
 		func() error { return st.CreateApplication(ctx, app) },
+		func() error {
+			_, err := st.LinkInstallation(ctx, platform.Installation{ID: FixtureInstallationID, OrganizationSlug: org.Slug, Created: now})
+			return err
+		},
 		func() error {
 			return st.CreateToken(ctx, platform.Token{ID: fixturePlatformID, Name: "fixtures", Role: platform.RolePlatform, Hash: httpapi.HashToken(FixtureToken), Created: now})
 		},

@@ -145,7 +145,24 @@ func (f *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 		token := f.current
 		f.mu.Unlock()
 		expires := f.clock.Now().Add(time.Hour).Format(time.RFC3339)
+		if names, ok := body["repositories"].([]any); ok {
+			// Narrowed to repositories of the installation's account, acme.
+			var repos []string
+			for _, n := range names {
+				repos = append(repos, fmt.Sprintf(`{"full_name":"acme/%s"}`, n))
+			}
+			f.answer(w, http.StatusCreated, fmt.Sprintf(`{"token":%q,"expires_at":%q,"permissions":{"contents":"read"},"repository_selection":"selected","repositories":[%s]}`,
+				token, expires, strings.Join(repos, ",")))
+			return
+		}
 		f.answer(w, http.StatusCreated, fmt.Sprintf(`{"token":%q,"expires_at":%q,"permissions":{"deployments":"write"},"repository_selection":"selected"}`, token, expires))
+	case r.Method == http.MethodGet && r.URL.Path == "/app/installations/77":
+		if err := f.verifyJWT(bearer); err != nil {
+			f.t.Errorf("%s: %v", call, err)
+			f.answer(w, http.StatusUnauthorized, `{"message":"A JSON web token could not be decoded"}`)
+			return
+		}
+		f.answer(w, http.StatusOK, `{"id":77,"account":{"login":"acme","type":"Organization"},"repository_selection":"selected"}`)
 	case r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/repos/"):
 		f.mu.Lock()
 		current := f.current

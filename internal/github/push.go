@@ -126,3 +126,11 @@ func (p *PushEvent) FileListsMayBeIncomplete() bool {
 	}
 	return false
 }
+
+// DeliveredTo reports whether the push was delivered for the GitHub App
+// installation installationID: an application deploys a push only through
+// its own installation, so a push without one (a repository webhook) or
+// through another installation deploys nothing of it.
+func (p *PushEvent) DeliveredTo(installationID *int64) bool {
+	return installationID != nil && p.Installation != nil && p.Installation.ID > 0 && p.Installation.ID == *installationID
+}

@@ -111,8 +111,9 @@ func newFaultFixture(t *testing.T) *faultFixture {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
 	f.appID = r.JSON()["id"].(string)
+	f.linkInstallation(4242)
 	if r := f.Do(apitest.Request{Method: "PATCH", Path: "/applications/" + f.appID + "/settings", Token: apitest.Admin,
-		Body: map[string]any{"github_repository": "acme/web", "auto_deploy_branch": "main"}}); r.Status != 200 {
+		Body: map[string]any{"github_repository": "acme/web", "auto_deploy_branch": "main", "github_app_installation_id": 4242}}); r.Status != 200 {
 		t.Fatalf("settings: %d %s", r.Status, r.Body)
 	}
 	if r := f.Do(apitest.Request{Method: "POST", Path: "/applications/" + f.appID + "/deploy", Token: apitest.Admin}); r.Status != 202 {
@@ -120,6 +121,13 @@ func newFaultFixture(t *testing.T) *faultFixture {
 	}
 	f.runner.Wait() // a live release: scale reaches the cluster, reads have records
 	return f
+}
+
+// linkInstallation links a GitHub App installation to acme.
+func (f *faultFixture) linkInstallation(id int64) {
+	if _, err := f.Store.LinkInstallation(context.Background(), platform.Installation{ID: id, OrganizationSlug: "acme", Created: time.Now().UTC()}); err != nil {
+		panic(err)
+	}
 }
 
 // faultDeadline bounds every request of these tests: a handler that has
@@ -205,11 +213,18 @@ type faultCase struct {
 	webhook bool
 }
 
-func faultPush(i int) apitest.Request {
+// faultPush is a push delivered through the installation the fixture's
+// application has now (the installation case changes it).
+func faultPush(f *faultFixture, i int) apitest.Request {
+	app, err := f.Store.GetApplication(context.Background(), f.appID)
+	if err != nil || app.GithubAppInstallationID == nil {
+		panic(fmt.Sprintf("the fixture's application has no installation: %v", err))
+	}
 	body, _ := json.Marshal(map[string]any{
 		"ref": "refs/heads/main", "before": strings.Repeat("0", 40), "after": strings.Repeat("b", 40), "deleted": false,
 		"repository": map[string]any{"full_name": "acme/web"}, "pusher": map[string]any{"name": "octocat"},
 		"head_commit": map[string]any{"id": strings.Repeat("b", 40)}, "commits": []any{},
+		"installation": map[string]any{"id": *app.GithubAppInstallationID},
 	})
 	return apitest.Request{Method: "POST", Path: "/webhooks/github", Body: body, Header: map[string]string{
 		"X-GitHub-Event": "push", "X-GitHub-Delivery": fmt.Sprintf("delivery-%d", i),
@@ -271,6 +286,7 @@ func faultCases() []faultCase {
 				Body: map[string]any{"github_environment_name": fmt.Sprintf("env-%d", i)}}
 		}},
 		{class: "update", name: "update settings (installation pointer transaction)", ok: 200, req: func(f *faultFixture, i int) apitest.Request {
+			f.linkInstallation(int64(100000 + i))
 			return apitest.Request{Method: "PATCH", Path: "/applications/" + f.appID + "/settings", Token: apitest.Admin,
 				Body: map[string]any{"github_app_installation_id": 100000 + i}}
 		}},
@@ -289,7 +305,7 @@ func faultCases() []faultCase {
 		{class: "deploy", name: "full deploy", ok: 202, req: deploy},
 		{class: "deploy", name: "full deploy (Idempotency-Key)", ok: 202, keyed: true,
 			req: func(f *faultFixture, i int) apitest.Request { return key(deploy(f, i), i) }},
-		{class: "webhook", name: "push delivery", ok: 200, webhook: true, req: func(_ *faultFixture, i int) apitest.Request { return faultPush(i) }},
+		{class: "webhook", name: "push delivery", ok: 200, webhook: true, req: faultPush},
 	}
 }
 

@@ -39,6 +39,14 @@ var isoIdentities = []string{
 // isoWebhookSecret is the fixture's webhook secret.
 const isoWebhookSecret = "isolation-matrix-secret"
 
+// isoAcmeInstallation is the GitHub App installation linked to acme that
+// its application acme/shop/web builds and deploys through;
+// isoGlobexInstallation is globex's.
+const (
+	isoAcmeInstallation   int64 = 4242
+	isoGlobexInstallation int64 = 999
+)
+
 // isoFixture is a fresh table seeded by apitest.New (acme and globex with
 // project shop, a token per identity) plus: the revoked token, an
 // application acme/shop/web connected to GitHub acme/web@main, and a
@@ -73,9 +81,21 @@ func isoNewFixture(t *testing.T, webhookSecret string) *isoFixture {
 		ProcessCounts: map[string]int{}, ProcessPodClasses: map[string]string{}, Settings: platform.DefaultSettings(),
 		Created: now, Updated: now, Version: 1}
 	f.app.GithubRepository, f.app.AutoDeployBranch = &repo, &branch
+	if _, err := f.Store.LinkInstallation(ctx, platform.Installation{ID: isoAcmeInstallation, OrganizationSlug: "acme", Created: now}); err != nil {
+		t.Fatal(err)
+	}
 	if err := f.Store.CreateApplication(ctx, f.app); err != nil {
 		t.Fatal(err)
 	}
+	app, err := f.Store.UpdateApplication(ctx, f.app.ID, 0, func(app *platform.Application) error {
+		installation := isoAcmeInstallation
+		app.GithubAppInstallationID = &installation
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.app = app
 	f.victimSecret = httpapi.NewTokenSecret()
 	f.victim = f.IDs.NewID()
 	if err := f.Store.CreateToken(ctx, platform.Token{ID: f.victim, Name: "victim", Role: platform.RoleMember, OrganizationSlug: "acme",
@@ -159,12 +179,16 @@ func isoApp(method, suffix string, body any, want map[string]int, ok func(*testi
 	}
 }
 
-func isoPushBody() []byte {
+// isoPushBody is a push to acme/web delivered through acme's installation.
+func isoPushBody() []byte { return isoPushVia(isoAcmeInstallation) }
+
+// isoPushVia is a push to acme/web delivered through an installation.
+func isoPushVia(installation int64) []byte {
 	commit := map[string]any{"id": strings.Repeat("a", 40), "added": []string{"x.go"}, "removed": []string{}, "modified": []string{}}
 	b, _ := json.Marshal(map[string]any{
 		"ref": "refs/heads/main", "before": strings.Repeat("0", 40), "after": strings.Repeat("b", 40), "deleted": false,
 		"repository": map[string]any{"full_name": "acme/web"}, "pusher": map[string]any{"name": "octocat"},
-		"head_commit": commit, "commits": []any{commit},
+		"head_commit": commit, "commits": []any{commit}, "installation": map[string]any{"id": installation},
 	})
 	return b
 }
@@ -248,6 +272,44 @@ func isoMatrix() map[string]isoRow {
 			ok: func(t *testing.T, f *isoFixture, _ string, _ *apitest.Response) {
 				if got := f.Do(apitest.Request{Method: "GET", Path: "/organizations", Token: f.victimSecret}); got.Status != 401 {
 					t.Errorf("the revoked token still works: %d %s", got.Status, got.Body)
+				}
+			},
+		},
+		// Linking installations is the platform's: acme's tokens see the
+		// organization (403), other organizations' do not (404).
+		"PUT /organizations/{org_slug}/github-installations/{installation_id}": {
+			req: func(*isoFixture) apitest.Request {
+				return apitest.Request{Method: "PUT", Path: "/organizations/acme/github-installations/5151"}
+			},
+			missing: func(*isoFixture) apitest.Request {
+				return apitest.Request{Method: "PUT", Path: "/organizations/nope/github-installations/5151"}
+			},
+			want: isoStatuses(401, 401, 401, 404, 404, 403, 403, 200), writes: true,
+			ok: func(t *testing.T, f *isoFixture, _ string, r *apitest.Response) {
+				if in, err := f.Store.GetInstallation(context.Background(), 5151); err != nil || in.OrganizationSlug != "acme" {
+					t.Errorf("linked %+v (%v): %s", in, err, r.Body)
+				}
+			},
+		},
+		"GET /organizations/{org_slug}/github-installations": {
+			req: slugRead("/organizations/acme/github-installations"), missing: slugRead("/organizations/nope/github-installations"), want: isoRead(200),
+			ok: func(t *testing.T, _ *isoFixture, _ string, r *apitest.Response) {
+				if items, _ := r.JSON()["items"].([]any); len(items) != 1 || items[0].(map[string]any)["installation_id"] != float64(isoAcmeInstallation) {
+					t.Errorf("list: %s", r.Body)
+				}
+			},
+		},
+		"DELETE /organizations/{org_slug}/github-installations/{installation_id}": {
+			req: func(*isoFixture) apitest.Request {
+				return apitest.Request{Method: "DELETE", Path: fmt.Sprintf("/organizations/acme/github-installations/%d", isoAcmeInstallation)}
+			},
+			missing: func(*isoFixture) apitest.Request {
+				return apitest.Request{Method: "DELETE", Path: fmt.Sprintf("/organizations/nope/github-installations/%d", isoAcmeInstallation)}
+			},
+			want: isoStatuses(401, 401, 401, 404, 404, 403, 403, 204), writes: true,
+			ok: func(t *testing.T, f *isoFixture, _ string, _ *apitest.Response) {
+				if app, err := f.Store.GetApplication(context.Background(), f.app.ID); err != nil || app.GithubAppInstallationID != nil {
+					t.Errorf("acme/shop/web still uses the unlinked installation (%v)", err)
 				}
 			},
 		},
@@ -577,5 +639,59 @@ func TestIsolationWebhookSignature(t *testing.T) {
 				t.Error("an accepted push recorded nothing")
 			}
 		})
+	}
+}
+
+// TestIsolationSameRepositoryTwoOrganizations: globex connects an
+// application to acme's repository. Acme's pushes (through acme's
+// installation) deploy only acme's application, globex cannot take acme's
+// installation for its application or link it to itself, and a push
+// through globex's own installation deploys only globex's.
+func TestIsolationSameRepositoryTwoOrganizations(t *testing.T) {
+	f := isoNewFixture(t, isoWebhookSecret)
+	ctx := context.Background()
+	if _, err := f.Store.LinkInstallation(ctx, platform.Installation{ID: isoGlobexInstallation, OrganizationSlug: "globex", Created: time.Now().UTC()}); err != nil {
+		t.Fatal(err)
+	}
+	r := f.do(apitest.Request{Method: "POST", Path: "/applications",
+		Body: map[string]any{"name": "Copy", "slug": "copy", "project_id": f.Projects["globex/shop"].ID}}, apitest.OtherAdmin, false)
+	if r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	theirs := r.JSON()["id"].(string)
+	settings := func(installation int64) *apitest.Response {
+		return f.do(apitest.Request{Method: "PATCH", Path: "/applications/" + theirs + "/settings", Body: map[string]any{
+			"github_repository": "acme/web", "auto_deploy_branch": "main", "github_app_installation_id": installation}}, apitest.OtherAdmin, false)
+	}
+	if r := settings(isoAcmeInstallation); r.Status != 422 || !strings.Contains(string(r.Body), "github_app_installation_id") {
+		t.Fatalf("globex took acme's installation: %d %s", r.Status, r.Body)
+	}
+	if r := settings(isoGlobexInstallation); r.Status != 200 {
+		t.Fatalf("globex's own installation: %d %s", r.Status, r.Body)
+	}
+	if r := f.do(apitest.Request{Method: "PUT", Path: fmt.Sprintf("/organizations/globex/github-installations/%d", isoAcmeInstallation)}, apitest.Platform, false); r.Status != 409 {
+		t.Fatalf("acme's installation linked to globex too: %d %s", r.Status, r.Body)
+	}
+	push := func(guid string, installation int64) []string {
+		body := isoPushVia(installation)
+		r := f.do(apitest.Request{Method: "POST", Path: "/webhooks/github", Body: body, Header: map[string]string{
+			"X-GitHub-Event": "push", "X-GitHub-Delivery": guid, "X-Hub-Signature-256": github.Signature([]byte(isoWebhookSecret), body)}}, isoNone, true)
+		if r.Status != 200 {
+			t.Fatalf("push %s: %d %s", guid, r.Status, r.Body)
+		}
+		if installation == isoAcmeInstallation && strings.Contains(string(r.Body), theirs) {
+			t.Errorf("acme's push answers about globex's application: %s", r.Body)
+		}
+		var apps []string
+		for _, run := range f.starter.Runs() {
+			apps = append(apps, run.ApplicationID)
+		}
+		return apps
+	}
+	if got := push("acme-push", isoAcmeInstallation); !slices.Equal(got, []string{f.app.ID}) {
+		t.Fatalf("acme's push started %v, want only acme's application %s", got, f.app.ID)
+	}
+	if got := push("globex-push", isoGlobexInstallation); !slices.Equal(got, []string{f.app.ID, theirs}) {
+		t.Fatalf("globex's push started %v, want only globex's application after acme's", got)
 	}
 }

@@ -102,3 +102,21 @@ func IfMatch(r *http.Request) int64 {
 	}
 	return n
 }
+
+// InstallationView is the JSON of a GitHub App installation linked to an
+// organization; account is null when it is not known.
+type InstallationView struct {
+	InstallationID int64     `json:"installation_id"`
+	Account        *string   `json:"account"`
+	Created        Timestamp `json:"created"`
+}
+
+// Installation renders an installation link.
+func Installation(in platform.Installation) InstallationView {
+	v := InstallationView{InstallationID: in.ID, Created: Timestamp(in.Created)}
+	if in.Account != "" {
+		account := in.Account
+		v.Account = &account
+	}
+	return v
+}

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"time"
 
 	"github.com/slipway-paas/slipway/internal/platform"
 )
@@ -15,9 +16,11 @@ type BuildRequest struct {
 	// Repository is "owner/repo" on GitHub.
 	Repository string
 	Private    bool
-	// InstallationID is the GitHub App installation that may read a
-	// private repository.
+	// InstallationID is the application's GitHub App installation.
 	InstallationID *int64
+	// Credential reads the private repository; nil for a public one (the
+	// build then clones without any credential).
+	Credential *SourceCredential
 	// Ref is the branch to build; CommitSHA, when set, pins the commit.
 	Ref       string
 	CommitSHA string
@@ -105,4 +108,28 @@ type Cluster interface {
 	// Scale changes replicas and pod resources of a running workload
 	// without a new release.
 	Scale(ctx context.Context, w Workload) error
+}
+
+// SourceCredential is a short-lived GitHub token that reads exactly one
+// repository, minted for one build from the application's own
+// installation. It is a secret: its String and LogValue hide the token.
+type SourceCredential struct {
+	Token string
+	// Repository is the one "owner/repo" the token may read.
+	Repository string
+	ExpiresAt  time.Time
+}
+
+// String hides the token.
+func (c SourceCredential) String() string {
+	return "SourceCredential{" + c.Repository + ", expires " + c.ExpiresAt.UTC().Format(time.RFC3339) + "}"
+}
+
+// SourceCredentials mints build credentials (the GitHub App in AWS, a
+// simulator locally).
+type SourceCredentials interface {
+	// RepositoryToken mints a token of the installation restricted to
+	// read the repository ("owner/repo"). It fails when the installation
+	// cannot read it; a platform unavailable error is worth a retry.
+	RepositoryToken(ctx context.Context, installationID int64, repository string) (SourceCredential, error)
 }

@@ -42,7 +42,9 @@ var emfDirective = []map[string]any{{
 // emfLine is one EMF document: the metadata, the dimension and metric
 // values its directive names, and the ids.
 type emfLine struct {
-	AWS struct {
+	// Level is what Lambda's log-level filter reads (see metricsLevel).
+	Level string `json:"level"`
+	AWS   struct {
 		Timestamp         int64            `json:"Timestamp"`
 		CloudWatchMetrics []map[string]any `json:"CloudWatchMetrics"`
 	} `json:"_aws"`
@@ -120,13 +122,33 @@ func (s *Steps) updateRecords(ctx context.Context, appID, imageID string, mutate
 	return app, err
 }
 
+// metricsLevel is the level EMF lines carry: the lowest level the
+// function logs at (LOG_LEVEL, the default logger's level), which the
+// Lambda log-level filter the template derives from LOG_LEVEL always
+// passes. A line without a level counts as INFO, so at WARN or ERROR
+// Lambda would drop every metric line, and the alarms on them would never
+// fire.
+func metricsLevel(ctx context.Context) string {
+	for _, l := range []struct {
+		level slog.Level
+		name  string
+	}{{slog.LevelDebug, "DEBUG"}, {slog.LevelInfo, "INFO"}, {slog.LevelWarn, "WARN"}} {
+		if slog.Default().Enabled(ctx, l.level) {
+			return l.name
+		}
+	}
+	return "ERROR"
+}
+
 // writeMetrics writes each line, newline-terminated, in one Write.
 func (s *Steps) writeMetrics(ctx context.Context, lines []emfLine) {
 	out := s.Metrics
 	if out == nil {
 		out = os.Stdout
 	}
+	level := metricsLevel(ctx)
 	for _, l := range lines {
+		l.Level = level
 		b, err := json.Marshal(l)
 		if err == nil {
 			_, err = out.Write(append(b, '\n'))

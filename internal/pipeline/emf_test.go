@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -248,3 +250,26 @@ func TestEMFWriteFailureIsNotAStepFailure(t *testing.T) {
 type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("stdout closed") }
+
+// TestMetricsLevelPassesTheLambdaFilter: an EMF line carries the lowest
+// level the function logs at, so Lambda's filter (set from the same
+// LOG_LEVEL) never drops it; without a level it would count as INFO.
+func TestMetricsLevelPassesTheLambdaFilter(t *testing.T) {
+	defer slog.SetDefault(slog.Default())
+	for _, tc := range []struct {
+		level slog.Level
+		want  string
+	}{{slog.LevelDebug, "DEBUG"}, {slog.LevelInfo, "INFO"}, {slog.LevelWarn, "WARN"}, {slog.LevelError, "ERROR"}} {
+		slog.SetDefault(slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: tc.level})))
+		var buf bytes.Buffer
+		s := &pipeline.Steps{Metrics: &buf}
+		pipeline.WriteTestMetric(s)
+		var line map[string]any
+		if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+			t.Fatalf("%v: %q", err, buf.String())
+		}
+		if line["level"] != tc.want {
+			t.Errorf("LOG_LEVEL %v: level %v, want %s", tc.level, line["level"], tc.want)
+		}
+	}
+}

@@ -24,6 +24,9 @@ type Store interface {
 type Steps struct {
 	Store   Store
 	Builder Builder
+	// Sources mints the credential of a private repository's build; nil
+	// builds public repositories only.
+	Sources SourceCredentials
 	Cluster Cluster
 	// Now is the clock; IDs makes record ids.
 	Now func() time.Time
@@ -178,9 +181,13 @@ func (s *Steps) startBuild(ctx context.Context, run Run) (Run, error) {
 		run.BuildRef = img.BuildRef
 		return run, nil
 	}
+	cred, err := s.sourceCredential(ctx, app, img.Repository)
+	if err != nil {
+		return run, err
+	}
 	ref, err := s.Builder.StartBuild(ctx, BuildRequest{
 		ApplicationID: app.ID, ImageID: img.ID, Repository: img.Repository, Private: app.GithubRepositoryIsPrivate,
-		InstallationID: app.GithubAppInstallationID, Ref: img.Ref, CommitSHA: img.CommitSHA,
+		InstallationID: app.GithubAppInstallationID, Credential: cred, Ref: img.Ref, CommitSHA: img.CommitSHA,
 		Subdirectory: deref(app.Subdirectory), ImageTag: platform.ImageTag(app.ID, img.Version),
 	})
 	if err != nil {
@@ -198,6 +205,30 @@ func (s *Steps) startBuild(ctx context.Context, run Run) (Run, error) {
 	return run, s.update(ctx, run, func(app *platform.Application) (platform.RecordWrites, error) {
 		return app.RecordBuildStarted(run.ImageID, ref, reported, s.Now().UTC())
 	})
+}
+
+// sourceCredential is what the build reads the repository with: nothing
+// for a public repository, and for a private one a token minted from the
+// application's own installation for this repository only (never any
+// other credential, so no organization can build another's code).
+func (s *Steps) sourceCredential(ctx context.Context, app platform.Application, repo string) (*SourceCredential, error) {
+	if !app.GithubRepositoryIsPrivate {
+		return nil, nil
+	}
+	switch {
+	case app.GithubAppInstallationID == nil:
+		return nil, &BuildError{Reason: "the repository is private and the application has no github_app_installation_id: only public repositories build without one"}
+	case s.Sources == nil:
+		return nil, &BuildError{Reason: "the repository is private but no GitHub App is configured to read it"}
+	}
+	cred, err := s.Sources.RepositoryToken(ctx, *app.GithubAppInstallationID, repo)
+	if err != nil {
+		if platform.IsCode(err, platform.CodeUnavailable) {
+			return nil, err
+		}
+		return nil, &BuildError{Reason: fmt.Sprintf("installation %d cannot read %s: %v", *app.GithubAppInstallationID, repo, err)}
+	}
+	return &cred, nil
 }
 
 func (s *Steps) checkBuild(ctx context.Context, run Run) (Run, error) {

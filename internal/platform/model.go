@@ -183,3 +183,14 @@ type Token struct {
 	Hash             string
 	Created          time.Time
 }
+
+// Installation is a GitHub App installation linked to the one
+// organization whose applications may build and deploy with it.
+type Installation struct {
+	ID               int64
+	OrganizationSlug string
+	// Account is the GitHub login the App is installed on; "" when it is
+	// not known (the local system has no GitHub App).
+	Account string
+	Created time.Time
+}

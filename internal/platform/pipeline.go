@@ -50,7 +50,8 @@ func (a *Application) RunningPipeline(now time.Time) string {
 
 // StartPipeline records a new in-progress image for req and takes the
 // application's pipeline guard. It fails with validation_failed when the
-// application has no repository or branch, and with conflict (naming the
+// application has no repository or branch (or a private repository
+// without an installation), and with conflict (naming the
 // running image_id) while another pipeline runs. The records of a pipeline
 // whose guard went stale are marked failed; the writes include them.
 func (a *Application) StartPipeline(req PipelineRequest, imageID string, now time.Time) (Image, RecordWrites, error) {
@@ -60,6 +61,10 @@ func (a *Application) StartPipeline(req PipelineRequest, imageID string, now tim
 	}
 	if a.AutoDeployBranch == nil {
 		v.Add("auto_deploy_branch", "must be set before deploying")
+	}
+	if a.GithubRepositoryIsPrivate && a.GithubAppInstallationID == nil {
+		// Builds read source only with the application's own installation.
+		v.Add("github_repository_is_private", "a private repository needs github_app_installation_id: without an installation only public repositories build")
 	}
 	if err := v.Err(); err != nil {
 		return Image{}, RecordWrites{}, err

@@ -164,3 +164,22 @@ type Webhooks interface {
 	// GitHub App installation.
 	ApplicationsForInstallation(ctx context.Context, installationID int64) ([]Application, error)
 }
+
+// Installations links GitHub App installations to organizations: one
+// installation belongs to at most one organization.
+type Installations interface {
+	// LinkInstallation links in.ID to in.OrganizationSlug. Linking it
+	// again to the same organization returns the existing link unchanged;
+	// another organization's installation is a conflict error, and a
+	// missing organization not_found.
+	LinkInstallation(ctx context.Context, in Installation) (Installation, error)
+	// GetInstallation returns the link of an installation (not_found when
+	// no organization has it).
+	GetInstallation(ctx context.Context, id int64) (Installation, error)
+	// ListInstallations returns the organization's installations, by id;
+	// not_found when the organization does not exist.
+	ListInstallations(ctx context.Context, orgSlug string) ([]Installation, error)
+	// UnlinkInstallation removes the organization's link (not_found when
+	// the organization does not have the installation).
+	UnlinkInstallation(ctx context.Context, orgSlug string, id int64) error
+}

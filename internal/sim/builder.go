@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 	"sync"
 	"time"
 
@@ -53,9 +54,29 @@ func (b *Builder) StartBuild(_ context.Context, req pipeline.BuildRequest) (stri
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if _, ok := b.builds[ref]; !ok {
-		b.builds[ref] = simBuild{req: req, started: b.now(), failure: b.fail.Match(req.Repository, req.Ref)}
+		failure := cloneFailure(req)
+		if failure == "" {
+			failure = b.fail.Match(req.Repository, req.Ref)
+		}
+		b.builds[ref] = simBuild{req: req, started: b.now(), failure: failure}
 	}
 	return ref, nil
+}
+
+// cloneFailure is why a real build could not clone the request's
+// repository: a private one needs a credential for exactly that
+// repository, unexpired at the start ("" when it clones).
+func cloneFailure(req pipeline.BuildRequest) string {
+	c := req.Credential
+	switch {
+	case !req.Private:
+		return ""
+	case c == nil:
+		return "cloning private repository " + req.Repository + ": the build carries no credential"
+	case !strings.EqualFold(c.Repository, req.Repository):
+		return "cloning private repository " + req.Repository + ": the build's credential reads " + c.Repository + " only"
+	}
+	return ""
 }
 
 // BuildStatus reports the build as running until its duration has passed.

@@ -25,6 +25,17 @@ func TestBuilderLifecycle(t *testing.T) {
 	sha := "0123456789abcdef0123456789abcdef01234567"
 	pinned := buildRequest()
 	pinned.CommitSHA = sha
+	cred, err := NewSources(newClock().Now).RepositoryToken(context.Background(), 42, "acme/api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	private := func(c *pipeline.SourceCredential) pipeline.BuildRequest {
+		r := buildRequest()
+		r.Private, r.Credential = true, c
+		return r
+	}
+	otherRepo := cred
+	otherRepo.Repository = "globex/api"
 	for _, tc := range []struct {
 		name       string
 		fail       FailRules
@@ -42,6 +53,12 @@ func TestBuilderLifecycle(t *testing.T) {
 			wantReason: "simulated build failure: builds of repository acme/api fail (SLIPWAY_SIM_FAIL_BUILD repo=ACME/API)"},
 		{name: "branch rule", fail: FailRules{Branches: []string{"main"}}, req: buildRequest(), wantPhase: pipeline.BuildFailed,
 			wantReason: "simulated build failure: builds of branch main fail (SLIPWAY_SIM_FAIL_BUILD branch=main)"},
+		{name: "private with its repository's credential", req: private(&cred), wantPhase: pipeline.BuildSucceeded,
+			wantCommit: digestHex("acme/api", "main", imageID)[:40]},
+		{name: "private without a credential", req: private(nil), wantPhase: pipeline.BuildFailed,
+			wantReason: "simulated build failure: cloning private repository acme/api: the build carries no credential"},
+		{name: "private with another repository's credential", req: private(&otherRepo), wantPhase: pipeline.BuildFailed,
+			wantReason: "simulated build failure: cloning private repository acme/api: the build's credential reads globex/api only"},
 		{name: "rules that do not match", fail: FailRules{Repositories: []string{"acme/web"}, Branches: []string{"dev"}}, req: buildRequest(),
 			wantPhase: pipeline.BuildSucceeded, wantCommit: digestHex("acme/api", "main", imageID)[:40]},
 	} {

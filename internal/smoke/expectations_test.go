@@ -42,8 +42,15 @@ var expectations = []expectation{
 	{fixture: "applications/list-applications", status: 200, checks: []check{eq("0.id", appID), eq("0.slug", "web"), eq("0.project_id", devstack.FixtureProjectID)}},
 	{fixture: "applications/get-application", status: 200, checks: []check{eq("id", appID), eq("slug", "web"), header("ETag", `"v`)}},
 	{fixture: "applications/get-application-named-stage", status: 200, checks: []check{eq("id", appID), eq("slug", "web")}},
+	{fixture: "applications/link-github-installation", status: 200, checks: []check{
+		eq("installation_id", devstack.FixtureInstallationID), eq("account", nil),
+	}},
+	{fixture: "applications/list-github-installations", status: 200, checks: []check{
+		length("items", 1), eq("items.0.installation_id", devstack.FixtureInstallationID),
+	}},
 	{fixture: "applications/update-settings", status: 200, checks: []check{
 		eq("github_repository", "slipway-paas/demo-web"), eq("auto_deploy_branch", "main"),
+		eq("github_app_installation_id", devstack.FixtureInstallationID),
 		eq("deployment_timeout", 300), eq("health_check_path", "/_health/"),
 	}},
 	{fixture: "applications/scale", status: 200, checks: []check{eq("process_counts.web", 2), eq("process_pod_classes.web", "m1.small")}},
@@ -89,6 +96,9 @@ var expectations = []expectation{
 			want := fmt.Sprintf("skipped: pipeline %s is still running", w.vars["deploy_image"])
 			return eq("applications."+appID, want)(w, a)
 		}}},
+
+	// Last, as it takes the installation from the application.
+	{fixture: "applications/unlink-github-installation", status: 204},
 }
 
 // expectation is what invoking one fixture must answer.

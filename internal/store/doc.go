@@ -20,6 +20,8 @@
 //	token               TOKEN#<sha256 hex>        TOKEN
 //	token id pointer    TOKENID#<id>              TOKEN
 //	idempotency record  IDEMP#<scope and key>     IDEMP
+//	installation guard  GHINSTALL#<id>            GHINSTALL
+//	installation link   ORG#<slug>                GHINSTALL#<id, 20 digits>
 //
 // Organizations and projects never change after creation and their slugs are
 // immutable, so a slug guard may carry a full copy of its project.
@@ -43,6 +45,10 @@
 //	authenticate token       GetItem TOKEN#<hash>
 //	create token             TransactWriteItems: Put token, Put id pointer
 //	revoke token             GetItem TOKENID#<id> + TransactWriteItems: Delete both
+//	link installation        TransactWriteItems: ConditionCheck organization, Put guard (not exists), Put link
+//	get installation         GetItem GHINSTALL#<id> (an application's installation check)
+//	list installations       Query ORG#<slug> (the organization item and its links, consistent)
+//	unlink installation      TransactWriteItems: Delete guard (org_slug matches), Delete link
 //	idempotency              PutItem claim (not exists or expired), PutItem response, DeleteItem release
 //
 // Records with expires_at in the past are treated as absent: TTL deletes late.

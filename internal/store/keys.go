@@ -48,6 +48,17 @@ func installationPartition(installationID int64) string {
 func repositoryPartition(repo string) string  { return "REPO#" + strings.ToLower(repo) }
 func pushSortKey(branch, appID string) string { return branch + ":" + appID }
 
+// githubInstallationKey is the guard that gives a GitHub App installation
+// to one organization; orgInstallationKey is the organization's copy of
+// the link, beside the organization item, so that one Query lists both.
+func githubInstallationKey(id int64) item { return key(fmt.Sprintf("GHINSTALL#%d", id), "GHINSTALL") }
+
+func orgInstallationKey(orgSlug string, id int64) item {
+	return key("ORG#"+orgSlug, fmt.Sprintf("%s%020d", orgInstallationSKPrefix, id))
+}
+
+const orgInstallationSKPrefix = "GHINSTALL#"
+
 func projectGuardKey(orgSlug, projectSlug string) item {
 	return key("SLUG#PROJECT#"+orgSlug+"/"+projectSlug, "SLUG")
 }

@@ -19,7 +19,26 @@ const (
 	EnvSubdirectory  = "SLIPWAY_SUBDIRECTORY"
 	EnvApplicationID = "SLIPWAY_APPLICATION_ID"
 	EnvImageID       = "SLIPWAY_IMAGE_ID"
+	// EnvRepository and EnvSourceVersion say what the buildspec clones
+	// (the project has no source: no CodeBuild source credential, which
+	// is account-wide, is ever used).
+	EnvRepository    = "SLIPWAY_REPOSITORY"
+	EnvSourceVersion = "SLIPWAY_SOURCE_VERSION"
+	// EnvSourceToken is the private repository's per-build token, by
+	// reference (SECRETS_MANAGER): the build definition and console show
+	// the secret's name, never the token.
+	EnvSourceToken = "SLIPWAY_SOURCE_TOKEN"
 )
+
+// SecretStore keeps a build's source token in a per-build secret
+// (secrets.BuildSecrets).
+type SecretStore interface {
+	// PutBuildSecret stores value under key and returns the name the
+	// build references it by.
+	PutBuildSecret(ctx context.Context, key, value string) (string, error)
+	// DeleteBuildSecret deletes it (gone already is fine).
+	DeleteBuildSecret(ctx context.Context, name string) error
+}
 
 // API is the part of the CodeBuild client the builder uses.
 type API interface {
@@ -34,6 +53,9 @@ type Builder struct {
 	// Buildspec, when set, is sent as every build's buildspecOverride (the
 	// content of infra/buildspec.yml); empty uses the project's buildspec.
 	Buildspec string
+	// Secrets holds private repositories' source tokens while their builds
+	// run; nil refuses builds that carry a credential.
+	Secrets SecretStore
 }
 
 var _ pipeline.Builder = Builder{}
@@ -51,7 +73,10 @@ func NewClient(cfg aws.Config, endpoint string, opts ...func(*cb.Options)) *cb.C
 var repositoryRe = regexp.MustCompile(`^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$`)
 
 // StartBuild starts a build of the request's repository at CommitSHA (or
-// the head of Ref) and returns the build id.
+// the head of Ref) and returns the build id. The buildspec clones the
+// repository itself: without any credential for a public repository, with
+// the request's one-repository token (stored in a per-build secret that
+// BuildStatus deletes when the build ends) for a private one.
 //
 // The idempotency token is the image id. CodeBuild documents it (StartBuild,
 // idempotencyToken) as "a unique, case sensitive identifier you provide to
@@ -59,9 +84,10 @@ var repositoryRe = regexp.MustCompile(`^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}
 // in the StartBuild request and is valid for 5 minutes. If you repeat the
 // StartBuild request with the same token, but change a parameter, CodeBuild
 // returns a parameter mismatch error." So a retried start within 5 minutes
-// returns the first build instead of launching a second one; later retries
-// are covered by the pipeline, which records the build id and never starts
-// twice once it has one.
+// returns the first build instead of launching a second one (the secret's
+// name, not the token, is the parameter, so a re-minted token changes
+// nothing); later retries are covered by the pipeline, which records the
+// build id and never starts twice once it has one.
 func (b Builder) StartBuild(ctx context.Context, req pipeline.BuildRequest) (string, error) {
 	if err := checkRequest(req); err != nil {
 		return "", err
@@ -70,18 +96,28 @@ func (b Builder) StartBuild(ctx context.Context, req pipeline.BuildRequest) (str
 	if version == "" {
 		version = "refs/heads/" + req.Ref
 	}
+	env := []types.EnvironmentVariable{
+		plaintext(EnvImageTag, req.ImageTag),
+		plaintext(EnvSubdirectory, req.Subdirectory),
+		plaintext(EnvApplicationID, req.ApplicationID),
+		plaintext(EnvImageID, req.ImageID),
+		plaintext(EnvRepository, req.Repository),
+		plaintext(EnvSourceVersion, version),
+	}
+	if c := req.Credential; c != nil {
+		if b.Secrets == nil {
+			return "", errors.New("codebuild: the build carries a source credential but no secret store is configured")
+		}
+		name, err := b.Secrets.PutBuildSecret(ctx, req.ImageID, c.Token)
+		if err != nil {
+			return "", classify(err)
+		}
+		env = append(env, types.EnvironmentVariable{Name: aws.String(EnvSourceToken), Value: aws.String(name), Type: types.EnvironmentVariableTypeSecretsManager})
+	}
 	in := &cb.StartBuildInput{
-		ProjectName:            aws.String(b.Project),
-		IdempotencyToken:       aws.String(req.ImageID),
-		SourceTypeOverride:     types.SourceTypeGithub,
-		SourceLocationOverride: aws.String("https://github.com/" + req.Repository + ".git"),
-		SourceVersion:          aws.String(version),
-		EnvironmentVariablesOverride: []types.EnvironmentVariable{
-			plaintext(EnvImageTag, req.ImageTag),
-			plaintext(EnvSubdirectory, req.Subdirectory),
-			plaintext(EnvApplicationID, req.ApplicationID),
-			plaintext(EnvImageID, req.ImageID),
-		},
+		ProjectName:                  aws.String(b.Project),
+		IdempotencyToken:             aws.String(req.ImageID),
+		EnvironmentVariablesOverride: env,
 	}
 	if b.Buildspec != "" {
 		in.BuildspecOverride = aws.String(b.Buildspec)

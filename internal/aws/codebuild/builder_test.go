@@ -26,32 +26,64 @@ func request() pipeline.BuildRequest {
 
 const startBuildAnswer = `{"build": {"id": "` + buildID + `", "buildStatus": "IN_PROGRESS", "currentPhase": "QUEUED", "projectName": "slipway-images", "startTime": 1764158400.0}}`
 
+// fakeSecrets is a SecretStore in memory.
+type fakeSecrets struct {
+	values  map[string]string
+	deleted []string
+}
+
+func (f *fakeSecrets) PutBuildSecret(_ context.Context, key, value string) (string, error) {
+	if f.values == nil {
+		f.values = map[string]string{}
+	}
+	f.values["stack/build/"+key] = value
+	return "stack/build/" + key, nil
+}
+
+func (f *fakeSecrets) DeleteBuildSecret(_ context.Context, name string) error {
+	delete(f.values, name)
+	f.deleted = append(f.deleted, name)
+	return nil
+}
+
 func TestStartBuildRequest(t *testing.T) {
-	envOverride := `[
+	env := func(version string, extra string) string {
+		return `[
 		{"name": "SLIPWAY_IMAGE_TAG", "value": "` + appID + `-v3", "type": "PLAINTEXT"},
 		{"name": "SLIPWAY_SUBDIRECTORY", "value": "services/api", "type": "PLAINTEXT"},
 		{"name": "SLIPWAY_APPLICATION_ID", "value": "` + appID + `", "type": "PLAINTEXT"},
-		{"name": "SLIPWAY_IMAGE_ID", "value": "` + imageID + `", "type": "PLAINTEXT"}]`
+		{"name": "SLIPWAY_IMAGE_ID", "value": "` + imageID + `", "type": "PLAINTEXT"},
+		{"name": "SLIPWAY_REPOSITORY", "value": "acme/api", "type": "PLAINTEXT"},
+		{"name": "SLIPWAY_SOURCE_VERSION", "value": "` + version + `", "type": "PLAINTEXT"}` + extra + `]`
+	}
 	pinned := request()
 	pinned.CommitSHA = "0123456789abcdef0123456789abcdef01234567"
+	private := request()
+	private.Private = true
+	private.Credential = &pipeline.SourceCredential{Token: "ghs_secret_token", Repository: "acme/api"}
 	for _, tc := range []struct {
-		name      string
-		req       pipeline.BuildRequest
-		buildspec string
-		want      string
+		name       string
+		req        pipeline.BuildRequest
+		buildspec  string
+		want       string
+		wantSecret bool
 	}{
 		{"head of the branch", request(), "", `{"projectName": "slipway-images", "idempotencyToken": "` + imageID + `",
-			"sourceTypeOverride": "GITHUB", "sourceLocationOverride": "https://github.com/acme/api.git",
-			"sourceVersion": "refs/heads/main", "environmentVariablesOverride": ` + envOverride + `}`},
+			"environmentVariablesOverride": ` + env("refs/heads/main", "") + `}`, false},
 		{"pinned commit and buildspec override", pinned, "version: 0.2\n", `{"projectName": "slipway-images", "idempotencyToken": "` + imageID + `",
-			"sourceTypeOverride": "GITHUB", "sourceLocationOverride": "https://github.com/acme/api.git",
-			"sourceVersion": "0123456789abcdef0123456789abcdef01234567", "buildspecOverride": "version: 0.2\n",
-			"environmentVariablesOverride": ` + envOverride + `}`},
+			"buildspecOverride": "version: 0.2\n",
+			"environmentVariablesOverride": ` + env("0123456789abcdef0123456789abcdef01234567", "") + `}`, false},
+		{"private: the token by reference only", private, "", `{"projectName": "slipway-images", "idempotencyToken": "` + imageID + `",
+			"environmentVariablesOverride": ` + env("refs/heads/main", `,
+		{"name": "SLIPWAY_SOURCE_TOKEN", "value": "stack/build/`+imageID+`", "type": "SECRETS_MANAGER"}`) + `}`, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(t)
 			f.answer("StartBuild", 200, startBuildAnswer)
-			ref, err := f.builder(tc.buildspec).StartBuild(context.Background(), tc.req)
+			secrets := &fakeSecrets{}
+			b := f.builder(tc.buildspec)
+			b.Secrets = secrets
+			ref, err := b.StartBuild(context.Background(), tc.req)
 			if err != nil || ref != buildID {
 				t.Fatalf("StartBuild = %q, %v", ref, err)
 			}
@@ -61,7 +93,18 @@ func TestStartBuildRequest(t *testing.T) {
 				t.Fatalf("requests %+v", reqs)
 			}
 			assertJSON(t, "StartBuild body", reqs[0].Body, tc.want)
+			if strings.Contains(string(reqs[0].Body), "ghs_secret_token") {
+				t.Fatalf("the token is in the StartBuild request: %s", reqs[0].Body)
+			}
+			if got := secrets.values["stack/build/"+imageID]; (got == "ghs_secret_token") != tc.wantSecret || (!tc.wantSecret && len(secrets.values) > 0) {
+				t.Fatalf("secrets %v", secrets.values)
+			}
 		})
+	}
+	// A credential without a secret store is refused before CodeBuild is called.
+	f := newFake(t)
+	if _, err := f.builder("").StartBuild(context.Background(), private); err == nil || len(f.taken()) != 0 {
+		t.Fatalf("a credential without a secret store: %v", err)
 	}
 }
 

@@ -44,15 +44,39 @@ func (b Builder) BuildStatus(ctx context.Context, ref string) (pipeline.BuildSta
 		return failed("CodeBuild has no build " + ref + " (deleted, or of another account or region)"), nil
 	}
 	build := out.Builds[0]
-	switch build.BuildStatus {
-	case types.StatusTypeInProgress:
+	if build.BuildStatus == types.StatusTypeInProgress {
 		return pipeline.BuildStatus{Phase: pipeline.BuildRunning}, nil
+	}
+	if err := b.deleteSourceToken(ctx, build); err != nil {
+		return pipeline.BuildStatus{}, err
+	}
+	switch build.BuildStatus {
 	case types.StatusTypeSucceeded:
 		return succeeded(build), nil
 	case types.StatusTypeFailed, types.StatusTypeFault, types.StatusTypeTimedOut, types.StatusTypeStopped:
 		return failed(failureReason(build)), nil
 	}
 	return pipeline.BuildStatus{}, fmt.Errorf("codebuild: build %s has unknown status %q", ref, build.BuildStatus)
+}
+
+// deleteSourceToken deletes the per-build secret of an ended build, if it
+// had one: the token it holds reads the repository for up to an hour more.
+func (b Builder) deleteSourceToken(ctx context.Context, build types.Build) error {
+	if build.Environment == nil {
+		return nil
+	}
+	for _, v := range build.Environment.EnvironmentVariables {
+		if aws.ToString(v.Name) != EnvSourceToken || v.Type != types.EnvironmentVariableTypeSecretsManager {
+			continue
+		}
+		if b.Secrets == nil {
+			return fmt.Errorf("codebuild: build %s has a source token secret but no secret store is configured", aws.ToString(build.Id))
+		}
+		if err := b.Secrets.DeleteBuildSecret(ctx, aws.ToString(v.Value)); err != nil {
+			return classify(err)
+		}
+	}
+	return nil
 }
 
 func failed(reason string) pipeline.BuildStatus {

@@ -73,3 +73,34 @@ func TestBuildStatusErrors(t *testing.T) {
 		t.Fatalf("invalid id: %v", err)
 	}
 }
+
+// TestBuildStatusDeletesTheSourceToken: the per-build secret of a private
+// repository's build is deleted once the build has ended, not before.
+func TestBuildStatusDeletesTheSourceToken(t *testing.T) {
+	envOf := func(status string) string {
+		return `{"builds": [{"id": "` + buildID + `", "buildStatus": "` + status + `", "phases": [],
+			"environment": {"environmentVariables": [
+				{"name": "SLIPWAY_IMAGE_ID", "value": "` + imageID + `", "type": "PLAINTEXT"},
+				{"name": "SLIPWAY_SOURCE_TOKEN", "value": "stack/build/` + imageID + `", "type": "SECRETS_MANAGER"}]}}]}`
+	}
+	for _, tc := range []struct {
+		status      string
+		wantDeleted bool
+	}{
+		{"IN_PROGRESS", false}, {"FAILED", true}, {"STOPPED", true}, {"SUCCEEDED", true},
+	} {
+		t.Run(tc.status, func(t *testing.T) {
+			f := newFake(t)
+			f.answer("BatchGetBuilds", 200, envOf(tc.status))
+			secrets := &fakeSecrets{values: map[string]string{"stack/build/" + imageID: "ghs_x"}}
+			b := f.builder("")
+			b.Secrets = secrets
+			if _, err := b.BuildStatus(context.Background(), buildID); err != nil {
+				t.Fatal(err)
+			}
+			if deleted := len(secrets.deleted) == 1 && secrets.deleted[0] == "stack/build/"+imageID; deleted != tc.wantDeleted {
+				t.Fatalf("deleted %v, want %v", secrets.deleted, tc.wantDeleted)
+			}
+		})
+	}
+}

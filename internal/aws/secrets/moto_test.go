@@ -35,3 +35,29 @@ func TestMoto(t *testing.T) {
 		t.Fatal("a missing secret was read")
 	}
 }
+
+// TestMotoBuildSecrets: a build secret is created, replaced by a retried
+// start, readable, and gone after DeleteBuildSecret (twice is fine).
+func TestMotoBuildSecrets(t *testing.T) {
+	endpoint, ctx := mototest.Endpoint(t)
+	client := NewClient(awsconf.FromEnv(), endpoint, func(o *secretsmanager.Options) { o.RetryMaxAttempts = 1 })
+	b := BuildSecrets{Client: client, Prefix: mototest.Name("slipway-test/") + "/build/"}
+	for _, value := range []string{"ghs_first", "ghs_retried"} {
+		name, err := b.PutBuildSecret(ctx, "image-1", value)
+		if err != nil || name != b.Prefix+"image-1" {
+			t.Fatalf("PutBuildSecret = %q, %v", name, err)
+		}
+		got, err := client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
+		if err != nil || aws.ToString(got.SecretString) != value {
+			t.Fatalf("read back %v, %v", got, err)
+		}
+	}
+	for range 2 {
+		if err := b.DeleteBuildSecret(ctx, b.Prefix+"image-1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(b.Prefix + "image-1")}); err == nil {
+		t.Fatal("the deleted build secret is still readable")
+	}
+}

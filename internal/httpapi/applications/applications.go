@@ -126,7 +126,15 @@ func (a api) updateSettings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	app, err := a.update(r, caller, func(app *platform.Application) error { return p.Apply(&app.Settings) })
+	app, err := a.update(r, caller, func(app *platform.Application) error {
+		if err := p.Apply(&app.Settings); err != nil {
+			return err
+		}
+		if f := p.GithubAppInstallationID; f.Present && !f.Null {
+			return a.checkInstallation(r.Context(), app.OrganizationSlug, f.Value)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}

@@ -177,6 +177,7 @@ func TestUpdateSettings(t *testing.T) {
 	env := newEnv(t)
 	id := createApp(t, env, "web")["id"].(string)
 	path := "/applications/" + id + "/settings"
+	expect(t, env.Do(req{Method: "PUT", Path: "/organizations/acme/github-installations/12345", Token: apitest.Platform}), 200, "")
 	ok := env.Do(req{Method: "PATCH", Path: path, Token: apitest.Admin, Body: map[string]any{
 		"github_repository": "acme/shop-web", "auto_deploy_branch": "main", "subdirectory": "services/web",
 		"deployment_timeout": 300, "health_check_host": "web.acme.test", "github_app_installation_id": 12345,
@@ -199,6 +200,7 @@ func TestUpdateSettings(t *testing.T) {
 		t.Fatal("absent field changed")
 	}
 
+	expect(t, env.Do(req{Method: "PUT", Path: "/organizations/globex/github-installations/888", Token: apitest.Platform}), 200, "")
 	for _, tc := range []struct {
 		name   string
 		token  string
@@ -215,6 +217,8 @@ func TestUpdateSettings(t *testing.T) {
 		{"subdir absolute", apitest.Admin, map[string]any{"subdirectory": "/a"}, nil, 422, "subdirectory"},
 		{"installation zero", apitest.Admin, map[string]any{"github_app_installation_id": 0}, nil, 422, "github_app_installation_id"},
 		{"installation float", apitest.Admin, map[string]any{"github_app_installation_id": 1.5}, nil, 422, "github_app_installation_id"},
+		{"installation not linked", apitest.Admin, map[string]any{"github_app_installation_id": 777}, nil, 422, "github_app_installation_id"},
+		{"installation of globex", apitest.Admin, map[string]any{"github_app_installation_id": 888}, nil, 422, "github_app_installation_id"},
 		{"timeout low", apitest.Admin, map[string]any{"deployment_timeout": 29}, nil, 422, "deployment_timeout"},
 		{"timeout high", apitest.Admin, map[string]any{"deployment_timeout": 3601}, nil, 422, "deployment_timeout"},
 		{"timeout string", apitest.Admin, map[string]any{"deployment_timeout": "60"}, nil, 422, "deployment_timeout"},

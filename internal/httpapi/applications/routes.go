@@ -16,6 +16,10 @@ type Store interface {
 	platform.Projects
 	platform.Applications
 	platform.Tokens
+	platform.Installations
+	// ApplicationsForInstallation returns the applications that use a
+	// GitHub App installation (see platform.Webhooks).
+	ApplicationsForInstallation(ctx context.Context, installationID int64) ([]platform.Application, error)
 }
 
 // Deps are the group's dependencies.
@@ -29,6 +33,10 @@ type Deps struct {
 	// Cluster receives scale changes of applications with a live
 	// deployment.
 	Cluster pipeline.Cluster
+	// GitHub, when set, names the account of an installation being linked
+	// (and refuses ids the GitHub App does not have); nil leaves the
+	// account unknown (null), as in the local system.
+	GitHub InstallationAccounts
 }
 
 type api struct{ Deps }
@@ -51,6 +59,9 @@ func Routes(d Deps) []httpapi.Route {
 		{Method: "GET", Pattern: "/organizations/{org_slug}/projects", Handle: a.listProjects},
 		{Method: "POST", Pattern: "/organizations/{org_slug}/tokens", SecretResponse: true, Handle: a.createToken},
 		{Method: "DELETE", Pattern: "/organizations/{org_slug}/tokens/{token_id}", Handle: a.revokeToken},
+		{Method: "PUT", Pattern: "/organizations/{org_slug}/github-installations/{installation_id}", Handle: a.linkInstallation},
+		{Method: "GET", Pattern: "/organizations/{org_slug}/github-installations", Handle: a.listInstallations},
+		{Method: "DELETE", Pattern: "/organizations/{org_slug}/github-installations/{installation_id}", Handle: a.unlinkInstallation},
 		{Method: "POST", Pattern: "/applications", Handle: a.createApplication},
 		{Method: "GET", Pattern: "/applications/{org_slug}/{project_slug}", Handle: a.listApplications},
 		{Method: "GET", Pattern: "/applications/{org_slug}/{project_slug}/{app_slug}", Handle: a.getApplication},

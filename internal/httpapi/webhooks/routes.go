@@ -22,6 +22,7 @@ const MaxBody = 10 << 20
 type Store interface {
 	deployments.Store
 	platform.Webhooks
+	platform.Installations
 	UpdateApplication(ctx context.Context, id string, ifVersion int64, mutate func(*platform.Application) error) (platform.Application, error)
 }
 
@@ -119,11 +120,7 @@ func (a api) process(ctx context.Context, event string, body []byte, d platform.
 		if ev.Action != "deleted" {
 			return map[string]string{}, nil
 		}
-		apps, err := a.Store.ApplicationsForInstallation(ctx, ev.Installation.ID)
-		if err != nil {
-			return nil, err
-		}
-		return a.disconnect(ctx, apps, ev.Installation.ID)
+		return a.uninstalled(ctx, ev.Installation.ID)
 	default: // installation_repositories
 		ev, err := github.ParseInstallationRepositories(body)
 		if err != nil {
@@ -150,23 +147,39 @@ func (a api) process(ctx context.Context, event string, body []byte, d platform.
 	}
 }
 
+// uninstalled handles the App's removal from an account: the
+// installation's applications lose it, then its organization's link goes.
+func (a api) uninstalled(ctx context.Context, installationID int64) (map[string]string, error) {
+	apps, err := a.Store.ApplicationsForInstallation(ctx, installationID)
+	if err != nil {
+		return nil, err
+	}
+	outcomes, err := a.disconnect(ctx, apps, installationID)
+	if err != nil {
+		return nil, err
+	}
+	in, err := a.Store.GetInstallation(ctx, installationID)
+	if platform.IsCode(err, platform.CodeNotFound) {
+		return outcomes, nil
+	}
+	if err == nil {
+		err = a.Store.UnlinkInstallation(ctx, in.OrganizationSlug, installationID)
+	}
+	if err != nil && !platform.IsCode(err, platform.CodeNotFound) {
+		return nil, err
+	}
+	return outcomes, nil
+}
+
 // disconnect clears the installation from the applications that use it.
 func (a api) disconnect(ctx context.Context, apps []platform.Application, installationID int64) (map[string]string, error) {
+	cleared, err := platform.ClearInstallation(ctx, a.Store, apps, "", installationID)
+	if err != nil {
+		return nil, err
+	}
 	outcomes := map[string]string{}
-	for _, app := range apps {
-		cleared := false
-		_, err := a.Store.UpdateApplication(ctx, app.ID, 0, func(app *platform.Application) error {
-			if id := app.GithubAppInstallationID; id != nil && *id == installationID {
-				app.GithubAppInstallationID, cleared = nil, true
-			}
-			return nil
-		})
-		if err != nil && !platform.IsCode(err, platform.CodeNotFound) {
-			return nil, err
-		}
-		if cleared {
-			outcomes[app.ID] = fmt.Sprintf("github_app_installation_id %d cleared", installationID)
-		}
+	for _, id := range cleared {
+		outcomes[id] = fmt.Sprintf("github_app_installation_id %d cleared", installationID)
 	}
 	return outcomes, nil
 }
@@ -182,6 +195,12 @@ func (a api) push(ctx context.Context, push *github.PushEvent, d platform.Delive
 		return nil, err
 	}
 	for _, app := range apps {
+		if !push.DeliveredTo(app.GithubAppInstallationID) {
+			// Another organization's application on the same repository (or
+			// one without an installation): the push is not its to deploy,
+			// and its id does not appear in the answer.
+			continue
+		}
 		if done, ok := d.Outcomes[app.ID]; ok { // a redelivery: this one is done
 			outcomes[app.ID] = done
 			continue

@@ -60,13 +60,29 @@ func newReportingFixture(t *testing.T, reporter pipeline.ProgressReporter) *fixt
 	return f
 }
 
-// app stores an application of acme/shop with the given source settings.
+// The GitHub App installations of the fixture's organizations: pushBody
+// delivers through acme's.
+const (
+	acmeInstallation   int64 = 4242
+	globexInstallation int64 = 999
+)
+
+// app stores an application of acme/shop with the given source settings,
+// built through acme's installation.
 func (f *fixture) app(t *testing.T, slug, repo, branch, subdir string) platform.Application {
 	t.Helper()
-	p := f.Projects["acme/shop"]
+	id := acmeInstallation
+	return f.appOf(t, "acme/shop", &id, slug, repo, branch, subdir)
+}
+
+// appOf stores an application of the project ("org/project") with the
+// given installation (nil: none) and source settings.
+func (f *fixture) appOf(t *testing.T, project string, installation *int64, slug, repo, branch, subdir string) platform.Application {
+	t.Helper()
+	p := f.Projects[project]
 	app := platform.Application{ID: f.IDs.NewID(), Name: slug, Slug: slug, ProjectID: p.ID, ProjectSlug: p.Slug, OrganizationID: p.OrganizationID,
 		OrganizationSlug: p.OrganizationSlug, ProcessCounts: map[string]int{}, ProcessPodClasses: map[string]string{}, Settings: platform.DefaultSettings()}
-	app.GithubRepository, app.AutoDeployBranch = &repo, &branch
+	app.GithubRepository, app.AutoDeployBranch, app.GithubAppInstallationID = &repo, &branch, installation
 	if subdir != "" {
 		app.Subdirectory = &subdir
 	}
@@ -76,13 +92,24 @@ func (f *fixture) app(t *testing.T, slug, repo, branch, subdir string) platform.
 	return app
 }
 
+// pushBody is a push delivered through acme's installation.
 func pushBody(repo, ref string, files ...string) []byte {
+	return pushVia(acmeInstallation, repo, ref, files...)
+}
+
+// pushVia is a push delivered through the installation (0: a repository
+// webhook, without one).
+func pushVia(installation int64, repo, ref string, files ...string) []byte {
 	commit := map[string]any{"id": strings.Repeat("a", 40), "added": files, "removed": []string{}, "modified": []string{}}
-	b, _ := json.Marshal(map[string]any{
+	doc := map[string]any{
 		"ref": ref, "before": strings.Repeat("0", 40), "after": strings.Repeat("b", 40), "deleted": false,
 		"repository": map[string]any{"full_name": repo}, "pusher": map[string]any{"name": "octocat"},
 		"head_commit": commit, "commits": []any{commit},
-	})
+	}
+	if installation != 0 {
+		doc["installation"] = map[string]any{"id": installation}
+	}
+	b, _ := json.Marshal(doc)
 	return b
 }
 
@@ -171,8 +198,15 @@ func TestPushMatching(t *testing.T) {
 	worker := f.app(t, "worker", "acme/shop", "main", "")
 	docs := f.app(t, "docs", "acme/shop", "main", "docs")
 	preview := f.app(t, "preview", "acme/shop", "preview", "")
+	// The same repository and branch in another organization, through its
+	// own installation and through none: acme's pushes are not theirs.
+	theirs := globexInstallation
+	intruder := f.appOf(t, "globex/shop", &theirs, "intruder", "acme/shop", "main", "")
+	bare := f.appOf(t, "globex/shop", nil, "bare", "acme/shop", "main", "")
 	deleted, _ := json.Marshal(map[string]any{"ref": "refs/heads/main", "before": strings.Repeat("b", 40), "after": strings.Repeat("0", 40),
-		"deleted": true, "repository": map[string]any{"full_name": "acme/shop"}, "pusher": map[string]any{"name": "o"}, "commits": []any{}})
+		"deleted": true, "repository": map[string]any{"full_name": "acme/shop"}, "pusher": map[string]any{"name": "o"}, "commits": []any{},
+		"installation": map[string]any{"id": acmeInstallation}})
+	all := []platform.Application{web, worker, docs, preview, intruder, bare}
 	for i, tc := range []struct {
 		name    string
 		body    []byte
@@ -183,10 +217,13 @@ func TestPushMatching(t *testing.T) {
 		{"other branch", pushBody("acme/shop", "refs/heads/develop", "a.go"), nil},
 		{"other repository", pushBody("acme/other", "refs/heads/main", "a.go"), nil},
 		{"main, outside docs", pushBody("ACME/SHOP", "refs/heads/main", "src/a.go"), []platform.Application{web, worker}},
+		{"main, through globex's installation", pushVia(globexInstallation, "acme/shop", "refs/heads/main", "src/b.go"), []platform.Application{intruder}},
+		{"main, without an installation", pushVia(0, "acme/shop", "refs/heads/main", "src/c.go"), nil},
+		{"main, through an unknown installation", pushVia(31337, "acme/shop", "refs/heads/main", "src/d.go"), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := map[string]int{}
-			for _, a := range []platform.Application{web, worker, docs, preview} {
+			for _, a := range all {
 				before[a.ID] = len(f.images(t, a))
 			}
 			r := f.deliver("push", fmt.Sprintf("m-%d", i), tc.body, true)
@@ -197,10 +234,13 @@ func TestPushMatching(t *testing.T) {
 			for _, a := range tc.started {
 				started[a.ID] = true
 			}
-			for _, a := range []platform.Application{web, worker, docs, preview} {
+			for _, a := range all {
 				grew := len(f.images(t, a)) > before[a.ID]
 				if grew != started[a.ID] {
 					t.Errorf("%s: pipeline started %v, want %v (%s)", a.Slug, grew, started[a.ID], r.Body)
+				}
+				if _, named := r.JSON()["applications"].(map[string]any)[a.ID]; named && !started[a.ID] && a.OrganizationSlug != "acme" {
+					t.Errorf("the answer names %s of another organization: %s", a.Slug, r.Body)
 				}
 			}
 		})
@@ -215,6 +255,9 @@ func TestPushMatching(t *testing.T) {
 		t.Fatalf("push pipeline %+v", imgs[0])
 	}
 	for _, req := range f.builder.Requests {
+		if req.ApplicationID == intruder.ID {
+			continue
+		}
 		if req.CommitSHA != strings.Repeat("b", 40) || req.Ref != "main" {
 			t.Fatalf("built %+v, not the pushed commit", req)
 		}
@@ -291,9 +334,19 @@ func TestInstallationEvents(t *testing.T) {
 	if installation(a.ID) != nil || installation(b.ID) == nil {
 		t.Fatal("removing acme/one did not clear exactly a")
 	}
+	if _, err := f.Store.LinkInstallation(context.Background(), platform.Installation{ID: 42, OrganizationSlug: "acme"}); err != nil {
+		t.Fatal(err)
+	}
 	f.deliver("installation", "i1", []byte(`{"action":"deleted","installation":{"id":42}}`), true)
 	if installation(b.ID) != nil {
 		t.Fatal("deleting the installation did not clear b")
+	}
+	if _, err := f.Store.GetInstallation(context.Background(), 42); !platform.IsCode(err, platform.CodeNotFound) {
+		t.Fatalf("the deleted installation is still linked: %v", err)
+	}
+	// A redelivery, or the deletion of an installation nobody linked, is fine.
+	if r := f.deliver("installation", "i2", []byte(`{"action":"deleted","installation":{"id":42}}`), true); r.Status != 200 {
+		t.Fatalf("deleting an unlinked installation: %d %s", r.Status, r.Body)
 	}
 }
 
@@ -394,7 +447,7 @@ func TestPushPipelinesAreReportedToGitHub(t *testing.T) {
 		fail  bool
 		calls string
 	}{
-		{"reported", false, "POST /app/installations/77/access_tokens | POST /repos/acme/shop/deployments | " +
+		{"reported", false, "POST /app/installations/4242/access_tokens | POST /repos/acme/shop/deployments | " +
 			"POST /repos/acme/shop/deployments/9001/statuses in_progress | POST /repos/acme/shop/deployments/9001/statuses success"},
 		{"github down", true, ""},
 	} {
@@ -410,13 +463,6 @@ func TestPushPipelinesAreReportedToGitHub(t *testing.T) {
 			noWait := func(context.Context, time.Duration) error { return nil }
 			f := newReportingFixture(t, github.PipelineReporter{Reporter: &github.Reporter{App: app, Sleep: noWait}})
 			web := f.app(t, "web", "acme/shop", "main", "")
-			if _, err := f.Store.UpdateApplication(context.Background(), web.ID, 0, func(a *platform.Application) error {
-				id := int64(77)
-				a.GithubAppInstallationID = &id
-				return nil
-			}); err != nil {
-				t.Fatal(err)
-			}
 			f.deliver("push", "gh-"+tc.name, pushBody("acme/shop", "refs/heads/main", "a"), true)
 			imgs := f.images(t, web)
 			if len(imgs) != 1 || imgs[0].Status != platform.StatusComplete {
