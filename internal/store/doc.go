@@ -17,7 +17,7 @@
 //	project slug guard  SLUG#PROJECT#<org>/<prj>  SLUG      APPS#<org>/<prj>        #PROJECT
 //	application         APP#<id>                  APP       APPS#<org>/<prj>        APP#<slug>
 //	app slug guard      SLUG#APP#<org>/<prj>/<app> SLUG
-//	token               TOKEN#<sha256 hex>        TOKEN
+//	token               TOKEN#<sha256 hex>        TOKEN     PLATFORMTOKENS          <id>   (platform tokens only)
 //	token id pointer    TOKENID#<id>              TOKEN
 //	idempotency record  IDEMP#<scope and key>     IDEMP
 //	installation guard  GHINSTALL#<id>            GHINSTALL
@@ -49,6 +49,9 @@
 //	get installation         GetItem GHINSTALL#<id> (an application's installation check)
 //	list installations       Query ORG#<slug> (the organization item and its links, consistent)
 //	unlink installation      TransactWriteItems: Delete guard (org_slug matches), Delete link
+//	list platform tokens     Query GSI1 PLATFORMTOKENS (slipway bootstrap, the local system's start)
+//	replace platform tokens  TransactWriteItems: Put token, Put id pointer (not exists), Delete each old
+//	                         token and its pointer (exists) — slipway bootstrap --rotate
 //	idempotency              PutItem claim (not exists or expired), PutItem response, DeleteItem release
 //
 // Records with expires_at in the past are treated as absent: TTL deletes late.

@@ -67,6 +67,9 @@ func appGuardKey(orgSlug, projectSlug, appSlug string) item {
 	return key("SLUG#APP#"+orgSlug+"/"+projectSlug+"/"+appSlug, "SLUG")
 }
 
+// platformTokensPartition indexes every platform token in GSI1.
+const platformTokensPartition = "PLATFORMTOKENS"
+
 const (
 	orgsPartition   = "ORGS"
 	projectMarkerSK = "#PROJECT"
