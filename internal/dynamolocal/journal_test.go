@@ -37,7 +37,9 @@ func open(t testing.TB, dir string) (*dynamolocal.Server, *dynamodb.Client) {
 
 func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 
-func k(pk string) map[string]types.AttributeValue { return map[string]types.AttributeValue{"PK": s(pk), "SK": s("X")} }
+func k(pk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"PK": s(pk), "SK": s("X")}
+}
 
 func with(key map[string]types.AttributeValue, attrs ...any) map[string]types.AttributeValue {
 	for i := 0; i+1 < len(attrs); i += 2 {
