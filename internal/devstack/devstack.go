@@ -14,10 +14,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/slipway-paas/slipway"
 	"github.com/slipway-paas/slipway/internal/awsconf"
+	"github.com/slipway-paas/slipway/internal/bootstrap"
 	"github.com/slipway-paas/slipway/internal/dynamolocal"
 	"github.com/slipway-paas/slipway/internal/httpapi"
 	"github.com/slipway-paas/slipway/internal/httpapi/applications"
@@ -37,8 +39,11 @@ import (
 type Options struct {
 	// Addr is the listen address; "127.0.0.1:0" picks a free port.
 	Addr string
-	// DevToken is the seeded platform token; empty generates one.
+	// DevToken is the seeded platform token; empty generates one unless
+	// the data holds a platform token already.
 	DevToken string
+	// RotateToken replaces every platform token by a newly generated one.
+	RotateToken bool
 	// DynamoDBEndpoint points at an external DynamoDB; empty runs the
 	// embedded server.
 	DynamoDBEndpoint string
@@ -68,10 +73,13 @@ type Options struct {
 type Stack struct {
 	// URL is the API's base URL.
 	URL string
-	// Token is the seeded platform token.
+	// Token is the seeded platform token; empty when the data held one
+	// already (only its hash is kept, so it cannot be shown again).
 	Token string
 	// TokenGenerated is true when Token was generated rather than given.
 	TokenGenerated bool
+	// Restored says what the embedded DynamoDB read back from DataDir.
+	Restored dynamolocal.Restored
 	Store          *store.Store
 	Handler        http.Handler
 	// Cluster is the cluster simulator (its samples feed observability).
@@ -108,11 +116,11 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	}
 	endpoint := opts.DynamoDBEndpoint
 	if endpoint == "" {
-		emb, err := dynamolocal.Start()
+		emb, err := startEmbedded(opts.DataDir)
 		if err != nil {
 			return nil, err
 		}
-		s.embedded, endpoint = emb, emb.Endpoint
+		s.embedded, endpoint, s.Restored = emb, emb.Endpoint, emb.Restored
 	}
 	client := store.NewClient(awsconf.FromEnv(), endpoint)
 	if err := store.CreateTable(ctx, client, opts.TableName); err != nil {
@@ -120,11 +128,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		return nil, fmt.Errorf("devstack: creating table %s at %s: %w", opts.TableName, endpoint, err)
 	}
 	s.Store = store.New(client, opts.TableName, opts.CursorSigningKey)
-	s.Token, s.TokenGenerated = opts.DevToken, opts.DevToken == ""
-	if s.TokenGenerated {
-		s.Token = httpapi.NewTokenSecret()
-	}
-	if err := Seed(ctx, s.Store, s.Token); err != nil {
+	if err := s.seed(ctx, opts); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -156,6 +160,37 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		}
 	}()
 	return s, nil
+}
+
+// startEmbedded runs the embedded DynamoDB: in memory, or keeping its
+// data under dataDir.
+func startEmbedded(dataDir string) (*dynamolocal.Server, error) {
+	if dataDir == "" {
+		return dynamolocal.Start()
+	}
+	return dynamolocal.Open(filepath.Join(dataDir, "dynamodb"))
+}
+
+// seed creates organization demo and project demo if missing, and the
+// platform token: the given one, else a generated one unless the data
+// holds a platform token already (or a rotation is asked for).
+func (s *Stack) seed(ctx context.Context, opts Options) error {
+	if opts.DevToken != "" && !opts.RotateToken {
+		s.Token = opts.DevToken
+		return Seed(ctx, s.Store, s.Token)
+	}
+	if err := SeedWorld(ctx, s.Store); err != nil {
+		return err
+	}
+	issued, err := bootstrap.PlatformToken(ctx, s.Store, "dev", opts.RotateToken, time.Now())
+	switch {
+	case errors.Is(err, bootstrap.ErrTokenExists):
+		return nil // kept from an earlier run
+	case err != nil:
+		return fmt.Errorf("devstack: seeding the platform token: %w", err)
+	}
+	s.Token, s.TokenGenerated = issued.Secret, true
+	return nil
 }
 
 // wire builds the pipeline (the same state machine definition, run by the
@@ -229,6 +264,19 @@ func Routes(w Wiring) []httpapi.Route {
 // Seed creates organization demo, project demo and a platform token with
 // the given secret; what exists already is left alone.
 func Seed(ctx context.Context, st *store.Store, token string) error {
+	if err := SeedWorld(ctx, st); err != nil {
+		return err
+	}
+	tok := platform.Token{ID: (&platform.IDGenerator{}).NewID(), Name: "dev", Role: platform.RolePlatform, Hash: httpapi.HashToken(token), Created: time.Now().UTC()}
+	if err := st.CreateToken(ctx, tok); err != nil && !platform.IsCode(err, platform.CodeConflict) {
+		return fmt.Errorf("devstack: seeding token: %w", err)
+	}
+	return nil
+}
+
+// SeedWorld creates organization demo and project demo; what exists
+// already is left alone.
+func SeedWorld(ctx context.Context, st *store.Store) error {
 	ids := &platform.IDGenerator{}
 	now := time.Now().UTC()
 	org := platform.Organization{ID: ids.NewID(), Name: "Demo", Slug: DemoOrganization, Created: now}
@@ -242,10 +290,6 @@ func Seed(ctx context.Context, st *store.Store, token string) error {
 	project := platform.Project{ID: ids.NewID(), OrganizationID: org.ID, OrganizationSlug: org.Slug, Name: "Demo", Slug: DemoProject, Created: now}
 	if err := st.CreateProject(ctx, project); err != nil && !platform.IsCode(err, platform.CodeConflict) {
 		return fmt.Errorf("devstack: seeding project: %w", err)
-	}
-	tok := platform.Token{ID: ids.NewID(), Name: "dev", Role: platform.RolePlatform, Hash: httpapi.HashToken(token), Created: now}
-	if err := st.CreateToken(ctx, tok); err != nil && !platform.IsCode(err, platform.CodeConflict) {
-		return fmt.Errorf("devstack: seeding token: %w", err)
 	}
 	return nil
 }

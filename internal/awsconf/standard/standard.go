@@ -1,0 +1,30 @@
+// Package standard loads the AWS SDK's standard configuration chain —
+// environment variables, the shared config and credentials files
+// (AWS_PROFILE), SSO, web identity, container and instance roles — for
+// commands a person runs against a deployed stack (`slipway bootstrap`).
+// Lambda functions use awsconf.FromEnv instead, which links none of this.
+package standard
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/slipway-paas/slipway/internal/awsconf"
+)
+
+// Load returns the configuration the AWS CLI would use, with awsconf's
+// HTTP client. Without a region configured anywhere it is us-east-1, as
+// awsconf.FromEnv has it.
+func Load(ctx context.Context) (aws.Config, error) {
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithHTTPClient(awsconf.HTTPClient(nil)))
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("loading the AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	return cfg, nil
+}
