@@ -80,8 +80,8 @@ type Stack struct {
 	TokenGenerated bool
 	// Restored says what the embedded DynamoDB read back from DataDir.
 	Restored dynamolocal.Restored
-	Store          *store.Store
-	Handler        http.Handler
+	Store    *store.Store
+	Handler  http.Handler
 	// Cluster is the cluster simulator (its samples feed observability).
 	Cluster *sim.Cluster
 	// Runner executes the deploy state machine in-process.
