@@ -78,10 +78,8 @@ type Stack struct {
 	Token string
 	// TokenGenerated is true when Token was generated rather than given.
 	TokenGenerated bool
-	// Restored says what the embedded DynamoDB read back from DataDir.
-	Restored dynamolocal.Restored
-	Store    *store.Store
-	Handler  http.Handler
+	Store          *store.Store
+	Handler        http.Handler
 	// Cluster is the cluster simulator (its samples feed observability).
 	Cluster *sim.Cluster
 	// Runner executes the deploy state machine in-process.
@@ -90,6 +88,8 @@ type Stack struct {
 	// data directory): wiring that needs a local key (a Sealer's, say)
 	// takes it from here.
 	Keys *LocalKeys
+	// Restored says what the embedded DynamoDB read back from DataDir.
+	Restored dynamolocal.Restored
 
 	srv      *http.Server
 	embedded *dynamolocal.Server
@@ -211,7 +211,7 @@ func (s *Stack) wire(opts Options) error {
 	ids := &platform.IDGenerator{Now: clock.Now}
 	s.Cluster = sim.NewCluster(simCfg, clock.Now)
 	steps := &pipeline.Steps{
-		Store: s.Store, Builder: sim.NewBuilder(simCfg, clock.Now), Sources: sim.NewSources(clock.Now), Cluster: s.Cluster,
+		Store: newStageLog(s.Store), Builder: sim.NewBuilder(simCfg, clock.Now), Sources: sim.NewSources(clock.Now), Cluster: s.Cluster,
 		Now: clock.Now, IDs: ids, PollSeconds: opts.PollSeconds, Reporter: opts.Reporter,
 		Metrics: io.Discard, // the EMF lines are for CloudWatch Logs only
 	}
