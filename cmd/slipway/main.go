@@ -18,15 +18,19 @@ commands:
   dev    run the whole system locally (embedded DynamoDB, no AWS account, no Docker)
   seed   create the table and the world the events/ fixtures expect, at a DynamoDB
          endpoint (for sam local with DynamoDB Local); --pipeline also records the
-         in-progress pipeline the events/pipeline step fixtures act on
+         in-progress pipeline the events/pipeline step fixtures act on; refuses an
+         endpoint that is not on this machine unless --force
+  bootstrap  write the first platform token into a deployed stack's table (AWS
+         credentials as the AWS CLI finds them); --rotate replaces existing ones
 
 Run 'slipway <command> --help' for a command's flags.
 `
 
 // commands maps each command name to its run function.
 var commands = map[string]func(args []string) error{
-	"dev":  runDev,
-	"seed": runSeed,
+	"dev":       runDev,
+	"seed":      runSeed,
+	"bootstrap": runBootstrap,
 }
 
 func main() {
