@@ -58,8 +58,10 @@ help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
 	@echo "build-<LogicalId>  one function for sam build (ARTIFACTS_DIR=...); functions: $(FUNCTIONS)"
 
-run: ## the whole system in one process on 127.0.0.1:8080
-	$(GO) run ./cmd/slipway dev
+run: ## the whole system in one process on 127.0.0.1:8080, data in ./.slipway (ARGS="--in-memory" etc.)
+	@$(GO) build -o bin/slipway ./cmd/slipway
+	@# exec, not `go run`: Ctrl-C reaches slipway alone, which stops cleanly (exit 0, no make error)
+	@exec bin/slipway dev $(ARGS)
 
 test: ## all Go tests with the race detector
 	$(GO) test -race -count=1 ./...
