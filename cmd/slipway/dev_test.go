@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/slipway-paas/slipway/internal/devstack"
 )
 
 // buildSlipway builds this command once per test binary run.
@@ -134,6 +136,16 @@ func TestDevSurvivesKill9(t *testing.T) {
 	if status, body := first.do(t, token, "POST", "/organizations", `{"name":"Acme","slug":"acme"}`); status != 201 {
 		t.Fatalf("create organization: %d %v", status, body)
 	}
+	// A pipeline in flight when the process dies (the simulated build takes 3 s).
+	deployed := apps[0]
+	_, app := first.do(t, token, "GET", "/applications/demo/demo/"+deployed, "")
+	appID := app["id"].(string)
+	if status, body := first.do(t, token, "PATCH", "/applications/"+appID+"/settings", `{"github_repository":"acme/web","auto_deploy_branch":"main"}`); status != 200 {
+		t.Fatalf("settings: %d %v", status, body)
+	}
+	if status, body := first.do(t, token, "POST", "/applications/"+appID+"/deploy", ""); status != 202 {
+		t.Fatalf("deploy: %d %v", status, body)
+	}
 	if err := first.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -150,6 +162,16 @@ func TestDevSurvivesKill9(t *testing.T) {
 	}
 	if status, _ := second.do(t, token, "GET", "/organizations/acme/projects", ""); status != 200 {
 		t.Fatalf("after kill -9, organization acme: %d", status)
+	}
+	// The interrupted pipeline is failed, not left in progress, and the
+	// application deploys again.
+	_, status := second.do(t, token, "GET", "/applications/"+appID+"/pipeline-status", "")
+	build, _ := status["build"].(map[string]any)
+	if build["status"] != "error" || build["error_detail"] != devstack.InterruptedReason || status["pipeline_active"] != false {
+		t.Fatalf("the interrupted pipeline: %v", status)
+	}
+	if code, body := second.do(t, token, "POST", "/applications/"+appID+"/deploy", ""); code != 202 {
+		t.Fatalf("deploy after the restart: %d %v", code, body)
 	}
 	_ = second.cmd.Process.Signal(syscall.SIGINT)
 	if err := waitExit(second.cmd, 30*time.Second); err != nil {

@@ -93,6 +93,8 @@ type Stack struct {
 
 	srv      *http.Server
 	embedded *dynamolocal.Server
+	steps    *pipeline.Steps
+	running  *runningSet
 }
 
 // Seeded names.
@@ -132,7 +134,17 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		s.Close()
 		return nil, err
 	}
+	running, err := openRunningSet(opts.DataDir)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.running = running
 	if err := s.wire(opts); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.failInterrupted(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -211,7 +223,7 @@ func (s *Stack) wire(opts Options) error {
 	ids := &platform.IDGenerator{Now: clock.Now}
 	s.Cluster = sim.NewCluster(simCfg, clock.Now)
 	steps := &pipeline.Steps{
-		Store: newStageLog(s.Store), Builder: sim.NewBuilder(simCfg, clock.Now), Sources: sim.NewSources(clock.Now), Cluster: s.Cluster,
+		Store: newStageLog(s.Store, s.running), Builder: sim.NewBuilder(simCfg, clock.Now), Sources: sim.NewSources(clock.Now), Cluster: s.Cluster,
 		Now: clock.Now, IDs: ids, PollSeconds: opts.PollSeconds, Reporter: opts.Reporter,
 		Metrics: io.Discard, // the EMF lines are for CloudWatch Logs only
 	}
@@ -219,10 +231,10 @@ func (s *Stack) wire(opts Options) error {
 	if err != nil {
 		return fmt.Errorf("devstack: loading the deploy state machine: %w", err)
 	}
-	s.Runner = runner
+	s.Runner, s.steps = runner, steps
 	secret := []byte(opts.WebhookSecret)
 	s.Handler = httpapi.NewHandler(httpapi.Config{Tokens: s.Store, Idempotency: s.Store}, Routes(Wiring{
-		Store: s.Store, Starter: runner, Cluster: s.Cluster, Source: simsource.Source{Cluster: s.Cluster},
+		Store: s.Store, Starter: trackingStarter{next: runner, running: s.running}, Cluster: s.Cluster, Source: simsource.Source{Cluster: s.Cluster},
 		WebhookSecret: func(context.Context) ([]byte, error) { return secret, nil },
 		IDs:           ids, Now: clock.Now, OpenAPI: slipway.OpenAPI,
 	}))

@@ -17,13 +17,14 @@ import (
 // nothing.
 type stageLog struct {
 	pipeline.Store
+	running *runningSet // forgets a pipeline once its guard is released
 
 	mu   sync.Mutex
 	last map[string]platform.Status // record id → the status logged last
 }
 
-func newStageLog(st pipeline.Store) *stageLog {
-	return &stageLog{Store: st, last: map[string]platform.Status{}}
+func newStageLog(st pipeline.Store, running *runningSet) *stageLog {
+	return &stageLog{Store: st, running: running, last: map[string]platform.Status{}}
 }
 
 // UpdateApplicationRecords writes through and logs the records whose
@@ -39,6 +40,9 @@ func (s *stageLog) UpdateApplicationRecords(ctx context.Context, id string, ifVe
 	})
 	if err != nil {
 		return app, err
+	}
+	if active != "" && app.ActivePipeline != active {
+		s.running.remove(active) // the pipeline ended (or was superseded)
 	}
 	if active == "" {
 		active = app.ActivePipeline
