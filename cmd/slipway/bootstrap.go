@@ -77,7 +77,8 @@ func bootstrapConfig(ctx context.Context, endpoint string) (aws.Config, error) {
 	if endpoint != "" {
 		local, err := isLoopbackURL(endpoint)
 		if err != nil {
-			return aws.Config{}, usageError{msg: fmt.Sprintf("--dynamodb-endpoint %q: %v", endpoint, err)}
+			var none aws.Config
+			return none, usageError{msg: fmt.Sprintf("--dynamodb-endpoint %q: %v", endpoint, err)}
 		}
 		if local {
 			return awsconf.FromEnv(), nil
