@@ -41,3 +41,14 @@ func AppendRecords(dir string, recs [][2]string) error {
 	_, err = f.Write(buf.Bytes())
 	return err
 }
+
+// SetCompactSlack lowers the growth that triggers a compaction while
+// running, for the duration of a test.
+func SetCompactSlack(t interface{ Cleanup(func()) }, n int) {
+	old := compactSlack
+	compactSlack = n
+	t.Cleanup(func() { compactSlack = old })
+}
+
+// WaitCompaction waits for a background compaction to end.
+func (s *Server) WaitCompaction() { s.journal.background.Wait() }

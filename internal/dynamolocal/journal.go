@@ -38,17 +38,18 @@ const (
 	// batchSize is the number of items per BatchWriteItem record a
 	// compaction writes (DynamoDB's limit).
 	batchSize = 25
-	// compactSlack is how many records beyond twice the compacted size
-	// the journal may grow before it is compacted while running: the
-	// emulator sorts its keys on every new item, so replaying items in
-	// journal order costs far more than replaying them in key order, as a
-	// compacted journal holds them.
-	compactSlack = 2000
 	// targetPrefix is what the SDK puts before the operation name.
 	targetPrefix = "DynamoDB_20120810."
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// compactSlack is how many records beyond twice the compacted size the
+// journal may grow before it is compacted while running: the emulator
+// sorts its keys on every new item, so replaying items in journal order
+// costs far more than replaying them in key order, as a compacted journal
+// holds them. A variable so that a test can lower it.
+var compactSlack = 2000
 
 // readOnly are the operations that change nothing: they are served
 // without the journal. Every other operation is a write: journaled when
@@ -84,7 +85,8 @@ type journaled struct {
 	f       *os.File
 	records int   // records in the journal
 	size    int64 // bytes in the journal
-	base    int   // records the last compaction wrote
+	base    int   // records the last compaction wrote (or would have)
+	checked int   // records when compaction was last considered
 	// tableOps holds the table-level write records per table name, in
 	// order: what a compaction keeps before the items.
 	tableOps map[string][]record
@@ -92,6 +94,9 @@ type journaled struct {
 	// then holds a write the disk does not, and every later request is
 	// refused rather than acknowledged.
 	failed error
+	// closed is set once close began: no background compaction starts
+	// after it.
+	closed bool
 
 	compacting atomic.Bool
 	background sync.WaitGroup
@@ -160,7 +165,7 @@ func openJournal(dir string, emu http.Handler) (*journaled, Restored, error) {
 		return fail(err)
 	}
 	restored.Records = j.records
-	if err := j.compact(false); err != nil {
+	if err := j.compact(); err != nil {
 		return fail(err)
 	}
 	restored.Bytes, restored.Took = j.size, time.Since(start)
@@ -309,6 +314,9 @@ func (j *journaled) write(op string, body []byte) (status int, resp []byte, refu
 	if j.failed != nil {
 		return 0, nil, j.failed, false
 	}
+	if j.closed {
+		return 0, nil, errors.New("dynamolocal: the server is closing"), false
+	}
 	status, resp = j.apply(op, body)
 	if status != http.StatusOK {
 		return status, resp, nil, false // refused: no effect to keep
@@ -318,7 +326,8 @@ func (j *journaled) write(op string, body []byte) (status int, resp []byte, refu
 		slog.Error("embedded DynamoDB journal failed", "error", err.Error())
 		return 0, nil, j.failed, false
 	}
-	compact = j.records > 2*j.base+compactSlack && j.compacting.CompareAndSwap(false, true)
+	compact = !j.closed && j.records > 2*j.base+compactSlack && j.records > j.checked+compactSlack &&
+		j.compacting.CompareAndSwap(false, true)
 	return status, resp, nil, compact
 }
 
@@ -379,15 +388,15 @@ func (j *journaled) compactNow() error {
 	if j.failed != nil {
 		return nil
 	}
-	return j.compact(false)
+	return j.compact()
 }
 
 // compact rewrites the journal as the table-level operations followed by
 // every item the emulator holds, in BatchWriteItem records, when that is
-// less than half the journal (or always when force is set): written to a
-// temporary file, synced, and renamed over the journal. mu is held (or
-// the journal is not serving yet).
-func (j *journaled) compact(force bool) error {
+// less than half the journal: written to a temporary file, synced, and
+// renamed over the journal. mu is held (or the journal is not serving
+// yet).
+func (j *journaled) compact() error {
 	var recs []record
 	names := make([]string, 0, len(j.tableOps))
 	for name := range j.tableOps {
@@ -411,7 +420,9 @@ func (j *journaled) compact(force bool) error {
 			items = items[n:]
 		}
 	}
-	if !force && j.records <= 2*len(recs)+64 {
+	j.checked = j.records
+	if j.records <= 2*len(recs) {
+		j.base = len(recs)
 		return nil
 	}
 	var buf bytes.Buffer
@@ -437,7 +448,7 @@ func (j *journaled) compact(force bool) error {
 		return err
 	}
 	old := j.f
-	j.f, j.records, j.base, j.size = f, len(recs), len(recs), int64(buf.Len())
+	j.f, j.records, j.base, j.checked, j.size = f, len(recs), len(recs), len(recs), int64(buf.Len())
 	_ = old.Close()
 	if err := syncDir(j.dir); err != nil {
 		// The rename may not be durable: the next writes could be lost.
@@ -491,12 +502,15 @@ func batchRecord(table string, items []json.RawMessage) record {
 // close waits for a running compaction, compacts if that pays, and
 // releases the directory.
 func (j *journaled) close() error {
+	j.mu.Lock()
+	j.closed = true
+	j.mu.Unlock()
 	j.background.Wait()
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	var err error
 	if j.failed == nil {
-		err = j.compact(false)
+		err = j.compact()
 	}
 	return errors.Join(err, j.f.Close(), unlockDir(j.lock))
 }

@@ -264,6 +264,34 @@ func TestJournalCompacts(t *testing.T) {
 	equal(t, dump(t, db), want)
 }
 
+// TestJournalCompactsWhileRunning: past its growth bound the journal is
+// compacted in the background, and writes after that are kept too.
+func TestJournalCompactsWhileRunning(t *testing.T) {
+	dynamolocal.SetCompactSlack(t, 20)
+	dir := t.TempDir()
+	srv, db := open(t, dir)
+	put := func(i int) {
+		t.Helper()
+		if _, err := db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(table),
+			Item: with(k(fmt.Sprintf("item-%d", i%5)), "n", &types.AttributeValueMemberN{Value: fmt.Sprint(i)})}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 30 {
+		put(i)
+	}
+	srv.WaitCompaction()
+	if got := srv.JournalRecords(); got >= 30 {
+		t.Fatalf("%d records after 31 writes: no compaction ran", got)
+	}
+	put(30)
+	want := dump(t, db)
+	srv.Crash()
+	srv, db = open(t, dir)
+	defer srv.Close()
+	equal(t, dump(t, db), want)
+}
+
 // TestJournalFailsClosed: once a write cannot be journaled, that write
 // and every later request are refused instead of acknowledged.
 func TestJournalFailsClosed(t *testing.T) {
