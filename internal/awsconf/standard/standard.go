@@ -15,14 +15,17 @@ import (
 	"github.com/slipway-paas/slipway/internal/awsconf"
 )
 
-// Load returns the configuration the AWS CLI would use, with awsconf's
-// HTTP client. Without a region configured anywhere it is us-east-1, as
+// Load returns the configuration the AWS CLI would use, its HTTP client
+// wrapped by awsconf.HTTPClient. Without a region configured anywhere it is us-east-1, as
 // awsconf.FromEnv has it.
 func Load(ctx context.Context) (aws.Config, error) {
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithHTTPClient(awsconf.HTTPClient(nil)))
+	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("loading the AWS configuration: %w", err)
 	}
+	// Wrapped after loading, so that the loader may configure the client
+	// it made (AWS_CA_BUNDLE adds root CAs to its transport).
+	cfg.HTTPClient = awsconf.HTTPClient(cfg.HTTPClient)
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
