@@ -133,7 +133,10 @@ type Delivery struct {
 	Done bool
 	// Outcomes maps an application id to what the delivery did to it
 	// ("started <image id>", "skipped: ...").
-	Outcomes  map[string]string
+	Outcomes map[string]string
+	// Received is when the delivery was first claimed (millisecond
+	// precision); redeliveries keep it.
+	Received  time.Time
 	ClaimedAt time.Time
 }
 
@@ -155,6 +158,10 @@ type Webhooks interface {
 	RecordDeliveryOutcome(ctx context.Context, guid, appID, outcome string) error
 	// CompleteDelivery marks the delivery done.
 	CompleteDelivery(ctx context.Context, guid string) error
+	// ReleaseDelivery gives up the claim taken at claimedAt on a delivery
+	// whose processing failed, so that a redelivery runs at once; what it
+	// recorded stays.
+	ReleaseDelivery(ctx context.Context, guid string, claimedAt time.Time) error
 	// ApplicationsForPush returns the applications whose repository (case
 	// insensitive) and auto-deploy branch match a push.
 	ApplicationsForPush(ctx context.Context, repository, branch string) ([]Application, error)

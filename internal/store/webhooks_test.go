@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/slipway-paas/slipway/internal/platform"
 	"github.com/slipway-paas/slipway/internal/store/storetest"
 )
@@ -100,5 +103,53 @@ func TestApplicationsForPushAndInstallation(t *testing.T) {
 	mustOK(t, err)
 	if got := slugs(env.Store.ApplicationsForInstallation(ctx(), 8)); got != "[]" {
 		t.Fatalf("cleared installation still points at %s", got)
+	}
+}
+
+func TestDeliveryReleaseAndReceived(t *testing.T) {
+	env := storetest.New(t)
+	now := time.Date(2026, 11, 26, 12, 0, 0, 123e6, time.UTC)
+	d, claimed, err := env.Store.ClaimDelivery(ctx(), "guid-r", "push", now)
+	mustOK(t, err)
+	if !claimed || !d.Received.Equal(now) {
+		t.Fatalf("claim: %v %+v", claimed, d)
+	}
+	mustOK(t, env.Store.RecordDeliveryOutcome(ctx(), "guid-r", "app-a", "started img-1"))
+	// A copy while the claim is held is refused; once released, the next
+	// copy takes over at once, with the outcome and the first reception time.
+	if _, claimed, _ := env.Store.ClaimDelivery(ctx(), "guid-r", "push", now.Add(time.Second)); claimed {
+		t.Fatal("a held claim was taken over")
+	}
+	mustOK(t, env.Store.ReleaseDelivery(ctx(), "guid-r", d.ClaimedAt))
+	again, claimed, err := env.Store.ClaimDelivery(ctx(), "guid-r", "push", now.Add(2*time.Second))
+	mustOK(t, err)
+	if !claimed || again.Outcomes["app-a"] != "started img-1" || !again.Received.Equal(now) {
+		t.Fatalf("after release: claimed %v %+v", claimed, again)
+	}
+	// Releasing the old claim again does not touch the new one.
+	mustOK(t, env.Store.ReleaseDelivery(ctx(), "guid-r", d.ClaimedAt))
+	if _, claimed, _ := env.Store.ClaimDelivery(ctx(), "guid-r", "push", now.Add(3*time.Second)); claimed {
+		t.Fatal("a stale release dropped the current claim")
+	}
+}
+
+func TestDeliveryWrittenWithAnOutcomesMap(t *testing.T) {
+	env := storetest.New(t)
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	// An item as stored before outcomes became top-level attributes.
+	_, err := env.Client.PutItem(ctx(), &dynamodb.PutItemInput{TableName: &env.Table, Item: map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: "DELIVERY#old"}, "SK": &types.AttributeValueMemberS{Value: "DELIVERY"},
+		"event": &types.AttributeValueMemberS{Value: "push"}, "done": &types.AttributeValueMemberBOOL{Value: false},
+		"claimed_at": &types.AttributeValueMemberN{Value: fmt.Sprint(now.Unix())},
+		"expires_at": &types.AttributeValueMemberN{Value: fmt.Sprint(now.Add(platform.DeliveryRetention).Unix())},
+		"outcomes": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+			"app-a": &types.AttributeValueMemberS{Value: "started img-1"}}},
+	}})
+	mustOK(t, err)
+	mustOK(t, env.Store.RecordDeliveryOutcome(ctx(), "old", "app-b", "skipped"))
+	d, claimed, err := env.Store.ClaimDelivery(ctx(), "old", "push", now.Add(platform.DeliveryLease+time.Second))
+	mustOK(t, err)
+	if !claimed || d.Outcomes["app-a"] != "started img-1" || d.Outcomes["app-b"] != "skipped" || !d.Received.Equal(now) {
+		t.Fatalf("claimed %v %+v", claimed, d)
 	}
 }

@@ -25,7 +25,8 @@ const EndpointEnv = "SLIPWAY_TEST_DYNAMODB_ENDPOINT"
 type Env struct {
 	Store  *store.Store
 	Client *dynamodb.Client
-	// Requests counts every request the store makes.
+	// Requests counts every request the store makes; behind it a
+	// ShapeCheck refuses writes of empty collections.
 	Requests *Counting
 	Table    string
 	// Embedded is the embedded server, nil when an external endpoint is used.
@@ -58,7 +59,7 @@ func New(t testing.TB, opts ...store.Option) *Env {
 			_, _ = env.Client.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &env.Table})
 		})
 	}
-	env.Requests = &Counting{DynamoDB: env.Client}
+	env.Requests = &Counting{DynamoDB: ShapeCheck{DynamoDB: env.Client}}
 	env.Store = store.New(env.Requests, env.Table, []byte("test-cursor-key"), opts...)
 	return env
 }
