@@ -216,7 +216,10 @@ func TestFailedTransactionAfterAnIgnoredDelivery(t *testing.T) {
 	}
 	for _, list := range []func(context.Context, string, int) error{
 		func(c context.Context, id string, n int) error { _, err := env.Store.ListImages(c, id, n); return err },
-		func(c context.Context, id string, n int) error { _, err := env.Store.ListReleases(c, id, n); return err },
+		func(c context.Context, id string, n int) error {
+			_, err := env.Store.ListReleases(c, id, n)
+			return err
+		},
 	} {
 		if err := list(ctx(), app.ID, 50); err != nil {
 			t.Fatalf("pipeline records after a failed transaction: %v", err)
