@@ -2,7 +2,10 @@ package github
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+
+	"github.com/slipway-paas/slipway/internal/platform"
 )
 
 // PayloadError reports a webhook payload that is not JSON of the expected
@@ -10,10 +13,16 @@ import (
 // answers 400 for it.
 type PayloadError struct {
 	Event string // the X-GitHub-Event name
+	// Field is the payload field at fault ("after"), "" when the payload
+	// as a whole is (not JSON, not an object of the event's shape).
+	Field string
 	Err   error
 }
 
 func (e *PayloadError) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("github: %s payload: %s %v", e.Event, e.Field, e.Err)
+	}
 	return fmt.Sprintf("github: %s payload: %v", e.Event, e.Err)
 }
 
@@ -59,10 +68,16 @@ type PingEvent struct {
 }
 
 // ParsePush decodes a "push" payload; ref, after and repository.full_name
-// are required.
+// are required, and after is a commit's object name (40 hex digits).
 func ParsePush(body []byte) (*PushEvent, error) {
 	return decode("push", body, func(p *PushEvent) error {
-		return require(field{p.Ref != "", "ref"}, field{p.After != "", "after"}, field{p.Repository.FullName != "", "repository.full_name"})
+		if err := require(field{p.Ref != "", "ref"}, field{p.After != "", "after"}, field{p.Repository.FullName != "", "repository.full_name"}); err != nil {
+			return err
+		}
+		if !platform.IsCommitSHA(p.After) {
+			return &fieldError{"after", "must be a commit SHA (40 hexadecimal digits)"}
+		}
+		return nil
 	})
 }
 
@@ -96,7 +111,11 @@ func decode[T any](event string, body []byte, valid func(*T) error) (*T, error) 
 		err = valid(v)
 	}
 	if err != nil {
-		return nil, &PayloadError{Event: event, Err: err}
+		pe := &PayloadError{Event: event, Err: err}
+		if fe, ok := err.(*fieldError); ok {
+			pe.Field, pe.Err = fe.field, errors.New(fe.message)
+		}
+		return nil, pe
 	}
 	return v, nil
 }
@@ -111,11 +130,16 @@ type field struct {
 	name    string
 }
 
+// fieldError is a required or malformed field of a payload.
+type fieldError struct{ field, message string }
+
+func (e *fieldError) Error() string { return e.field + " " + e.message }
+
 // require names the first field that is not present.
 func require(fields ...field) error {
 	for _, f := range fields {
 		if !f.present {
-			return fmt.Errorf("%s is missing", f.name)
+			return &fieldError{f.name, "is missing"}
 		}
 	}
 	return nil

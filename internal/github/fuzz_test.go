@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/slipway-paas/slipway/internal/platform"
 )
 
 // FuzzVerifySignature: the verifier accepts exactly the correctly signed
@@ -58,7 +60,7 @@ func FuzzVerifySignature(f *testing.F) {
 // a parsed push has its required fields, answers every helper
 // consistently, and survives a JSON round trip unchanged.
 func FuzzParsePush(f *testing.F) {
-	f.Add([]byte(`{"ref":"refs/heads/main","after":"a","repository":{"full_name":"o/r"},"commits":[{"id":"a","modified":["web/x"]}]}`))
+	f.Add([]byte(`{"ref":"refs/heads/main","after":"0123456789abcdef0123456789abcdef01234567","repository":{"full_name":"o/r"},"commits":[{"id":"a","modified":["web/x"]}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		p, err := ParsePush(body)
 		if err != nil {
@@ -68,7 +70,7 @@ func FuzzParsePush(f *testing.F) {
 			}
 			return
 		}
-		if p.Ref == "" || p.After == "" || p.Repository.FullName == "" {
+		if p.Ref == "" || !platform.IsCommitSHA(p.After) || p.Repository.FullName == "" {
 			t.Fatalf("accepted without a required field: %+v", p)
 		}
 		branch, ok := p.Branch()

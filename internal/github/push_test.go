@@ -9,7 +9,7 @@ import (
 
 func TestParsePush(t *testing.T) {
 	body := []byte(`{
-	  "ref": "refs/heads/main", "before": "` + ZeroSHA + `", "after": "1a2b3c",
+	  "ref": "refs/heads/main", "before": "` + ZeroSHA + `", "after": "0123456789abcdef0123456789abcdef01234567",
 	  "created": true, "deleted": false, "forced": false,
 	  "repository": {"id": 1, "full_name": "octo/app", "private": true},
 	  "pusher": {"name": "octocat", "email": "o@example.com"},
@@ -25,7 +25,7 @@ func TestParsePush(t *testing.T) {
 	got := fmt.Sprintf("%s %s %s %v %v %v %s %v %s %s %s %d %d %v %v",
 		p.Ref, p.Before, p.After, p.Created, p.Deleted, p.Forced, p.Repository.FullName, p.Repository.Private,
 		p.Pusher.Name, p.Sender.Login, p.HeadCommit.ID, p.Installation.ID, len(p.Commits), p.Commits[0].Added, p.Commits[0].Removed)
-	want := "refs/heads/main " + ZeroSHA + " 1a2b3c true false false octo/app true octocat octocat 1a2b3c 77 1 [web/a] []"
+	want := "refs/heads/main " + ZeroSHA + " 0123456789abcdef0123456789abcdef01234567 true false false octo/app true octocat octocat 1a2b3c 77 1 [web/a] []"
 	if got != want {
 		t.Fatalf("parsed\n%s\nwant\n%s", got, want)
 	}
@@ -41,14 +41,16 @@ func TestParseErrors(t *testing.T) {
 	for _, tc := range []struct {
 		event, body, wantErr string // wantErr "" means it parses
 	}{
-		{"push", `{"ref":"refs/heads/x","after":"a","repository":{"full_name":"o/r"}}`, ""},
+		{"push", `{"ref":"refs/heads/x","after":"0123456789abcdef0123456789abcdef01234567","repository":{"full_name":"o/r"}}`, ""},
 		{"push", `not json`, "invalid character"},
-		{"push", `{"ref":"refs/heads/x","after":"a","repository":{"full_name":"o/r"}} trailing`, "invalid character"},
+		{"push", `{"ref":"refs/heads/x","after":"0123456789abcdef0123456789abcdef01234567","repository":{"full_name":"o/r"}} trailing`, "invalid character"},
 		{"push", `{"ref":1}`, "cannot unmarshal"},
 		{"push", `null`, "ref is missing"},
 		{"push", `{"ref":"refs/heads/x","repository":{"full_name":"o/r"}}`, "after is missing"},
-		{"push", `{"ref":"refs/heads/x","after":"a"}`, "repository.full_name is missing"},
-		{"push", `{"ref":"refs/heads/x","after":"a","repository":{"full_name":"o/r"},"commits":{}}`, "cannot unmarshal"},
+		{"push", `{"ref":"refs/heads/x","after":"1a2b3c","repository":{"full_name":"o/r"}}`, "after must be a commit SHA"},
+		{"push", `{"ref":"refs/heads/x","after":"0123456789abcdef0123456789abcdef0123456g","repository":{"full_name":"o/r"}}`, "after must be a commit SHA"},
+		{"push", `{"ref":"refs/heads/x","after":"0123456789abcdef0123456789abcdef01234567"}`, "repository.full_name is missing"},
+		{"push", `{"ref":"refs/heads/x","after":"0123456789abcdef0123456789abcdef01234567","repository":{"full_name":"o/r"},"commits":{}}`, "cannot unmarshal"},
 		{"installation", `{"action":"deleted","installation":{"id":9}}`, ""},
 		{"installation", `{"action":"deleted","installation":{"id":"9"}}`, "cannot unmarshal"},
 		{"installation", `{"installation":{"id":9}}`, "action is missing"},
@@ -189,7 +191,7 @@ func TestTouchesPath(t *testing.T) {
 // A "commits": null payload and one whose commit lists are null decode to
 // nil lists, which count as "not carried".
 func TestTouchesPathNullLists(t *testing.T) {
-	p, err := ParsePush([]byte(`{"ref":"refs/heads/main","after":"a","repository":{"full_name":"o/r"},
+	p, err := ParsePush([]byte(`{"ref":"refs/heads/main","after":"0123456789abcdef0123456789abcdef01234567","repository":{"full_name":"o/r"},
 		"commits":[{"id":"a","added":null,"removed":null,"modified":null}]}`))
 	if err != nil {
 		t.Fatal(err)

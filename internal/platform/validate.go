@@ -17,6 +17,20 @@ var (
 	hostnameLabelRe    = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?$`)
 )
 
+// IsCommitSHA reports whether s is a full git commit object name: 40
+// lower- or upper-case hexadecimal digits.
+func IsCommitSHA(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
 // ReservedProjectSlugs collide with the application-id routes.
 var ReservedProjectSlugs = map[string]bool{
 	"deployments": true, "observability": true, "pipeline-metrics": true, "pipeline-status": true,

@@ -2,9 +2,9 @@ package webhooks
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -85,47 +85,70 @@ func (a api) github(w http.ResponseWriter, r *http.Request) error {
 		httpapi.WriteJSON(w, http.StatusAccepted, map[string]any{"ok": true, "ignored": "event " + event + " is not used"})
 		return nil
 	}
+	ev, err := parse(event, body)
+	if err != nil {
+		return err // refused before any claim: a corrected redelivery runs
+	}
 	delivery, claimed, err := a.Store.ClaimDelivery(r.Context(), guid, event, a.Now().UTC())
 	if err != nil {
 		return err
 	}
-	if !claimed {
+	switch {
+	case !claimed && delivery.Done:
 		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "duplicate": true, "delivery": guid})
 		return nil
+	case !claimed:
+		return platform.Errorf(platform.CodeUnavailable, "delivery %s is being processed by another request; retry shortly", guid)
 	}
-	outcomes, err := a.process(r.Context(), event, body, delivery)
+	outcomes, err := a.process(r.Context(), ev, delivery)
+	if err == nil {
+		err = a.Store.CompleteDelivery(r.Context(), guid)
+	}
 	if err != nil {
-		return err // the claim's lease runs out; GitHub's redelivery finishes the work
-	}
-	if err := a.Store.CompleteDelivery(r.Context(), guid); err != nil {
+		// Give the claim up so that GitHub's redelivery finishes the work
+		// at once; what was done is recorded and is not done twice.
+		if relErr := a.Store.ReleaseDelivery(context.WithoutCancel(r.Context()), guid, delivery.ClaimedAt); relErr != nil {
+			slog.ErrorContext(r.Context(), "releasing a webhook delivery", "delivery", guid, "error", relErr.Error())
+		}
 		return err
 	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "delivery": guid, "applications": outcomes})
 	return nil
 }
 
-func (a api) process(ctx context.Context, event string, body []byte, d platform.Delivery) (map[string]string, error) {
+// parse decodes a delivery's payload by its event; an unusable payload is
+// a validation error naming the field at fault when there is one.
+func parse(event string, body []byte) (any, error) {
+	var ev any
+	var err error
 	switch event {
 	case "push":
-		push, err := github.ParsePush(body)
-		if err != nil {
-			return nil, platform.Invalid("body", err.Error())
-		}
-		return a.push(ctx, push, d)
+		ev, err = github.ParsePush(body)
 	case "installation":
-		ev, err := github.ParseInstallation(body)
-		if err != nil {
-			return nil, platform.Invalid("body", err.Error())
-		}
+		ev, err = github.ParseInstallation(body)
+	default: // installation_repositories
+		ev, err = github.ParseInstallationRepositories(body)
+	}
+	var pe *github.PayloadError
+	if errors.As(err, &pe) && pe.Field != "" {
+		return nil, platform.Invalid(pe.Field, pe.Err.Error())
+	}
+	if err != nil {
+		return nil, platform.Invalid("body", err.Error())
+	}
+	return ev, nil
+}
+
+func (a api) process(ctx context.Context, event any, d platform.Delivery) (map[string]string, error) {
+	switch ev := event.(type) {
+	case *github.PushEvent:
+		return a.push(ctx, ev, d)
+	case *github.InstallationEvent:
 		if ev.Action != "deleted" {
 			return map[string]string{}, nil
 		}
 		return a.uninstalled(ctx, ev.Installation.ID)
-	default: // installation_repositories
-		ev, err := github.ParseInstallationRepositories(body)
-		if err != nil {
-			return nil, platform.Invalid("body", err.Error())
-		}
+	case *github.InstallationRepositoriesEvent:
 		outcomes := map[string]string{}
 		if ev.Action != "removed" {
 			return outcomes, nil
@@ -145,6 +168,7 @@ func (a api) process(ctx context.Context, event string, body []byte, d platform.
 		}
 		return outcomes, nil
 	}
+	return nil, fmt.Errorf("webhooks: no processing for %T", event)
 }
 
 // uninstalled handles the App's removal from an account: the
@@ -205,7 +229,7 @@ func (a api) push(ctx context.Context, push *github.PushEvent, d platform.Delive
 			outcomes[app.ID] = done
 			continue
 		}
-		outcome, err := a.deployForPush(ctx, app, push, d.GUID)
+		outcome, err := a.deployForPush(ctx, app, push, d)
 		if err != nil {
 			return nil, err
 		}
@@ -217,7 +241,7 @@ func (a api) push(ctx context.Context, push *github.PushEvent, d platform.Delive
 	return outcomes, nil
 }
 
-func (a api) deployForPush(ctx context.Context, app platform.Application, push *github.PushEvent, guid string) (string, error) {
+func (a api) deployForPush(ctx context.Context, app platform.Application, push *github.PushEvent, d platform.Delivery) (string, error) {
 	if sub := app.Subdirectory; sub != nil && !push.TouchesPath(*sub) {
 		return fmt.Sprintf("skipped: no changed file under %s", *sub), nil
 	}
@@ -226,7 +250,7 @@ func (a api) deployForPush(ctx context.Context, app platform.Application, push *
 		pusher = push.Sender.Login
 	}
 	img, err := deployments.Deploy(ctx, a.Pipelines, app.ID, platform.PipelineRequest{
-		Trigger: platform.TriggerAuto, TriggeredBy: pusher, CommitSHA: push.After, ImageID: pipelineID(guid, app.ID),
+		Trigger: platform.TriggerAuto, TriggeredBy: pusher, CommitSHA: push.After, ImageID: pipelineID(d, app.ID),
 	}, func(*platform.Application) error { return nil })
 	var pe *platform.Error
 	switch {
@@ -244,10 +268,8 @@ func (a api) deployForPush(ctx context.Context, app platform.Application, push *
 
 // pipelineID names the pipeline a delivery starts for an application: the
 // same on every redelivery, so a retry finds the pipeline it started. It
-// is a UUID (version 8, RFC 9562) made from a SHA-256 of both ids.
-func pipelineID(guid, appID string) string {
-	sum := sha256.Sum256([]byte("slipway-push\x00" + guid + "\x00" + appID))
-	sum[6] = sum[6]&0x0f | 0x80
-	sum[8] = sum[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
+// is a UUIDv7 of the delivery's first reception, its other bits from both
+// ids.
+func pipelineID(d platform.Delivery, appID string) string {
+	return platform.DerivedID(d.Received, "slipway-push", d.GUID, appID)
 }

@@ -287,26 +287,105 @@ func TestDeliveriesAreProcessedOnce(t *testing.T) {
 	app := f.app(t, "web", "acme/shop", "main", "")
 	body := pushBody("acme/shop", "refs/heads/main", "a.go")
 	var wg sync.WaitGroup
-	statuses := make(chan int, 10)
+	responses := make(chan *apitest.Response, 10)
 	for range 10 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			statuses <- f.deliver("push", "same", body, true).Status
+			responses <- f.deliver("push", "same", body, true)
 		}()
 	}
 	wg.Wait()
-	close(statuses)
-	for s := range statuses {
-		if s != 200 {
-			t.Fatalf("status %d", s)
+	close(responses)
+	processed := 0
+	for r := range responses {
+		switch {
+		case r.Status == 200 && r.JSON()["duplicate"] == nil:
+			processed++
+		case r.Status == 200: // came after the first finished
+		case r.Status == 503 && r.Header.Get("Retry-After") != "": // came while the first ran
+		default:
+			t.Fatalf("status %d %s (Retry-After %q)", r.Status, r.Body, r.Header.Get("Retry-After"))
 		}
+	}
+	if processed != 1 {
+		t.Fatalf("%d copies processed the delivery, want 1", processed)
 	}
 	if again := f.deliver("push", "same", body, true); again.JSON()["duplicate"] != true {
 		t.Fatalf("repeat: %s", again.Body)
 	}
 	if n := len(f.images(t, app)); n != 1 {
 		t.Fatalf("one delivery started %d pipelines", n)
+	}
+}
+
+func TestACopyWhileTheDeliveryRunsIsToldToRetry(t *testing.T) {
+	f := newFixture(t)
+	f.app(t, "web", "acme/shop", "main", "")
+	// Another request holds the claim (its processing is under way).
+	if _, claimed, err := f.Store.ClaimDelivery(context.Background(), "held", "push", f.clock.Now()); err != nil || !claimed {
+		t.Fatalf("claim: %v %v", claimed, err)
+	}
+	r := f.deliver("push", "held", pushBody("acme/shop", "refs/heads/main", "a.go"), true)
+	if r.Status != 503 || r.Header.Get("Retry-After") == "" || r.JSON()["duplicate"] != nil {
+		t.Fatalf("copy of a delivery in flight: %d %s (Retry-After %q)", r.Status, r.Body, r.Header.Get("Retry-After"))
+	}
+}
+
+func TestARefusedDeliveryLeavesNoClaim(t *testing.T) {
+	f := newFixture(t)
+	app := f.app(t, "web", "acme/shop", "main", "")
+	good := pushBody("acme/shop", "refs/heads/main", "a.go")
+	var shortAfter map[string]any
+	_ = json.Unmarshal(good, &shortAfter)
+	shortAfter["after"] = "bbbbbbb"
+	short, _ := json.Marshal(shortAfter)
+	for _, tc := range []struct {
+		name  string
+		body  []byte
+		field string
+	}{
+		{"not JSON", []byte(`{"ref":`), ""},
+		{"wrong type", []byte(`{"ref":1}`), "body"},
+		{"after not a commit", short, "after"},
+		{"after missing", []byte(`{"ref":"refs/heads/main","repository":{"full_name":"acme/shop"}}`), "after"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			guid := "refused-" + strings.ReplaceAll(tc.name, " ", "-")
+			r := f.deliver("push", guid, tc.body, true)
+			if r.Status != 422 && r.Status != 400 {
+				t.Fatalf("refusal: %d %s", r.Status, r.Body)
+			}
+			if tc.field != "" {
+				if errs, _ := r.JSON()["errors"].([]any); len(errs) != 1 || errs[0].(map[string]any)["field"] != tc.field {
+					t.Fatalf("refusal names %v, want %s: %s", r.JSON()["errors"], tc.field, r.Body)
+				}
+			}
+			// GitHub's redelivery of the same id, now with a good payload, runs.
+			again := f.deliver("push", guid, good, true)
+			if again.Status != 200 || again.JSON()["duplicate"] != nil {
+				t.Fatalf("redelivery after a refusal: %d %s", again.Status, again.Body)
+			}
+			f.runner.Wait()
+		})
+	}
+	if n := len(f.images(t, app)); n != 4 {
+		t.Fatalf("%d pipelines, want one per corrected redelivery", n)
+	}
+}
+
+func TestPushPipelineIDs(t *testing.T) {
+	f := newFixture(t)
+	app := f.app(t, "web", "acme/shop", "main", "")
+	received := f.clock.Now()
+	r := f.deliver("push", "v7", pushBody("acme/shop", "refs/heads/main", "a.go"), true)
+	started, _ := r.JSON()["applications"].(map[string]any)[app.ID].(string)
+	id, _ := strings.CutPrefix(started, "started ")
+	if !platform.IsUUID(id) || id[14] != '7' || !strings.ContainsAny(id[19:20], "89ab") {
+		t.Fatalf("pipeline id %q is not a UUIDv7 (outcome %q)", id, started)
+	}
+	if want := platform.DerivedID(received, "slipway-push", "v7", app.ID); id != want {
+		t.Fatalf("pipeline id %s, want %s: the same on every redelivery", id, want)
 	}
 }
 
@@ -378,13 +457,10 @@ func TestRedeliveryFinishesAHalfDoneDelivery(t *testing.T) {
 	if first.Status != 503 {
 		t.Fatalf("half-done delivery: %d %s", first.Status, first.Body)
 	}
-	if dup := f.deliver("push", "half", body, true); dup.JSON()["duplicate"] != true {
-		t.Fatalf("within the lease a repeat must not run: %s", dup.Body)
-	}
-	f.runner.Wait() // a's pipeline ends before the clock jumps past the lease
-	f.clock.Advance(platform.DeliveryLease + time.Second)
+	// The failed attempt gave its claim up: the redelivery finishes the
+	// work at once, without starting a's pipeline again.
 	again := f.deliver("push", "half", body, true)
-	if again.Status != 200 {
+	if again.Status != 200 || again.JSON()["duplicate"] != nil {
 		t.Fatalf("redelivery: %d %s", again.Status, again.Body)
 	}
 	imgsA, imgsB := f.images(t, a), f.images(t, b)
