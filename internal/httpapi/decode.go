@@ -124,7 +124,8 @@ func patch[T any](o *Object, name, want string) platform.Patch[T] {
 	return platform.Patch[T]{Present: true, Value: v}
 }
 
-// IntMap reads an optional object of integers ("process_counts").
+// IntMap reads an optional object of integers ("process_counts"): absent
+// is nil, null is a violation.
 func (o *Object) IntMap(name string) map[string]int {
 	return objectMap(o, name, "an integer", func(m json.RawMessage) (int, bool) {
 		var n int32
@@ -135,7 +136,8 @@ func (o *Object) IntMap(name string) map[string]int {
 	})
 }
 
-// StringMap reads an optional object of strings ("process_pod_classes").
+// StringMap reads an optional object of strings ("process_pod_classes"):
+// absent is nil, null is a violation.
 func (o *Object) StringMap(name string) map[string]string {
 	return objectMap(o, name, "a string", func(m json.RawMessage) (string, bool) {
 		var s string
@@ -148,7 +150,7 @@ func (o *Object) StringMap(name string) map[string]string {
 
 func objectMap[T any](o *Object, name, want string, decode func(json.RawMessage) (T, bool)) map[string]T {
 	m, ok := o.raw(name)
-	if !ok || isNull(m) {
+	if !ok {
 		return nil
 	}
 	var members map[string]json.RawMessage

@@ -55,22 +55,25 @@ func TestRequestLimits(t *testing.T) {
 		}},
 	}
 	h := httpapi.NewHandler(httpapi.Config{Tokens: noTokens{t: t}}, routes)
-	big := strings.Repeat("x", 8<<20)
+	big := strings.Repeat("x", 2*httpapi.MaxDrain)
 	cases := []struct {
 		name          string
 		method, path  string
 		body          string
 		contentLength int64 // -1: chunked (length unknown)
 		auth          string
+		expect        string
 		status        int
 		code          string
 		field         string
 		maxRead       int // bytes the server may read of the body
 	}{
-		{name: "declared length over the limit is not read at all", method: "POST", path: "/echo", body: big, contentLength: int64(len(big)),
-			status: 413, code: "payload_too_large", maxRead: 0},
-		{name: "chunked body is cut at the limit", method: "POST", path: "/echo", body: big, contentLength: -1,
-			status: 413, code: "payload_too_large", maxRead: httpapi.DefaultMaxBody + 64<<10},
+		{name: "declared length over the limit is only drained", method: "POST", path: "/echo", body: big, contentLength: int64(len(big)),
+			status: 413, code: "payload_too_large", maxRead: httpapi.MaxDrain},
+		{name: "declared length over the limit, client waiting for 100 Continue", method: "POST", path: "/echo", body: big, contentLength: int64(len(big)),
+			expect: "100-continue", status: 413, code: "payload_too_large", maxRead: 0},
+		{name: "chunked body is cut at the limit, then drained", method: "POST", path: "/echo", body: big, contentLength: -1,
+			status: 413, code: "payload_too_large", maxRead: httpapi.DefaultMaxBody + httpapi.MaxDrain + 64<<10},
 		{name: "body at the limit is accepted", method: "POST", path: "/echo", body: `"` + strings.Repeat("x", httpapi.DefaultMaxBody-2) + `"`,
 			contentLength: httpapi.DefaultMaxBody, status: 204, maxRead: httpapi.DefaultMaxBody},
 		{name: "query string over the bound", method: "GET", path: "/list?cursor=" + strings.Repeat("a", httpapi.MaxQueryBytes),
@@ -94,6 +97,9 @@ func TestRequestLimits(t *testing.T) {
 			}
 			if tc.auth != "" {
 				req.Header.Set("Authorization", tc.auth)
+			}
+			if tc.expect != "" {
+				req.Header.Set("Expect", tc.expect)
 			}
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)

@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/slipway-paas/slipway/internal/platform"
@@ -19,6 +20,16 @@ import (
 // DefaultMaxBody is the request body limit of every route that does not
 // set its own.
 const DefaultMaxBody = 1 << 20
+
+// MaxDrain bounds how much of a refused body (413) is read and discarded
+// before the response, and DrainTimeout how long that may take: a client
+// that sends its whole body before reading the answer (most do) then reads
+// the 413 instead of a connection reset. A body more than MaxDrain beyond
+// what was read may still see the reset; the connection is closed after.
+const (
+	MaxDrain     = 8 << 20
+	DrainTimeout = 2 * time.Second
+)
 
 // MaxQueryBytes bounds the raw query string (a cursor is ~200 bytes). API
 // Gateway caps the request line and headers at 10 KB in all and the local
@@ -67,7 +78,7 @@ func NewHandler(cfg Config, groups ...[]Route) http.Handler {
 			mux.Handle(rt.Method+" "+rt.Pattern, cfg.wrap(rt))
 		}
 	}
-	return withRequestID(withRecover(fallback{mux}))
+	return withRequestID(withRequestLog(withRecover(fallback{mux})))
 }
 
 // fallback turns ServeMux's plain-text 404/405 into problem documents.
@@ -146,6 +157,29 @@ func withRequestID(next http.Handler) http.Handler {
 	})
 }
 
+// withRequestLog writes one Info line per request: method, path (never the
+// query), status, duration and request id. No header or body is logged.
+func withRequestLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		logger := slog.Default()
+		if !logger.Enabled(ctx, slog.LevelInfo) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		status := rec.status
+		if status == 0 {
+			status = http.StatusOK // net/http's answer to a handler that wrote nothing
+		}
+		logger.LogAttrs(ctx, slog.LevelInfo, "request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", status),
+			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000), slog.String("request_id", RequestID(r)))
+	})
+}
+
 func withRecover(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
@@ -168,7 +202,6 @@ func (cfg Config) wrap(rt Route) http.Handler {
 		limit = DefaultMaxBody
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		err := cfg.serve(rec, r, rt, limit)
 		if err != nil {
@@ -178,8 +211,6 @@ func (cfg Config) wrap(rt Route) http.Handler {
 				WriteError(rec, r, err)
 			}
 		}
-		slog.DebugContext(r.Context(), "request", "request_id", RequestID(r), "method", r.Method, "route", rt.Pattern,
-			"status", rec.status, "duration_ms", time.Since(start).Milliseconds())
 	})
 }
 
@@ -212,23 +243,47 @@ func Body(r *http.Request) []byte {
 
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	if r.ContentLength > limit {
-		return nil, platform.Errorf(codePayloadTooLarge, "the request body is larger than %d bytes", limit)
+		return nil, refuseBody(w, r, limit)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		return nil, platform.Errorf(codePayloadTooLarge, "the request body is larger than %d bytes", limit)
+		return nil, refuseBody(w, r, limit)
 	}
 	if err != nil {
 		return nil, platform.Errorf(platform.CodeBadRequest, "reading the request body: %v", err)
 	}
-	if len(body) > 0 {
-		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if err != nil || (mt != "application/json" && mt != "application/merge-patch+json") {
-			return nil, platform.Errorf(codeUnsupportedMediaType, "the request body must be application/json")
-		}
+	if len(body) > 0 && !isJSONMediaType(r.Header.Get("Content-Type")) {
+		return nil, platform.Errorf(codeUnsupportedMediaType, "the request body must be application/json (charset utf-8, if any)")
 	}
 	return body, nil
+}
+
+// isJSONMediaType accepts application/json with no parameter but a UTF-8
+// charset.
+func isJSONMediaType(contentType string) bool {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "application/json" {
+		return false
+	}
+	for name, value := range params {
+		if name != "charset" || !strings.EqualFold(value, "utf-8") {
+			return false
+		}
+	}
+	return true
+}
+
+// refuseBody discards up to MaxDrain bytes of a body over limit, within
+// DrainTimeout, so that the client can read the 413 (see MaxDrain). A
+// client that waits for "100 Continue" has sent nothing: it is answered at
+// once.
+func refuseBody(w http.ResponseWriter, r *http.Request, limit int64) error {
+	if !strings.EqualFold(r.Header.Get("Expect"), "100-continue") || r.ContentLength <= limit {
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(DrainTimeout)) // unsupported under Lambda: the body is in memory
+		_, _ = io.CopyN(io.Discard, r.Body, MaxDrain)
+	}
+	return platform.Errorf(codePayloadTooLarge, "the request body is larger than %d bytes", limit)
 }
 
 // statusRecorder remembers the status a handler wrote.
@@ -243,6 +298,9 @@ func (s *statusRecorder) WriteHeader(code int) {
 	}
 	s.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController reach the connection.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 func (s *statusRecorder) Write(b []byte) (int, error) {
 	if s.status == 0 {

@@ -284,6 +284,8 @@ func TestScale(t *testing.T) {
 		{"bad class", map[string]any{"process_pod_classes": map[string]any{"web": "x9.huge"}}, "process_pod_classes.web"},
 		{"bad process name", map[string]any{"process_counts": map[string]any{"Web_1": 1}}, "process_counts.Web_1"},
 		{"counts not object", map[string]any{"process_counts": []int{1}}, "process_counts"},
+		{"counts null", map[string]any{"process_counts": nil}, "process_counts"},
+		{"pod classes null", map[string]any{"process_pod_classes": nil}, "process_pod_classes"},
 		{"unknown field", map[string]any{"replicas": 2}, "replicas"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
