@@ -225,6 +225,7 @@ func (a *Application) CompletePipeline(imageID string, now time.Time) (RecordWri
 		a.LatestDeployment = &next
 		w.Deployments = append(w.Deployments, next)
 	}
+	a.PruneStaleProcesses()
 	a.releaseGuard(imageID)
 	return w, nil
 }

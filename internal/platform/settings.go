@@ -137,10 +137,13 @@ type ScaleRequest struct {
 }
 
 // Apply validates the request against the application and merges it in.
-// Once a release exists only its processes may be scaled. On a validation
-// error the application is left unchanged.
+// Once a release exists only its processes may be scaled, except that a
+// stale process (one the application still lists but the release lacks)
+// may be set to 0, which removes it. On a validation error the application
+// is left unchanged.
 func (r ScaleRequest) Apply(a *Application) error {
 	var v Violations
+	var removed []string
 	known := func(field, name string) bool {
 		if !checkProcessName(&v, field, name) {
 			return false
@@ -155,6 +158,10 @@ func (r ScaleRequest) Apply(a *Application) error {
 	}
 	for _, name := range sortedKeys(r.ProcessCounts) {
 		field := "process_counts." + name
+		if r.ProcessCounts[name] == 0 && a.isStaleProcess(name) {
+			removed = append(removed, name)
+			continue
+		}
 		if !known(field, name) {
 			continue
 		}
@@ -173,6 +180,10 @@ func (r ScaleRequest) Apply(a *Application) error {
 	}
 	counts := merged(a.ProcessCounts, r.ProcessCounts)
 	classes := merged(a.ProcessPodClasses, r.ProcessPodClasses)
+	for _, name := range removed {
+		delete(counts, name)
+		delete(classes, name)
+	}
 	if len(counts) > MaxProcesses || len(classes) > MaxProcesses {
 		v.Add("process_counts", fmt.Sprintf("an application may have at most %d processes", MaxProcesses))
 	}
@@ -181,6 +192,42 @@ func (r ScaleRequest) Apply(a *Application) error {
 	}
 	a.ProcessCounts, a.ProcessPodClasses = counts, classes
 	return nil
+}
+
+// isStaleProcess reports whether the application lists a process its
+// latest release does not have (scaled before that release existed).
+func (a *Application) isStaleProcess(name string) bool {
+	if a.LatestRelease == nil {
+		return false
+	}
+	if _, ok := a.LatestRelease.Processes[name]; ok {
+		return false
+	}
+	_, counted := a.ProcessCounts[name]
+	_, classed := a.ProcessPodClasses[name]
+	return counted || classed
+}
+
+// PruneStaleProcesses drops from the application's process maps every
+// process its latest release does not have, as cabotage does at a
+// successful deploy: a scale set before a release existed, or for a
+// process a newer image no longer declares, does not linger.
+func (a *Application) PruneStaleProcesses() {
+	if rel := a.LatestRelease; rel != nil {
+		a.ProcessCounts = only(a.ProcessCounts, rel.Processes)
+		a.ProcessPodClasses = only(a.ProcessPodClasses, rel.Processes)
+	}
+}
+
+// only returns a copy of m with the keys that are also in keep.
+func only[V any](m map[string]V, keep map[string]string) map[string]V {
+	out := make(map[string]V, len(m))
+	for k, v := range m {
+		if _, ok := keep[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 func merged[V any](base, update map[string]V) map[string]V {
