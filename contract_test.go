@@ -564,3 +564,29 @@ func TestAWSConfigsComeFromAwsconf(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Every operation declares the 405 any path answers to another method
+// (with Allow), and every operation that takes a bearer token its 401
+// (with WWW-Authenticate: Bearer).
+func TestOperationsDeclareRouterErrors(t *testing.T) {
+	doc := readYAML(t, "openapi.yaml")
+	for path, ops := range m(doc["paths"]) {
+		for method, op := range m(ops) {
+			switch method {
+			case "get", "post", "put", "patch", "delete":
+			default:
+				continue
+			}
+			responses := m(m(op)["responses"])
+			if _, ok := responses["405"]; !ok {
+				t.Errorf("openapi.yaml %s %s: no 405 response ($ref: \"#/components/responses/MethodNotAllowed\")", method, path)
+			}
+			if sec, set := m(op)["security"]; set && len(sec.([]any)) == 0 {
+				continue // public
+			}
+			if _, ok := responses["401"]; !ok {
+				t.Errorf("openapi.yaml %s %s: takes a bearer token but declares no 401", method, path)
+			}
+		}
+	}
+}

@@ -301,7 +301,7 @@ func TestServerlessFunctions(t *testing.T) {
 		},
 		{
 			name:  "code elsewhere",
-			edits: []edit{{"template", "      Description: Observability (API.md Applications 10) - usage history from CloudWatch Container Insights.\n      CodeUri: .", "      Description: Observability.\n      CodeUri: functions/observability"}},
+			edits: []edit{{"template", "      Description: Observability (Applications 10 of openapi.yaml) - usage history from CloudWatch Container Insights.\n      CodeUri: .", "      Description: Observability.\n      CodeUri: functions/observability"}},
 			want:  []string{`ObservabilityFunction: CodeUri "functions/observability", want "."`},
 		},
 		{

@@ -1,6 +1,6 @@
 // Package observability serves the ObservabilityFunction group: an
 // application's usage history, GET /applications/{application_id}/observability
-// (API.md endpoint 10).
+// (Applications 10 of openapi.yaml).
 //
 // The handler parses the range into a window of whole steps ending where the
 // current step begins (platform.ObservabilityRange), reads the application
