@@ -22,12 +22,25 @@ import (
 // buffer (a large Query or Scan page) then fail at random; the SDK retries
 // them, at the price of latency and a torn-down connection. Through Read
 // alone, the late copy finds nothing left and the request is complete.
+//
+// The SDK's default client keeps MaxIdleConnsPerHost (10) idle connections
+// per host; the default client here keeps MaxIdleConnsPerHost. A Lambda
+// sends one request at a time, but the local system serves many clients
+// on one process: with 50 concurrent requests, each reading twice, the
+// SDK's pool closed and reopened connections to the embedded DynamoDB
+// server all the time (see docs/performance.md).
 func HTTPClient(next aws.HTTPClient) aws.HTTPClient {
 	if next == nil {
-		next = awshttp.NewBuildableClient()
+		next = awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+			t.MaxIdleConnsPerHost = MaxIdleConnsPerHost
+		})
 	}
 	return readOnlyBodies{next}
 }
+
+// MaxIdleConnsPerHost is how many idle connections HTTPClient's default
+// client keeps to one endpoint.
+const MaxIdleConnsPerHost = 256
 
 type readOnlyBodies struct{ next aws.HTTPClient }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
@@ -66,5 +67,19 @@ func TestHTTPClientHidesWriteTo(t *testing.T) {
 	}
 	if _, ok := FromEnv().HTTPClient.(readOnlyBodies); !ok {
 		t.Fatalf("FromEnv's HTTP client is %T, not HTTPClient's", FromEnv().HTTPClient)
+	}
+}
+
+func TestHTTPClientKeepsConnectionsForConcurrentRequests(t *testing.T) {
+	c, ok := HTTPClient(nil).(readOnlyBodies)
+	if !ok {
+		t.Fatalf("HTTPClient(nil) is %T", HTTPClient(nil))
+	}
+	b, ok := c.next.(*awshttp.BuildableClient)
+	if !ok {
+		t.Fatalf("the default client is %T", c.next)
+	}
+	if got := b.GetTransport().MaxIdleConnsPerHost; got != MaxIdleConnsPerHost {
+		t.Fatalf("MaxIdleConnsPerHost = %d, want %d", got, MaxIdleConnsPerHost)
 	}
 }
