@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slipway-paas/slipway/internal/awsconf"
 	"github.com/slipway-paas/slipway/internal/platform"
+	"github.com/slipway-paas/slipway/internal/store"
 	"github.com/slipway-paas/slipway/internal/store/storetest"
 )
 
@@ -330,5 +332,18 @@ func TestIdempotency(t *testing.T) {
 	mustOK(t, err)
 	if !claimed {
 		t.Fatal("released key cannot be claimed")
+	}
+}
+
+func TestClientEndpoint(t *testing.T) {
+	for _, tc := range []struct{ endpoint, want string }{
+		{"http://127.0.0.1:8000", "http://127.0.0.1:8000"},
+		{"", "(the SDK's rule engine)"},
+		{"not a url", "(the SDK's rule engine)"},
+	} {
+		got, err := store.EndpointOf(store.NewClient(awsconf.FromEnv(), tc.endpoint))
+		if err != nil || got != tc.want {
+			t.Errorf("NewClient(%q) resolves to %s, want %s", tc.endpoint, got, tc.want)
+		}
 	}
 }
