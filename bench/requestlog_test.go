@@ -50,6 +50,7 @@ func BenchmarkRequestLog(b *testing.B) {
 			req := httptest.NewRequest("GET", "/applications/demo/demo/web", nil)
 			req.Header.Set("Authorization", "Bearer slw_bench")
 			b.ReportAllocs()
+			cpu := processCPU()
 			for b.Loop() {
 				rec := httptest.NewRecorder()
 				h.ServeHTTP(rec, req)
@@ -57,6 +58,7 @@ func BenchmarkRequestLog(b *testing.B) {
 					b.Fatalf("%d %s", rec.Code, rec.Body)
 				}
 			}
+			b.ReportMetric(float64((processCPU()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
 		})
 	}
 }
