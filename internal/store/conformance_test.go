@@ -109,6 +109,12 @@ func buildWorld(t *testing.T, env *storetest.Env) {
 		_, err = env.Store.UpdateApplicationRecords(ctx(), app.ID, 0, step)
 		mustOK(t, err)
 	}
+	// GitHub App installations linked to the organization; one unlinked.
+	for _, id := range []int64{41, 43} {
+		_, err := env.Store.LinkInstallation(ctx(), platform.Installation{ID: id, OrganizationSlug: p.OrganizationSlug, Account: "acme", Created: now})
+		mustOK(t, err)
+	}
+	mustOK(t, env.Store.UnlinkInstallation(ctx(), p.OrganizationSlug, 43))
 	for _, name := range []string{"kept", "revoked"} {
 		tok := platform.Token{ID: ids.NewID(), Name: name, Role: platform.RoleAdmin, OrganizationID: p.OrganizationID,
 			OrganizationSlug: p.OrganizationSlug, Hash: strings.Repeat(name[:1], 64), Created: now}
@@ -164,7 +170,7 @@ func TestFailedTransactionsLeaveEveryItemIntact(t *testing.T) {
 	sort.Strings(kinds)
 	// Every transaction of the store: projects, applications, tokens,
 	// revocations, pipeline records, installation pointers.
-	for _, want := range []string{"Put:PROJECT/PROJECT", "Check:PROJECT/PROJECT", "Put:TOKEN/TOKEN", "Delete:TOKEN/TOKEN", "Put:APP/IMAGE", "Put:APP/RELEASE", "Put:APP/DEPLOY", "Put:INSTALL/APP", "Delete:INSTALL/APP"} {
+	for _, want := range []string{"Put:PROJECT/PROJECT", "Check:PROJECT/PROJECT", "Put:TOKEN/TOKEN", "Delete:TOKEN/TOKEN", "Put:APP/IMAGE", "Put:APP/RELEASE", "Put:APP/DEPLOY", "Put:INSTALL/APP", "Delete:INSTALL/APP", "Check:ORG/ORG"} {
 		if !strings.Contains(strings.Join(kinds, "\n"), want) {
 			t.Errorf("the world issued no transaction with %s; kinds: %q", want, kinds)
 		}

@@ -22,6 +22,12 @@
 //	idempotency record  IDEMP#<scope and key>     IDEMP
 //	installation guard  GHINSTALL#<id>            GHINSTALL
 //	installation link   ORG#<slug>                GHINSTALL#<id, 20 digits>
+//	webhook delivery    DELIVERY#<guid>           DELIVERY  (event, done, received_at, claimed_at,
+//	                                                        expires_at, outcome:<app id> per application)
+//
+// No item holds an empty map, list or set (the embedded server's rollback of
+// a failed transaction loses them): a collection that may be empty is
+// absent, or spread over top-level attributes as a delivery's outcomes are.
 //
 // Organizations and projects never change after creation and their slugs are
 // immutable, so a slug guard may carry a full copy of its project.
@@ -53,6 +59,8 @@
 //	replace platform tokens  TransactWriteItems: Put token, Put id pointer (not exists), Delete each old
 //	                         token and its pointer (exists) — slipway bootstrap --rotate
 //	idempotency              PutItem claim (not exists or expired), PutItem response, DeleteItem release
+//	webhook delivery         PutItem claim (not exists or expired; else GetItem + UpdateItem takeover
+//	                         after the lease), UpdateItem outcome, UpdateItem done, UpdateItem release
 //
 // Records with expires_at in the past are treated as absent: TTL deletes late.
 //
