@@ -24,8 +24,8 @@ const DefaultMaxBody = 1 << 20
 // MaxDrain bounds how much of a refused body (413) is read and discarded
 // before the response, and DrainTimeout how long that may take: a client
 // that sends its whole body before reading the answer (most do) then reads
-// the 413 instead of a connection reset. A body more than MaxDrain beyond
-// what was read may still see the reset; the connection is closed after.
+// the 413 instead of a connection reset. The client of a body larger than
+// that (beyond what the limit let through) may still see the reset.
 const (
 	MaxDrain     = 8 << 20
 	DrainTimeout = 2 * time.Second
