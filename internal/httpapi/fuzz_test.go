@@ -186,10 +186,7 @@ func fzExpectedFields(kind int, members map[string]any) []string {
 			ok = v == nil || isInt(v, 64)
 		case "patchInt":
 			ok = v == nil || isInt(v, 32)
-		case "intMap", "stringMap":
-			if v == nil {
-				continue
-			}
+		case "intMap", "stringMap": // absent is nothing to change; null is not a map
 			obj, isObj := v.(map[string]any)
 			if !isObj {
 				ok = false
