@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/slipway-paas/slipway"
+	"github.com/slipway-paas/slipway/internal/aws/kms"
 	"github.com/slipway-paas/slipway/internal/aws/secrets"
 	"github.com/slipway-paas/slipway/internal/awsconf"
 	"github.com/slipway-paas/slipway/internal/config"
@@ -26,7 +27,12 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	deps := applications.Deps{Store: st, OpenAPI: slipway.OpenAPI, Cluster: cluster}
+	keyID, fingerprints, err := config.ConfigKeys()
+	if err != nil {
+		log.Fatal(err)
+	}
+	deps := applications.Deps{Store: st, OpenAPI: slipway.OpenAPI, Cluster: cluster,
+		Sealer: kms.NewEnvelope(awsCfg, os.Getenv(config.EnvKMSEndpoint), keyID), Fingerprints: fingerprints}
 	if appID, _ := strconv.ParseInt(os.Getenv(config.EnvGitHubAppID), 10, 64); appID > 0 {
 		// Linking an installation reads its account from GitHub.
 		keys := &secrets.Cache{Client: secrets.NewClient(awsCfg, os.Getenv(config.EnvSecretsManagerEndpoint))}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/slipway-paas/slipway/internal/awsconf"
+	"github.com/slipway-paas/slipway/internal/platform"
 	"github.com/slipway-paas/slipway/internal/store"
 )
 
@@ -44,6 +45,13 @@ const (
 	// ("<stack>/build/"): the pipeline writes and deletes only those, the
 	// build role reads only those.
 	EnvBuildSecretPrefix = "BUILD_SECRET_PREFIX"
+
+	// EnvConfigKeyID is the KMS key that wraps the data keys of secret
+	// config values; EnvKMSEndpoint points the client at an emulator.
+	EnvConfigKeyID = "CONFIG_KEY_ID"
+	EnvKMSEndpoint = "KMS_ENDPOINT"
+	// EnvConfigFingerprintKey is the HMAC key of config fingerprints.
+	EnvConfigFingerprintKey = "CONFIG_FINGERPRINT_KEY"
 )
 
 // Config is the shared configuration of a function.
@@ -112,4 +120,23 @@ func MustLoad() *store.Store {
 	}
 	c.Logger()
 	return c.Store()
+}
+
+// ConfigKeys reads what ApplicationsFunction seals and fingerprints
+// config values with: the KMS key CONFIG_KEY_ID (for kms.NewEnvelope) and
+// the fingerprinter keyed by CONFIG_FINGERPRINT_KEY; a missing or short
+// variable is an error.
+func ConfigKeys() (keyID string, fingerprints platform.Fingerprinter, err error) {
+	keyID, fpKey := os.Getenv(EnvConfigKeyID), os.Getenv(EnvConfigFingerprintKey)
+	var missing []string
+	if keyID == "" {
+		missing = append(missing, EnvConfigKeyID)
+	}
+	if len(fpKey) < platform.MinFingerprintKey {
+		missing = append(missing, fmt.Sprintf("%s (at least %d bytes)", EnvConfigFingerprintKey, platform.MinFingerprintKey))
+	}
+	if len(missing) > 0 {
+		return "", platform.Fingerprinter{}, errors.New("config: missing environment variables: " + strings.Join(missing, ", "))
+	}
+	return keyID, platform.Fingerprinter{Key: []byte(fpKey)}, nil
 }

@@ -232,11 +232,16 @@ func (s *Stack) wire(opts Options) error {
 		return fmt.Errorf("devstack: loading the deploy state machine: %w", err)
 	}
 	s.Runner, s.steps = runner, steps
+	configKeys, err := ConfigKeysFrom(s.Keys)
+	if err != nil {
+		return err
+	}
 	secret := []byte(opts.WebhookSecret)
 	s.Handler = httpapi.NewHandler(httpapi.Config{Tokens: s.Store, Idempotency: s.Store}, Routes(Wiring{
 		Store: s.Store, Starter: trackingStarter{next: runner, running: s.running}, Cluster: s.Cluster, Source: simsource.Source{Cluster: s.Cluster},
 		WebhookSecret: func(context.Context) ([]byte, error) { return secret, nil },
 		IDs:           ids, Now: clock.Now, OpenAPI: slipway.OpenAPI,
+		ConfigKeys: configKeys,
 	}))
 	return nil
 }
@@ -256,6 +261,34 @@ type Wiring struct {
 	Now           func() time.Time
 	// OpenAPI is served at /openapi.yaml.
 	OpenAPI []byte
+	// ConfigKeys seal and fingerprint config values.
+	ConfigKeys ConfigKeys
+}
+
+// ConfigKeys are the local system's keys of config values: the envelope
+// over a local master key (it seals and, for the pipeline, unseals) and
+// the fingerprinter.
+type ConfigKeys struct {
+	Envelope     platform.Envelope
+	Fingerprints platform.Fingerprinter
+}
+
+// ConfigKeysFrom takes the local system's keys of config values from
+// keys: "config-seal" wraps the data keys of secret values,
+// "config-fingerprint" keys their fingerprints.
+func ConfigKeysFrom(keys *LocalKeys) (ConfigKeys, error) {
+	seal, err := keys.Key("config-seal")
+	if err != nil {
+		return ConfigKeys{}, err
+	}
+	fp, err := keys.Key("config-fingerprint")
+	if err != nil {
+		return ConfigKeys{}, err
+	}
+	return ConfigKeys{
+		Envelope:     platform.Envelope{Keys: platform.LocalDataKeys{Master: seal}},
+		Fingerprints: platform.Fingerprinter{Key: fp},
+	}, nil
 }
 
 // Routes returns the routes of every function group — applications,
@@ -266,7 +299,8 @@ type Wiring struct {
 func Routes(w Wiring) []httpapi.Route {
 	pipelines := deployments.Deps{Store: w.Store, Starter: w.Starter, IDs: w.IDs, Now: w.Now}
 	var routes []httpapi.Route
-	routes = append(routes, applications.Routes(applications.Deps{Store: w.Store, IDs: w.IDs, Now: w.Now, OpenAPI: w.OpenAPI, Cluster: w.Cluster})...)
+	routes = append(routes, applications.Routes(applications.Deps{Store: w.Store, IDs: w.IDs, Now: w.Now, OpenAPI: w.OpenAPI, Cluster: w.Cluster,
+		Sealer: w.ConfigKeys.Envelope, Fingerprints: w.ConfigKeys.Fingerprints})...)
 	routes = append(routes, deployments.Routes(pipelines)...)
 	routes = append(routes, observability.Routes(observability.Deps{Store: w.Store, Source: w.Source, Now: w.Now})...)
 	routes = append(routes, webhooks.Routes(webhooks.Deps{Store: w.Store, Secret: w.WebhookSecret, Pipelines: pipelines, Now: w.Now})...)

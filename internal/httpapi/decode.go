@@ -184,3 +184,9 @@ func (o *Object) Done() error {
 	}
 	return o.v.Err()
 }
+
+// RawMap reads an object member as its raw members: nil when it is absent
+// or null, a field error when it is not an object.
+func (o *Object) RawMap(name string) map[string]json.RawMessage {
+	return objectMap(o, name, "JSON", func(m json.RawMessage) (json.RawMessage, bool) { return m, true })
+}

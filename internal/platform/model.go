@@ -83,6 +83,10 @@ type Application struct {
 	// ImageSeq and ReleaseSeq are the newest image and release versions.
 	ImageSeq   int64
 	ReleaseSeq int64
+	// ConfigVersion is the application's current config version (0: the
+	// empty config). The store keeps it as an attribute of its own, written
+	// in one transaction with the config version item.
+	ConfigVersion int64 `json:"-"`
 }
 
 // Status of a pipeline record.

@@ -190,3 +190,24 @@ type Installations interface {
 	// the organization does not have the installation).
 	UnlinkInstallation(ctx context.Context, orgSlug string, id int64) error
 }
+
+// ErrConfigChanged is the error of a config write that lost the race with
+// another one, or of an If-Match that names an older config version.
+var ErrConfigChanged = &Error{Code: CodePreconditionFailed, Message: "the config has changed since it was read (If-Match is stale)"}
+
+// Configs stores immutable config versions in their application's
+// partition.
+type Configs interface {
+	// CurrentConfig returns the application's newest config version (one
+	// request), or version 0 without vars when it has none.
+	CurrentConfig(ctx context.Context, appID string) (Config, error)
+	// GetConfig returns one config version (0: the empty config);
+	// not_found when it does not exist.
+	GetConfig(ctx context.Context, appID string, version int64) (Config, error)
+	// CreateConfig writes next, whose Version follows the current one, and
+	// sets the application's ConfigVersion to it in one transaction:
+	// ErrConfigChanged when another version was written meanwhile.
+	CreateConfig(ctx context.Context, next Config) error
+	// ListConfigVersions pages through the history, newest first.
+	ListConfigVersions(ctx context.Context, appID string, page PageRequest) (Page[ConfigVersion], error)
+}

@@ -55,6 +55,17 @@ var expectations = []expectation{
 	}},
 	{fixture: "applications/scale", status: 200, checks: []check{eq("process_counts.web", 2), eq("process_pod_classes.web", "m1.small")}},
 	{fixture: "applications/scale-base64", status: 200, checks: []check{eq("process_counts.web", 2), eq("process_pod_classes.web", "m1.small")}},
+	// Config: the PATCH seals SESSION_KEY through moto's KMS (the key
+	// env.json's CONFIG_KEY_ID names, created by the world); no answer holds
+	// its value.
+	{fixture: "applications/patch-config", status: 200, checks: []check{
+		eq("version", 1), eq("vars.LOG_LEVEL.value", "info"), eq("vars.SESSION_KEY.secret", true), eq("vars.SESSION_KEY.scope", "both"),
+		isNull("vars.SESSION_KEY.value"), prefix("vars.SESSION_KEY.fingerprint", "hmac-sha256:"), header("ETag", `"c1"`), lacks(fixtureSecret),
+	}},
+	{fixture: "applications/get-config", status: 200, checks: []check{eq("version", 1), isNull("vars.SESSION_KEY.value"), header("ETag", `"c1"`), lacks(fixtureSecret)}},
+	{fixture: "applications/list-config-versions", status: 200, checks: []check{
+		length("items", 1), eq("items.0.version", 1), eq("items.0.changes.added", []string{"LOG_LEVEL", "SESSION_KEY"}), lacks(fixtureSecret),
+	}},
 	{fixture: "applications/create-token", status: 201, checks: []check{prefix("token", "slw_"), eq("name", "ci"), eq("role", "admin"), uuid("id")}},
 	{fixture: "applications/revoke-token", status: 204},
 
@@ -166,6 +177,30 @@ func text(sub string) check {
 	return func(_ *world, a answer) error {
 		if !strings.Contains(string(a.body), sub) {
 			return fmt.Errorf("the body does not contain %q", sub)
+		}
+		return nil
+	}
+}
+
+// fixtureSecret is the secret value events/applications/patch-config.json
+// sets.
+const fixtureSecret = "fixture-input-not-a-real-secret"
+
+// lacks checks the raw HTTP body does not contain sub.
+func lacks(sub string) check {
+	return func(_ *world, a answer) error {
+		if strings.Contains(string(a.body), sub) {
+			return fmt.Errorf("the body contains %q", sub)
+		}
+		return nil
+	}
+}
+
+// isNull checks the value at path is present and JSON null.
+func isNull(path string) check {
+	return func(_ *world, a answer) error {
+		if v, ok := at(a, path); !ok || v != nil {
+			return fmt.Errorf("%s = %v (present %v), want null", path, v, ok)
 		}
 		return nil
 	}

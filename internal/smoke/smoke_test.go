@@ -22,10 +22,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/slipway-paas/slipway"
 	"github.com/slipway-paas/slipway/internal/aws/cloudwatch"
+	"github.com/slipway-paas/slipway/internal/aws/kms"
 	"github.com/slipway-paas/slipway/internal/aws/mototest"
 	"github.com/slipway-paas/slipway/internal/aws/stepfunctions"
 	"github.com/slipway-paas/slipway/internal/awsconf"
@@ -206,7 +208,13 @@ func startWorld(t *testing.T, ctx context.Context, stop *stopper) (*world, map[s
 	if got := aws.ToString(out.StateMachineArn); got != arn {
 		t.Fatalf("moto created %s, but env.json's STATE_MACHINE_ARN is %s", got, arn)
 	}
+	// ApplicationsFunction seals config secrets with env.json's
+	// CONFIG_KEY_ID: create that alias in moto's KMS.
+	if err := createConfigKey(ctx, kms.NewClient(cfg, moto), mustFunction(t, "ApplicationsFunction", "").Env[config.EnvConfigKeyID]); err != nil {
+		t.Fatalf("moto: creating the config key: %v", err)
+	}
 	return w, map[string]string{
+		config.EnvKMSEndpoint:            moto,
 		config.EnvDynamoDBEndpoint:       dynamo.Endpoint,
 		config.EnvStepFunctionsEndpoint:  moto,
 		config.EnvSecretsManagerEndpoint: moto,
@@ -423,4 +431,18 @@ func printReport(outcomes []outcome, wall time.Duration) {
 	fmt.Printf("smoke: %d functions, %.1fs in the test. init: the emulator's INIT REPORT, bootstrap start to its first\n"+
 		"request for work (Lambda's Init Duration); its REPORT line's Init Duration times only its own asynchronous Init call.\n",
 		len(outcomes), wall.Seconds())
+}
+
+// createConfigKey creates a KMS key under alias (an alias that exists
+// already is kept: moto may be shared).
+func createConfigKey(ctx context.Context, client *awskms.Client, alias string) error {
+	if _, err := client.DescribeKey(ctx, &awskms.DescribeKeyInput{KeyId: aws.String(alias)}); err == nil {
+		return nil
+	}
+	key, err := client.CreateKey(ctx, &awskms.CreateKeyInput{Description: aws.String("slipway smoke config key")})
+	if err != nil {
+		return err
+	}
+	_, err = client.CreateAlias(ctx, &awskms.CreateAliasInput{AliasName: aws.String(alias), TargetKeyId: key.KeyMetadata.KeyId})
+	return err
 }

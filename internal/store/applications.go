@@ -23,6 +23,9 @@ func (s *Store) appItem(app platform.Application) (item, error) {
 		return nil, err
 	}
 	it["version"] = num(app.Version)
+	if app.ConfigVersion > 0 {
+		it[attrConfigVersion] = num(app.ConfigVersion)
+	}
 	if app.GithubRepository != nil {
 		branch := ""
 		if app.AutoDeployBranch != nil {
@@ -40,6 +43,7 @@ func decodeApp(it item) (platform.Application, error) {
 		return app, err
 	}
 	app.Version = getN(it, "version")
+	app.ConfigVersion = getN(it, attrConfigVersion)
 	return app, nil
 }
 

@@ -24,6 +24,8 @@
 //	installation link   ORG#<slug>                GHINSTALL#<id, 20 digits>
 //	webhook delivery    DELIVERY#<guid>           DELIVERY  (event, done, received_at, claimed_at,
 //	                                                        expires_at, outcome:<app id> per application)
+//	config snapshot     APP#<id>                  CONFIG#<version:010d>     (attribute docz: gzip'd JSON)
+//	config history      APP#<id>                  CONFIGLOG#<version:010d>
 //
 // No item holds an empty map, list or set (the embedded server's rollback of
 // a failed transaction loses them): a collection that may be empty is
@@ -61,6 +63,20 @@
 //	idempotency              PutItem claim (not exists or expired), PutItem response, DeleteItem release
 //	webhook delivery         PutItem claim (not exists or expired; else GetItem + UpdateItem takeover
 //	                         after the lease), UpdateItem outcome, UpdateItem done, UpdateItem release
+//	current config           Query APP#<id> begins_with CONFIG#, newest first, Limit 1 (consistent)
+//	config version           GetItem APP#<id> / CONFIG#<version> (what a release pins)
+//	write a config version   TransactWriteItems: Update application (config_version :cur → :next,
+//	                         version + 1, so a concurrent whole-item Put of the application
+//	                         retries), Put snapshot and Put history (both not exists)
+//	config history           Query APP#<id> begins_with CONFIGLOG#, newest first (small items:
+//	                         a page never reads the snapshots)
+//
+// Config snapshots are immutable: each carries every var of its version,
+// secret values sealed (platform.Envelope) with the wrapped data keys kept
+// once per snapshot. The JSON is gzip-compressed so that the largest
+// config the rules allow (500 secrets, 256 KiB, each sealed by a PATCH of
+// its own) stays under the 400 KB item limit; a snapshot that would not is
+// refused as a validation error.
 //
 // Records with expires_at in the past are treated as absent: TTL deletes late.
 //

@@ -77,9 +77,13 @@ func AllRoutes(env *Env, d AllDeps) []httpapi.Route {
 	if d.WebhookSecret == nil {
 		d.WebhookSecret = func(context.Context) ([]byte, error) { return nil, nil }
 	}
+	configKeys, err := devstack.ConfigKeysFrom(devstack.NewLocalKeys("")) // random, in memory
+	if err != nil {
+		env.T.Fatal(err)
+	}
 	return devstack.Routes(devstack.Wiring{
 		Store: env.Store, Starter: d.Starter, Cluster: d.Cluster, Source: d.Source, WebhookSecret: d.WebhookSecret,
-		IDs: env.IDs, Now: d.Now, OpenAPI: d.OpenAPI,
+		IDs: env.IDs, Now: d.Now, OpenAPI: d.OpenAPI, ConfigKeys: configKeys,
 	})
 }
 

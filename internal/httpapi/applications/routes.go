@@ -20,6 +20,7 @@ type Store interface {
 	// ApplicationsForInstallation returns the applications that use a
 	// GitHub App installation (see platform.Webhooks).
 	ApplicationsForInstallation(ctx context.Context, installationID int64) ([]platform.Application, error)
+	platform.Configs
 }
 
 // Deps are the group's dependencies.
@@ -37,6 +38,10 @@ type Deps struct {
 	// (and refuses ids the GitHub App does not have); nil leaves the
 	// account unknown (null), as in the local system.
 	GitHub InstallationAccounts
+	// Sealer encrypts secret config values before they are stored.
+	Sealer platform.Sealer
+	// Fingerprints computes the keyed fingerprints of config values.
+	Fingerprints platform.Fingerprinter
 }
 
 type api struct{ Deps }
@@ -67,6 +72,9 @@ func Routes(d Deps) []httpapi.Route {
 		{Method: "GET", Pattern: "/applications/{org_slug}/{project_slug}/{app_slug}", Handle: a.getApplication},
 		{Method: "PATCH", Pattern: "/applications/{application_id}/settings", Handle: a.updateSettings},
 		{Method: "POST", Pattern: "/applications/{application_id}/scale", Handle: a.scale},
+		{Method: "GET", Pattern: "/applications/{application_id}/config", Handle: a.getConfig},
+		{Method: "PATCH", Pattern: "/applications/{application_id}/config", MaxBody: platform.MaxConfigPatchBody, Handle: a.patchConfig},
+		{Method: "GET", Pattern: "/applications/{application_id}/config/versions", Handle: a.listConfigVersions},
 	}
 }
 
