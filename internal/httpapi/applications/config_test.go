@@ -312,34 +312,6 @@ func TestConfigConcurrentPatches(t *testing.T) {
 	}
 }
 
-// TestConfigLatency reports the p50 of GET and PATCH config on the
-// embedded DynamoDB (the local system's).
-func TestConfigLatency(t *testing.T) {
-	if testing.Short() {
-		t.Skip("latency figures")
-	}
-	c := newConfigEnv(t)
-	path := "/applications/" + c.appID + "/config"
-	p50 := func(op func(i int) *apitest.Response) time.Duration {
-		const runs = 30
-		d := make([]time.Duration, runs)
-		for i := range runs {
-			start := time.Now()
-			if r := op(i); r.Status != 200 {
-				t.Fatalf("%d %s", r.Status, r.Body)
-			}
-			d[i] = time.Since(start)
-		}
-		slices.Sort(d)
-		return d[runs/2]
-	}
-	patch := p50(func(i int) *apitest.Response {
-		return c.Do(req{Method: "PATCH", Path: path, Token: apitest.Admin, Body: vars("DATABASE_URL", secretVar(fmt.Sprint("v", i)), "LOG_LEVEL", fmt.Sprint(i))})
-	})
-	get := p50(func(int) *apitest.Response { return c.Do(req{Method: "GET", Path: path, Token: apitest.Member}) })
-	t.Logf("p50 on the embedded DynamoDB: GET config %v, PATCH config %v", get, patch)
-}
-
 // TestConfigWithoutKeysFailsClosed: a group wired without config keys
 // refuses config changes (503) rather than store a secret unsealed.
 func TestConfigWithoutKeysFailsClosed(t *testing.T) {
