@@ -61,6 +61,8 @@
 //	idempotency              PutItem claim (not exists or expired), PutItem response, DeleteItem release
 //	webhook delivery         PutItem claim (not exists or expired; else GetItem + UpdateItem takeover
 //	                         after the lease), UpdateItem outcome, UpdateItem done, UpdateItem release
+//	get image / release      GetItem APP#<id> IMAGE#<version> / RELEASE#<version> (consistent; releases,
+//	                         rollbacks)
 //
 // Records with expires_at in the past are treated as absent: TTL deletes late.
 //
