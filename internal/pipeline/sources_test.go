@@ -122,7 +122,7 @@ func TestPrivateWithoutInstallationIsRefusedAtDeploy(t *testing.T) {
 	app.GithubRepository, app.AutoDeployBranch, app.GithubRepositoryIsPrivate = &repo, &branch, true
 	seedApplication(t, env, app)
 	starter := &startsOnly{}
-	_, err := deployments.Deploy(context.Background(), deployments.Deps{Store: env.Store, Starter: starter, IDs: ids, Now: time.Now},
+	_, err := (&pipeline.Launcher{Store: env.Store, Starter: starter, IDs: ids, Now: time.Now, Metrics: io.Discard}).Build(context.Background(),
 		app.ID, platform.PipelineRequest{Trigger: platform.TriggerManual, TriggeredBy: "test"}, func(*platform.Application) error { return nil })
 	var pe *platform.Error
 	if !errors.As(err, &pe) || pe.Code != platform.CodeInvalid || len(starter.runs) != 0 {
