@@ -279,23 +279,23 @@ func TestPushWhileRunningIsQueued(t *testing.T) {
 		t.Fatal(r.Status)
 	}
 	for _, guid := range []string{"second", "third"} {
-		body := bytes.ReplaceAll(pushBody("acme/shop", "refs/heads/main", "b"), []byte(strings.Repeat("b", 40)), []byte(strings.Repeat(guid[:1], 1)+strings.Repeat("c", 39)))
+		body := bytes.ReplaceAll(pushBody("acme/shop", "refs/heads/main", "b"), []byte(strings.Repeat("b", 40)), []byte(map[string]string{"second": "d", "third": "e"}[guid]+strings.Repeat("c", 39)))
 		r := f.deliver("push", guid, body, true)
 		if got := r.JSON()["applications"].(map[string]any)[app.ID]; got != "queued" {
 			t.Fatalf("%s push while running: %v", guid, got)
 		}
 	}
 	second, _, err := f.Store.ClaimDelivery(context.Background(), "second", "push", f.clock.Now())
-	if err != nil || !strings.HasPrefix(second.Outcomes[app.ID], "superseded: queued commit sccccccccccc was replaced by tccccccccccc") {
+	if err != nil || !strings.HasPrefix(second.Outcomes[app.ID], "superseded: queued commit dccccccccccc was replaced by eccccccccccc") {
 		t.Fatalf("the replaced delivery: %+v %v", second, err)
 	}
 	queued, _ := f.Store.GetApplication(context.Background(), app.ID)
-	if queued.QueuedPush == nil || queued.QueuedPush.CommitSHA != "t"+strings.Repeat("c", 39) || queued.QueuedPush.DeliveryID != "third" {
+	if queued.QueuedPush == nil || queued.QueuedPush.CommitSHA != "e"+strings.Repeat("c", 39) || queued.QueuedPush.DeliveryID != "third" {
 		t.Fatalf("pending slot %+v", queued.QueuedPush)
 	}
 	closeGate()
 	imgs := f.images(t, app)
-	if len(imgs) != 2 || len(f.builder.Requests) != 2 || f.builder.Requests[1].CommitSHA != "t"+strings.Repeat("c", 39) || imgs[0].Status != platform.StatusComplete || imgs[1].Status != platform.StatusComplete {
+	if len(imgs) != 2 || len(f.builder.Requests) != 2 || f.builder.Requests[1].CommitSHA != "e"+strings.Repeat("c", 39) || imgs[0].Status != platform.StatusComplete || imgs[1].Status != platform.StatusComplete {
 		t.Fatalf("pipelines %+v", imgs)
 	}
 	done, _ := f.Store.GetApplication(context.Background(), app.ID)
