@@ -15,6 +15,7 @@ import (
 	"github.com/slipway-paas/slipway"
 	"github.com/slipway-paas/slipway/internal/aws/codebuild"
 	"github.com/slipway-paas/slipway/internal/aws/secrets"
+	"github.com/slipway-paas/slipway/internal/aws/stepfunctions"
 	"github.com/slipway-paas/slipway/internal/awsconf"
 	"github.com/slipway-paas/slipway/internal/config"
 	"github.com/slipway-paas/slipway/internal/github"
@@ -42,6 +43,11 @@ func main() {
 			Project:   os.Getenv(config.EnvCodeBuildProject),
 			Buildspec: string(slipway.Buildspec),
 			Secrets:   secrets.BuildSecrets{Client: secretsClient, Prefix: os.Getenv(config.EnvBuildSecretPrefix)},
+		},
+		// The queued push a pipeline leaves starts when it ends.
+		Starter: stepfunctions.Starter{
+			Client:          stepfunctions.NewClient(awsCfg, os.Getenv(config.EnvStepFunctionsEndpoint)),
+			StateMachineARN: os.Getenv(config.EnvStateMachineARN),
 		},
 	}
 	if appID, _ := strconv.ParseInt(os.Getenv(config.EnvGitHubAppID), 10, 64); appID > 0 {

@@ -10,9 +10,9 @@ import (
 	"github.com/slipway-paas/slipway/internal/awsconf"
 	"github.com/slipway-paas/slipway/internal/config"
 	"github.com/slipway-paas/slipway/internal/httpapi"
-	"github.com/slipway-paas/slipway/internal/httpapi/deployments"
 	"github.com/slipway-paas/slipway/internal/httpapi/webhooks"
 	"github.com/slipway-paas/slipway/internal/lambdahttp"
+	"github.com/slipway-paas/slipway/internal/pipeline"
 )
 
 func main() {
@@ -30,6 +30,6 @@ func main() {
 		StateMachineARN: os.Getenv(config.EnvStateMachineARN),
 	}
 	lambdahttp.Start(httpapi.NewHandler(httpapi.Config{}, webhooks.Routes(webhooks.Deps{
-		Store: st, Secret: secret, Pipelines: deployments.Deps{Store: st, Starter: starter},
+		Store: st, Secret: secret, Launcher: &pipeline.Launcher{Store: st, Starter: starter},
 	})))
 }

@@ -22,11 +22,8 @@ import (
 	"github.com/slipway-paas/slipway/internal/bootstrap"
 	"github.com/slipway-paas/slipway/internal/dynamolocal"
 	"github.com/slipway-paas/slipway/internal/httpapi"
-	"github.com/slipway-paas/slipway/internal/httpapi/applications"
-	"github.com/slipway-paas/slipway/internal/httpapi/deployments"
-	"github.com/slipway-paas/slipway/internal/httpapi/observability"
+	"github.com/slipway-paas/slipway/internal/httpapi/allroutes"
 	"github.com/slipway-paas/slipway/internal/httpapi/observability/simsource"
-	"github.com/slipway-paas/slipway/internal/httpapi/webhooks"
 	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/pipeline/localrun"
 	"github.com/slipway-paas/slipway/internal/platform"
@@ -237,32 +234,16 @@ func (s *Stack) wire(opts Options) error {
 		return err
 	}
 	secret := []byte(opts.WebhookSecret)
-	s.Handler = httpapi.NewHandler(httpapi.Config{Tokens: s.Store, Idempotency: s.Store}, Routes(Wiring{
-		Store: s.Store, Starter: trackingStarter{next: runner, running: s.running}, Cluster: s.Cluster, Source: simsource.Source{Cluster: s.Cluster},
+	// The queued push a pipeline leaves is started by the steps: tracked too.
+	starter := trackingStarter{next: runner, running: s.running}
+	steps.Starter = starter
+	s.Handler = httpapi.NewHandler(httpapi.Config{Tokens: s.Store, Idempotency: s.Store}, allroutes.Routes(allroutes.Wiring{
+		Store: s.Store, Starter: starter, Stopper: runner, Builder: steps.Builder, Reporter: opts.Reporter, Cluster: s.Cluster, Source: simsource.Source{Cluster: s.Cluster},
 		WebhookSecret: func(context.Context) ([]byte, error) { return secret, nil },
 		IDs:           ids, Now: clock.Now, OpenAPI: slipway.OpenAPI,
-		ConfigKeys: configKeys,
+		Sealer: configKeys.Envelope, Fingerprints: configKeys.Fingerprints,
 	}))
 	return nil
-}
-
-// Wiring is what the function groups share when they run on one handler.
-type Wiring struct {
-	Store *store.Store
-	// Starter starts pipelines, for Full Deploy and webhook pushes alike.
-	Starter pipeline.Starter
-	// Cluster receives the scale changes of live applications.
-	Cluster pipeline.Cluster
-	// Source serves observability history.
-	Source observability.Source
-	// WebhookSecret verifies GitHub deliveries.
-	WebhookSecret webhooks.SecretSource
-	IDs           *platform.IDGenerator
-	Now           func() time.Time
-	// OpenAPI is served at /openapi.yaml.
-	OpenAPI []byte
-	// ConfigKeys seal and fingerprint config values.
-	ConfigKeys ConfigKeys
 }
 
 // ConfigKeys are the local system's keys of config values: the envelope
@@ -289,22 +270,6 @@ func ConfigKeysFrom(keys *LocalKeys) (ConfigKeys, error) {
 		Envelope:     platform.Envelope{Keys: platform.LocalDataKeys{Master: seal}},
 		Fingerprints: platform.Fingerprinter{Key: fp},
 	}, nil
-}
-
-// Routes returns the routes of every function group — applications,
-// deployments, observability, webhooks — on one set of dependencies: one
-// deployments.Deps serves Full Deploy and webhook pushes. The local system
-// serves them; tests that must cover every route (the isolation matrix)
-// use them through apitest.AllRoutes. A new function group is added here.
-func Routes(w Wiring) []httpapi.Route {
-	pipelines := deployments.Deps{Store: w.Store, Starter: w.Starter, IDs: w.IDs, Now: w.Now}
-	var routes []httpapi.Route
-	routes = append(routes, applications.Routes(applications.Deps{Store: w.Store, IDs: w.IDs, Now: w.Now, OpenAPI: w.OpenAPI, Cluster: w.Cluster,
-		Sealer: w.ConfigKeys.Envelope, Fingerprints: w.ConfigKeys.Fingerprints})...)
-	routes = append(routes, deployments.Routes(pipelines)...)
-	routes = append(routes, observability.Routes(observability.Deps{Store: w.Store, Source: w.Source, Now: w.Now})...)
-	routes = append(routes, webhooks.Routes(webhooks.Deps{Store: w.Store, Secret: w.WebhookSecret, Pipelines: pipelines, Now: w.Now})...)
-	return routes
 }
 
 // Seed creates organization demo, project demo and a platform token with

@@ -114,7 +114,7 @@ type trackingStarter struct {
 
 // Start records run, then starts it.
 func (t trackingStarter) Start(ctx context.Context, run pipeline.Run) error {
-	if err := t.running.add(run.ImageID, run.ApplicationID); err != nil {
+	if err := t.running.add(run.Pipeline(), run.ApplicationID); err != nil {
 		return fmt.Errorf("devstack: recording a running pipeline: %w", err)
 	}
 	return t.next.Start(ctx, run)

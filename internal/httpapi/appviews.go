@@ -24,6 +24,7 @@ type ApplicationView struct {
 	DeploymentTimeout         *int              `json:"deployment_timeout"`
 	HealthCheckPath           string            `json:"health_check_path"`
 	Privileged                bool              `json:"privileged"`
+	AutoDeployPaused          bool              `json:"auto_deploy_paused"`
 	Created                   Timestamp         `json:"created"`
 	Updated                   Timestamp         `json:"updated"`
 	LatestImage               *ImageView        `json:"latest_image"`
@@ -41,7 +42,7 @@ func Application(a platform.Application) ApplicationView {
 		AutoDeployBranch: a.AutoDeployBranch, Subdirectory: a.Subdirectory,
 		GithubEnvironmentName: a.GithubEnvironmentName, HealthCheckHost: a.HealthCheckHost,
 		GithubAppInstallationID: a.GithubAppInstallationID, DeploymentTimeout: a.DeploymentTimeout,
-		HealthCheckPath: a.HealthCheckPath, Privileged: a.Privileged,
+		HealthCheckPath: a.HealthCheckPath, Privileged: a.Privileged, AutoDeployPaused: a.AutoDeployPaused,
 		Created: Timestamp(a.Created), Updated: Timestamp(a.Updated),
 	}
 	if v.ProcessCounts == nil {
@@ -127,12 +128,34 @@ type ReleaseView struct {
 	ErrorDetail  *string         `json:"error_detail"`
 	Created      Timestamp       `json:"created"`
 	Updated      Timestamp       `json:"updated"`
+	// Kind is the kind of the pipeline that made the release.
+	Kind              platform.PipelineKind `json:"kind"`
+	RollbackOf        *int64                `json:"rollback_of"`
+	ConfigVersion     int64                 `json:"config_version"`
+	Processes         map[string]string     `json:"processes"`
+	ProcessCounts     map[string]int        `json:"process_counts"`
+	ProcessPodClasses map[string]string     `json:"process_pod_classes"`
 }
 
-// Release renders a release.
+// Release renders a release; releases older than kinds were builds.
 func Release(r platform.Release) ReleaseView {
-	return ReleaseView{ID: r.ID, Version: r.Version, Status: r.Status, ImageID: r.ImageID, ImageVersion: r.ImageVersion,
-		ErrorDetail: r.ErrorDetail, Created: Timestamp(r.Created), Updated: Timestamp(r.Updated)}
+	v := ReleaseView{ID: r.ID, Version: r.Version, Status: r.Status, ImageID: r.ImageID, ImageVersion: r.ImageVersion,
+		ErrorDetail: r.ErrorDetail, Created: Timestamp(r.Created), Updated: Timestamp(r.Updated),
+		Kind: r.Kind, RollbackOf: r.RollbackOf, ConfigVersion: r.ConfigVersion,
+		Processes: r.Processes, ProcessCounts: r.ProcessCounts, ProcessPodClasses: r.ProcessPodClasses}
+	if v.Kind == "" {
+		v.Kind = platform.KindBuild
+	}
+	if v.Processes == nil {
+		v.Processes = map[string]string{}
+	}
+	if v.ProcessCounts == nil {
+		v.ProcessCounts = map[string]int{}
+	}
+	if v.ProcessPodClasses == nil {
+		v.ProcessPodClasses = map[string]string{}
+	}
+	return v
 }
 
 // DeploymentView is the JSON of a deployment.

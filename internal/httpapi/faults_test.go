@@ -95,12 +95,12 @@ func newFaultFixture(t *testing.T) *faultFixture {
 		steps := &pipeline.Steps{Store: f.stepsEnv.Store, Builder: f.builder, Cluster: cluster, Now: f.clock.Now, IDs: ids, PollSeconds: 5, Metrics: io.Discard}
 		f.runner = pipelinetest.NewRunner(t, steps, f.clock)
 		f.starter = &faultStarter{next: f.runner}
-		pipelines := deployments.Deps{Store: env.Store, Starter: f.starter, IDs: ids, Now: f.clock.Now}
+		launcher := &pipeline.Launcher{Store: env.Store, Starter: f.starter, IDs: ids, Now: f.clock.Now, Metrics: io.Discard}
 		var routes []httpapi.Route
 		routes = append(routes, applications.Routes(applications.Deps{Store: env.Store, IDs: ids, Now: f.clock.Now, Cluster: cluster})...)
-		routes = append(routes, deployments.Routes(pipelines)...)
+		routes = append(routes, deployments.Routes(deployments.Deps{Store: env.Store, Launcher: launcher, Now: f.clock.Now})...)
 		routes = append(routes, observability.Routes(observability.Deps{Store: env.Store, Source: faultSource{}, Now: f.clock.Now})...)
-		routes = append(routes, webhooks.Routes(webhooks.Deps{Store: env.Store, Pipelines: pipelines, Now: f.clock.Now,
+		routes = append(routes, webhooks.Routes(webhooks.Deps{Store: env.Store, Launcher: launcher, Now: f.clock.Now,
 			Secret: func(context.Context) ([]byte, error) { return []byte(faultWebhookSecret), nil }})...)
 		return routes
 	})

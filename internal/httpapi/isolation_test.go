@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -179,6 +180,50 @@ func isoApp(method, suffix string, body any, want map[string]int, ok func(*testi
 	}
 }
 
+// isoRunningPipeline is the pipeline isoSeeded leaves running.
+const isoRunningPipeline = "0193aaaa-0000-7000-8000-0000000000aa"
+
+// isoSeeded seeds the fixture's application, before the row's request,
+// with one complete build pipeline (image v1, release v1, a complete
+// deployment) and, when running, a second build pipeline
+// isoRunningPipeline that is building.
+func isoSeeded(row isoRow, running bool) isoRow {
+	req := row.req
+	row.req = func(f *isoFixture) apitest.Request {
+		f.T.Helper()
+		now := time.Now().UTC()
+		_, err := f.Store.UpdateApplicationRecords(context.Background(), f.app.ID, 0, func(a *platform.Application) (platform.RecordWrites, error) {
+			var all platform.RecordWrites
+			add := func(w platform.RecordWrites, err error) error {
+				all = all.With(w)
+				return err
+			}
+			img := f.IDs.NewID()
+			_, w, err := a.StartPipeline(platform.PipelineRequest{Trigger: platform.TriggerManual}, img, now)
+			errs := []error{add(w, err)}
+			errs = append(errs, add(a.RecordBuildStarted(img, "build-1", 0, now)))
+			errs = append(errs, add(a.RecordBuildSucceeded(img, "repo@sha256:abc", strings.Repeat("c", 40), map[string]string{"web": "serve"}, now)))
+			_, w, err = a.CreateRelease(img, f.IDs.NewID(), now)
+			errs = append(errs, add(w, err))
+			_, w, err = a.CreateDeployment(img, f.IDs.NewID(), now)
+			errs = append(errs, add(w, err))
+			w, _, err = a.CompletePipeline(img, now)
+			errs = append(errs, add(w, err))
+			if running {
+				_, w, err = a.StartPipeline(platform.PipelineRequest{Trigger: platform.TriggerManual}, isoRunningPipeline, now)
+				errs = append(errs, add(w, err))
+				errs = append(errs, add(a.RecordBuildStarted(isoRunningPipeline, "build-2", 0, now)))
+			}
+			return all, errors.Join(errs...)
+		})
+		if err != nil {
+			f.T.Fatal(err)
+		}
+		return req(f)
+	}
+	return row
+}
+
 // isoPushBody is a push to acme/web delivered through acme's installation.
 func isoPushBody() []byte { return isoPushVia(isoAcmeInstallation) }
 
@@ -351,6 +396,35 @@ func isoMatrix() map[string]isoRow {
 					t.Errorf("starts %+v for %s", runs, r.Body)
 				}
 			}),
+		"POST /applications/{application_id}/releases": isoSeeded(isoApp("POST", "/releases", map[string]any{"image_version": 1}, isoChange(202),
+			func(t *testing.T, f *isoFixture, _ string, r *apitest.Response) {
+				runs := f.starter.Runs()
+				if len(runs) != 1 || runs[0].Kind != platform.KindRelease || runs[0].PipelineID != r.JSON()["release_id"] {
+					t.Errorf("starts %+v for %s", runs, r.Body)
+				}
+			}), false),
+		"POST /applications/{application_id}/rollback": isoSeeded(isoApp("POST", "/rollback", map[string]any{"release_version": 1}, isoChange(202),
+			func(t *testing.T, f *isoFixture, _ string, r *apitest.Response) {
+				runs := f.starter.Runs()
+				if len(runs) != 1 || runs[0].Kind != platform.KindRollback || runs[0].PipelineID != r.JSON()["pipeline_id"] {
+					t.Errorf("starts %+v for %s", runs, r.Body)
+				}
+			}), false),
+		"POST /applications/{application_id}/pipelines/{pipeline_id}/cancel": isoSeeded(isoRow{
+			req: func(f *isoFixture) apitest.Request {
+				return apitest.Request{Method: "POST", Path: "/applications/" + f.app.ID + "/pipelines/" + isoRunningPipeline + "/cancel", Body: map[string]any{}}
+			},
+			missing: func(f *isoFixture) apitest.Request {
+				return apitest.Request{Method: "POST", Path: "/applications/" + f.IDs.NewID() + "/pipelines/" + isoRunningPipeline + "/cancel", Body: map[string]any{}}
+			},
+			want: isoChange(202), writes: true,
+			ok: func(t *testing.T, f *isoFixture, _ string, _ *apitest.Response) {
+				app, err := f.Store.GetApplication(context.Background(), f.app.ID)
+				if err != nil || app.ActivePipeline != "" || app.LatestImage.Status != platform.StatusCanceled {
+					t.Errorf("after cancel: %+v %v", app.LatestImage, err)
+				}
+			},
+		}, true),
 		"GET /applications/{application_id}/deployments":      isoApp("GET", "/deployments", nil, isoRead(200), nil),
 		"GET /applications/{application_id}/pipeline-status":  isoApp("GET", "/pipeline-status", nil, isoRead(200), nil),
 		"GET /applications/{application_id}/pipeline-metrics": isoApp("GET", "/pipeline-metrics", nil, isoRead(200), nil),

@@ -60,6 +60,9 @@ type Builder interface {
 	// same ImageID again returns the same reference.
 	StartBuild(ctx context.Context, req BuildRequest) (buildRef string, err error)
 	BuildStatus(ctx context.Context, buildRef string) (BuildStatus, error)
+	// StopBuild stops a running build (a canceled pipeline's); stopping a
+	// build that already ended is success.
+	StopBuild(ctx context.Context, buildRef string) error
 }
 
 // Workload is what the cluster runs for one release of an application.

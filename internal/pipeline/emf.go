@@ -77,47 +77,63 @@ func newEMFLine(stage string, status platform.Status, created, updated time.Time
 
 // finishedStages are the lines for the records w finishes: those it
 // writes as complete or error.
-func finishedStages(app platform.Application, imageID string, w platform.RecordWrites) []emfLine {
+func finishedStages(app platform.Application, w platform.RecordWrites) []emfLine {
 	var lines []emfLine
-	add := func(l emfLine, releaseID, deploymentID string, version int64) {
+	add := func(l emfLine, imageID, releaseID, deploymentID string, version int64) {
 		l.ApplicationID, l.Organization, l.ImageID = app.ID, app.OrganizationSlug, imageID
 		l.ReleaseID, l.DeploymentID, l.Version = releaseID, deploymentID, version
 		lines = append(lines, l)
 	}
 	for _, r := range w.Images {
 		if finished(r.Status) {
-			add(newEMFLine(StageBuild, r.Status, r.Created, r.Updated), "", "", r.Version)
+			add(newEMFLine(StageBuild, r.Status, r.Created, r.Updated), r.ID, "", "", r.Version)
 		}
 	}
 	for _, r := range w.Releases {
 		if finished(r.Status) {
-			add(newEMFLine(StageRelease, r.Status, r.Created, r.Updated), r.ID, "", r.Version)
+			add(newEMFLine(StageRelease, r.Status, r.Created, r.Updated), r.ImageID, r.ID, "", r.Version)
 		}
 	}
 	for _, r := range w.Deployments {
 		if finished(r.Status) {
-			add(newEMFLine(StageDeploy, r.Status, r.Created, r.Updated), r.ReleaseID, r.ID, r.ReleaseVersion)
+			add(newEMFLine(StageDeploy, r.Status, r.Created, r.Updated), imageOfRelease(app, w, r.ReleaseID), r.ReleaseID, r.ID, r.ReleaseVersion)
 		}
 	}
 	return lines
+}
+
+// imageOfRelease is the image id of a release the writes or the
+// application know.
+func imageOfRelease(app platform.Application, w platform.RecordWrites, releaseID string) string {
+	for _, r := range w.Releases {
+		if r.ID == releaseID {
+			return r.ImageID
+		}
+	}
+	for _, r := range []*platform.Release{app.LatestRelease, app.ServingRelease} {
+		if r != nil && r.ID == releaseID {
+			return r.ImageID
+		}
+	}
+	return ""
 }
 
 func finished(s platform.Status) bool {
 	return s == platform.StatusComplete || s == platform.StatusError
 }
 
-// updateRecords is Store.UpdateApplicationRecords for the pipeline imageID
-// that also writes an EMF line for every stage record the update finished.
-// A retried step writes nothing again: its update writes no record.
-func (s *Steps) updateRecords(ctx context.Context, appID, imageID string, mutate func(*platform.Application) (platform.RecordWrites, error)) (platform.Application, error) {
+// update is Store.UpdateApplicationRecords that also writes an EMF line
+// for every stage record the update finished. A retried step writes
+// nothing again: its update writes no record.
+func (l *Launcher) update(ctx context.Context, appID string, mutate func(*platform.Application) (platform.RecordWrites, error)) (platform.Application, error) {
 	var written platform.RecordWrites
-	app, err := s.Store.UpdateApplicationRecords(ctx, appID, 0, func(a *platform.Application) (platform.RecordWrites, error) {
+	app, err := l.Store.UpdateApplicationRecords(ctx, appID, 0, func(a *platform.Application) (platform.RecordWrites, error) {
 		w, err := mutate(a)
 		written = w // of the attempt that commits, when the store retries
 		return w, err
 	})
 	if err == nil {
-		s.writeMetrics(ctx, finishedStages(app, imageID, written))
+		l.writeMetrics(ctx, finishedStages(app, written))
 	}
 	return app, err
 }
@@ -141,8 +157,8 @@ func metricsLevel(ctx context.Context) string {
 }
 
 // writeMetrics writes each line, newline-terminated, in one Write.
-func (s *Steps) writeMetrics(ctx context.Context, lines []emfLine) {
-	out := s.Metrics
+func (l *Launcher) writeMetrics(ctx context.Context, lines []emfLine) {
+	out := l.Metrics
 	if out == nil {
 		out = os.Stdout
 	}

@@ -44,11 +44,13 @@ func (s *Steps) HandleEvent(ctx context.Context, payload json.RawMessage) (json.
 		return json.RawMessage(`{"ignored":true}`), nil
 	}
 	var run Run
-	if err := json.Unmarshal([]byte(ev.Detail.Input), &run); err != nil || run.ApplicationID == "" || run.ImageID == "" {
+	if err := json.Unmarshal([]byte(ev.Detail.Input), &run); err != nil || run.ApplicationID == "" || run.Pipeline() == "" {
 		return nil, &InvalidInvocationError{Reason: "execution input is not a pipeline run"}
 	}
+	// An execution a cancel stopped (ABORTED) ends canceled: MarkFailed
+	// sees the application's cancel request.
 	reason := ExecutionEndedReason(ev.Detail.Status, ev.Detail.Error, ev.Detail.Cause)
-	if err := s.MarkFailed(ctx, run.ApplicationID, run.ImageID, reason); err != nil {
+	if err := s.MarkFailed(ctx, run.ApplicationID, run.Pipeline(), reason); err != nil {
 		return nil, transient(err)
 	}
 	return json.RawMessage(`{"marked_failed":true}`), nil

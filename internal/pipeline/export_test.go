@@ -10,5 +10,5 @@ import (
 // WriteTestMetric writes one EMF line of a finished build through s.
 func WriteTestMetric(s *Steps) {
 	now := time.Unix(1795709851, 0)
-	s.writeMetrics(context.Background(), []emfLine{newEMFLine(StageBuild, platform.StatusComplete, now.Add(-time.Minute), now)})
+	s.Launcher().writeMetrics(context.Background(), []emfLine{newEMFLine(StageBuild, platform.StatusComplete, now.Add(-time.Minute), now)})
 }

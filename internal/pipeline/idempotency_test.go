@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/slipway-paas/slipway/internal/httpapi/deployments"
 	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/pipeline/pipelinetest"
 	"github.com/slipway-paas/slipway/internal/platform"
@@ -42,7 +41,7 @@ func TestStepsRetriedAfterACrashAreIdempotent(t *testing.T) {
 		ProcessCounts: map[string]int{}, ProcessPodClasses: map[string]string{}, Settings: platform.DefaultSettings()}
 	app.GithubRepository, app.AutoDeployBranch = &repo, &branch
 	seedApplication(t, env, app)
-	img, err := deployments.Deploy(context.Background(), deployments.Deps{Store: env.Store, Starter: noStart{}, IDs: ids, Now: clock.Now},
+	img, err := (&pipeline.Launcher{Store: env.Store, Starter: noStart{}, IDs: ids, Now: clock.Now, Metrics: io.Discard}).Build(context.Background(),
 		app.ID, platform.PipelineRequest{Trigger: platform.TriggerManual}, func(*platform.Application) error { return nil })
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +59,7 @@ func TestStepsRetriedAfterACrashAreIdempotent(t *testing.T) {
 		return next, nil
 	}
 	injected := &types.InternalServerError{Message: aws.String("injected")}
-	run := pipeline.Run{ApplicationID: app.ID, ImageID: img.ID}
+	run := pipeline.Run{ApplicationID: app.ID, ImageID: img.ImageID}
 	for _, step := range []string{pipeline.StepStartBuild, pipeline.StepCheckBuild, pipeline.StepCreateRelease, pipeline.StepDeploy, pipeline.StepCheckRollout, pipeline.StepFinish} {
 		// 1. The crash before the write: the step's transaction fails.
 		before := env.Snapshot(t)
@@ -113,7 +112,7 @@ func TestStepsRetriedAfterACrashAreIdempotent(t *testing.T) {
 		t.Fatalf("records: seq %d/%d, %d images, %d releases, %d deployments, guard %q", got.ImageSeq, got.ReleaseSeq, len(imgs), len(rels), len(deps.Items), got.ActivePipeline)
 	}
 	for _, r := range builder.Requests {
-		if r.ImageID != img.ID || r.ImageTag != builder.Requests[0].ImageTag {
+		if r.ImageID != img.ImageID || r.ImageTag != builder.Requests[0].ImageTag {
 			t.Fatalf("a retried start asked for another build: %+v", builder.Requests)
 		}
 	}
@@ -121,7 +120,7 @@ func TestStepsRetriedAfterACrashAreIdempotent(t *testing.T) {
 	// mark_failed after the pipeline ended, twice: nothing changes.
 	before := env.Snapshot(t)
 	for range 2 {
-		if _, err := invoke(pipeline.StepMarkFailed, pipeline.Run{ApplicationID: app.ID, ImageID: img.ID, Failure: &pipeline.Failure{Error: "States.Timeout"}}); err != nil {
+		if _, err := invoke(pipeline.StepMarkFailed, pipeline.Run{ApplicationID: app.ID, ImageID: img.ImageID, Failure: &pipeline.Failure{Error: "States.Timeout"}}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/slipway-paas/slipway/internal/httpapi/deployments"
 	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/pipeline/localrun"
 	"github.com/slipway-paas/slipway/internal/pipeline/pipelinetest"
@@ -19,14 +19,14 @@ import (
 )
 
 type harness struct {
-	t       *testing.T
-	env     *storetest.Env
-	clock   *stepfn.VirtualClock
-	builder *pipelinetest.Builder
-	cluster *pipelinetest.Cluster
-	runner  *localrun.Runner
-	deps    deployments.Deps
-	app     platform.Application
+	t        *testing.T
+	env      *storetest.Env
+	clock    *stepfn.VirtualClock
+	builder  *pipelinetest.Builder
+	cluster  *pipelinetest.Cluster
+	runner   *localrun.Runner
+	launcher *pipeline.Launcher
+	app      platform.Application
 
 	mu     sync.Mutex
 	events []stepfn.Event
@@ -36,13 +36,13 @@ func newHarness(t *testing.T, b *pipelinetest.Builder, c *pipelinetest.Cluster, 
 	t.Helper()
 	h := &harness{t: t, env: storetest.New(t), clock: stepfn.NewVirtualClock(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)), builder: b, cluster: c}
 	ids := &platform.IDGenerator{Now: h.clock.Now}
-	steps := &pipeline.Steps{Store: h.env.Store, Builder: b, Cluster: c, Now: h.clock.Now, IDs: ids, PollSeconds: 10}
+	steps := &pipeline.Steps{Store: h.env.Store, Builder: b, Cluster: c, Now: h.clock.Now, IDs: ids, PollSeconds: 10, Metrics: io.Discard}
 	h.runner = pipelinetest.NewRunner(t, steps, h.clock, stepfn.WithRandom(func() float64 { return 0.5 }),
 		stepfn.WithObserver(func(e stepfn.Event) { h.mu.Lock(); h.events = append(h.events, e); h.mu.Unlock() }))
 	if wrap != nil {
 		h.runner.WrapInvoker(wrap)
 	}
-	h.deps = deployments.Deps{Store: h.env.Store, Starter: h.runner, IDs: ids, Now: h.clock.Now}
+	h.launcher = &pipeline.Launcher{Store: h.env.Store, Starter: h.runner, IDs: ids, Now: h.clock.Now, Metrics: io.Discard}
 	repo, branch := "acme/web", "main"
 	h.app = platform.Application{ID: ids.NewID(), Slug: "web", ProjectID: ids.NewID(), ProjectSlug: "shop", OrganizationSlug: "acme",
 		ProcessCounts: map[string]int{"web": 2}, ProcessPodClasses: map[string]string{}, Settings: platform.DefaultSettings()}
@@ -67,7 +67,7 @@ func seedApplication(t *testing.T, env *storetest.Env, app platform.Application)
 // deploy runs one pipeline to its end and returns the application after it.
 func (h *harness) deploy() (platform.Application, platform.Image) {
 	h.t.Helper()
-	img, err := deployments.Deploy(context.Background(), h.deps, h.app.ID, platform.PipelineRequest{Trigger: platform.TriggerManual, TriggeredBy: "test"},
+	started, err := h.launcher.Build(context.Background(), h.app.ID, platform.PipelineRequest{Trigger: platform.TriggerManual, TriggeredBy: "test"},
 		func(*platform.Application) error { return nil })
 	if err != nil {
 		h.t.Fatal(err)
@@ -77,7 +77,7 @@ func (h *harness) deploy() (platform.Application, platform.Image) {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	return app, img
+	return app, platform.Image{ID: started.ImageID}
 }
 
 func (h *harness) visited() []string {
@@ -109,7 +109,7 @@ func TestHappyPath(t *testing.T) {
 		&pipelinetest.Cluster{Statuses: []pipeline.RolloutStatus{pipelinetest.Rolling, pipelinetest.RolledOut}}, nil)
 	start := h.clock.Now()
 	app, img := h.deploy()
-	want := "StartBuild WaitForBuild CheckBuild IsBuildDone WaitForBuild CheckBuild IsBuildDone CreateRelease Deploy " +
+	want := "ChooseKind StartBuild WaitForBuild CheckBuild IsBuildDone WaitForBuild CheckBuild IsBuildDone CreateRelease Deploy " +
 		"WaitForRollout CheckRollout IsRolloutDone WaitForRollout CheckRollout IsRolloutDone Finish"
 	if got := strings.Join(h.visited(), " "); got != want {
 		t.Fatalf("states:\n got %s\nwant %s", got, want)
@@ -342,7 +342,7 @@ func TestConcurrentDeploysStartOnePipeline(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := deployments.Deploy(context.Background(), h.deps, h.app.ID, platform.PipelineRequest{Trigger: platform.TriggerManual},
+			_, err := h.launcher.Build(context.Background(), h.app.ID, platform.PipelineRequest{Trigger: platform.TriggerManual},
 				func(*platform.Application) error { return nil })
 			mu.Lock()
 			codes[platform.CodeOf(err)]++
@@ -363,8 +363,8 @@ func TestConcurrentDeploysStartOnePipeline(t *testing.T) {
 
 func TestStartFailureMarksFailedAndFreesTheApplication(t *testing.T) {
 	h := newHarness(t, &pipelinetest.Builder{Statuses: []pipeline.BuildStatus{pipelinetest.Built}}, &pipelinetest.Cluster{Statuses: []pipeline.RolloutStatus{pipelinetest.RolledOut}}, nil)
-	h.deps.Starter = failingStarter{}
-	_, err := deployments.Deploy(context.Background(), h.deps, h.app.ID, platform.PipelineRequest{}, func(*platform.Application) error { return nil })
+	h.launcher.Starter = failingStarter{}
+	_, err := h.launcher.Build(context.Background(), h.app.ID, platform.PipelineRequest{}, func(*platform.Application) error { return nil })
 	if !platform.IsCode(err, platform.CodeUnavailable) {
 		t.Fatalf("err %v", err)
 	}

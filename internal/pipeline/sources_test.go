@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/slipway-paas/slipway/internal/httpapi/deployments"
 	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/pipeline/pipelinetest"
 	"github.com/slipway-paas/slipway/internal/platform"
@@ -72,7 +72,7 @@ func TestBuildCredentials(t *testing.T) {
 			app.GithubRepositoryIsPrivate, app.GithubAppInstallationID = tc.private, tc.installation
 			seedApplication(t, env, app)
 			starter := &startsOnly{}
-			img, err := deployments.Deploy(context.Background(), deployments.Deps{Store: env.Store, Starter: starter, IDs: ids, Now: time.Now},
+			img, err := (&pipeline.Launcher{Store: env.Store, Starter: starter, IDs: ids, Now: time.Now, Metrics: io.Discard}).Build(context.Background(),
 				app.ID, platform.PipelineRequest{Trigger: platform.TriggerManual, TriggeredBy: "test"}, func(*platform.Application) error { return nil })
 			if err != nil {
 				t.Fatal(err)
@@ -80,7 +80,7 @@ func TestBuildCredentials(t *testing.T) {
 			builder := &pipelinetest.Builder{}
 			sources := &recordingSources{err: tc.mintErr}
 			steps := &pipeline.Steps{Store: env.Store, Builder: builder, Sources: sources, Now: time.Now, IDs: ids, PollSeconds: 1}
-			payload, _ := json.Marshal(pipeline.Invocation{Step: pipeline.StepStartBuild, Run: pipeline.Run{ApplicationID: app.ID, ImageID: img.ID}})
+			payload, _ := json.Marshal(pipeline.Invocation{Step: pipeline.StepStartBuild, Run: pipeline.Run{ApplicationID: app.ID, ImageID: img.ImageID}})
 			_, err = steps.Handle(context.Background(), payload)
 			if tc.wantErr != "" {
 				if err == nil || !strings.HasSuffix(typeName(err), tc.wantErr) {
@@ -122,7 +122,7 @@ func TestPrivateWithoutInstallationIsRefusedAtDeploy(t *testing.T) {
 	app.GithubRepository, app.AutoDeployBranch, app.GithubRepositoryIsPrivate = &repo, &branch, true
 	seedApplication(t, env, app)
 	starter := &startsOnly{}
-	_, err := deployments.Deploy(context.Background(), deployments.Deps{Store: env.Store, Starter: starter, IDs: ids, Now: time.Now},
+	_, err := (&pipeline.Launcher{Store: env.Store, Starter: starter, IDs: ids, Now: time.Now, Metrics: io.Discard}).Build(context.Background(),
 		app.ID, platform.PipelineRequest{Trigger: platform.TriggerManual, TriggeredBy: "test"}, func(*platform.Application) error { return nil })
 	var pe *platform.Error
 	if !errors.As(err, &pe) || pe.Code != platform.CodeInvalid || len(starter.runs) != 0 {

@@ -39,6 +39,16 @@ type Steps struct {
 	// finishes (see MetricsNamespace). Nil is os.Stdout, which a Lambda
 	// sends to CloudWatch Logs; io.Discard turns the lines off.
 	Metrics io.Writer
+	// Starter starts the queued push when a pipeline ends (nil: a queued
+	// push waits for the next start).
+	Starter Starter
+}
+
+// Launcher is the pipeline service over the steps' dependencies: the one
+// place pipelines end (MarkFailed, Complete) and queued pushes start.
+func (s *Steps) Launcher() *Launcher {
+	return &Launcher{Store: s.Store, Starter: s.Starter, Builder: s.Builder, Cluster: s.Cluster,
+		Reporter: s.Reporter, Metrics: s.Metrics, Now: s.Now, IDs: s.IDs}
 }
 
 // ProgressReporter reports a pipeline's progress on its commit (GitHub
@@ -55,19 +65,35 @@ type ProgressReporter interface {
 // state machine's JSON document.
 type Run struct {
 	ApplicationID string `json:"application_id"`
-	ImageID       string `json:"image_id"`
-	PollSeconds   int    `json:"poll_seconds"`
-	BuildRef      string `json:"build_ref,omitempty"`
-	BuildDone     bool   `json:"build_done"`
-	BuildPolls    int    `json:"build_polls"`
-	ReleaseID     string `json:"release_id,omitempty"`
-	DeploymentID  string `json:"deployment_id,omitempty"`
+	// ImageID is the image the pipeline builds (build) or releases.
+	ImageID string `json:"image_id"`
+	// PipelineID names the pipeline and its execution: the image id for a
+	// build, the release id otherwise ("" in runs older than kinds: the
+	// image id).
+	PipelineID string `json:"pipeline_id,omitempty"`
+	// Kind is the pipeline's kind, which the state machine's first state
+	// chooses on.
+	Kind         platform.PipelineKind `json:"kind"`
+	PollSeconds  int                   `json:"poll_seconds"`
+	BuildRef     string                `json:"build_ref,omitempty"`
+	BuildDone    bool                  `json:"build_done"`
+	BuildPolls   int                   `json:"build_polls"`
+	ReleaseID    string                `json:"release_id,omitempty"`
+	DeploymentID string                `json:"deployment_id,omitempty"`
 	// RolloutDeadline is when the rollout must be done (Unix seconds).
 	RolloutDeadline int64 `json:"rollout_deadline,omitempty"`
 	RolloutDone     bool  `json:"rollout_done"`
 	RolloutPolls    int   `json:"rollout_polls"`
 	// Failure is what the state machine's Catch recorded.
 	Failure *Failure `json:"failure,omitempty"`
+}
+
+// Pipeline is the run's pipeline id.
+func (r Run) Pipeline() string {
+	if r.PipelineID != "" {
+		return r.PipelineID
+	}
+	return r.ImageID
 }
 
 // Failure is a caught error as Step Functions records it.
@@ -132,8 +158,8 @@ func (s *Steps) Handle(ctx context.Context, payload json.RawMessage) (json.RawMe
 	if err := json.Unmarshal(payload, &inv); err != nil || inv.Step == "" {
 		return nil, &InvalidInvocationError{Reason: "payload is not a pipeline step invocation"}
 	}
-	if !platform.IsUUID(inv.Run.ApplicationID) || !platform.IsUUID(inv.Run.ImageID) {
-		return nil, &InvalidInvocationError{Reason: "run.application_id and run.image_id must be UUIDs"}
+	if !platform.IsUUID(inv.Run.ApplicationID) || !platform.IsUUID(inv.Run.ImageID) || !platform.IsUUID(inv.Run.Pipeline()) {
+		return nil, &InvalidInvocationError{Reason: "run.application_id, run.image_id and run.pipeline_id must be UUIDs"}
 	}
 	run, err := s.step(ctx, inv.Step, inv.Run)
 	if err != nil {
@@ -157,14 +183,18 @@ func (s *Steps) step(ctx context.Context, step string, run Run) (Run, error) {
 	case StepFinish:
 		return run, s.finish(ctx, run)
 	case StepMarkFailed:
-		return run, s.MarkFailed(ctx, run.ApplicationID, run.ImageID, failureReason(run.Failure))
+		return run, s.Launcher().MarkFailed(ctx, run.ApplicationID, run.Pipeline(), failureReason(run.Failure))
 	}
 	return run, &InvalidInvocationError{Reason: fmt.Sprintf("unknown step %q", step)}
 }
 
 func (s *Steps) update(ctx context.Context, run Run, mutate func(*platform.Application) (platform.RecordWrites, error)) error {
-	_, err := s.updateRecords(ctx, run.ApplicationID, run.ImageID, mutate)
+	_, err := s.updateRecords(ctx, run.ApplicationID, mutate)
 	return err
+}
+
+func (s *Steps) updateRecords(ctx context.Context, appID string, mutate func(*platform.Application) (platform.RecordWrites, error)) (platform.Application, error) {
+	return s.Launcher().update(ctx, appID, mutate)
 }
 
 func (s *Steps) startBuild(ctx context.Context, run Run) (Run, error) {
@@ -175,6 +205,9 @@ func (s *Steps) startBuild(ctx context.Context, run Run) (Run, error) {
 	}
 	img, err := app.PipelineImage(run.ImageID)
 	if err != nil {
+		return run, err
+	}
+	if err := app.CancelRequested(run.ImageID); err != nil && img.BuildRef == "" {
 		return run, err
 	}
 	if img.BuildRef != "" { // a retried step
@@ -251,7 +284,7 @@ func (s *Steps) checkBuild(ctx context.Context, run Run) (Run, error) {
 
 func (s *Steps) createRelease(ctx context.Context, run Run) (Run, error) {
 	releaseID := s.IDs.NewID()
-	app, err := s.updateRecords(ctx, run.ApplicationID, run.ImageID, func(app *platform.Application) (platform.RecordWrites, error) {
+	app, err := s.updateRecords(ctx, run.ApplicationID, func(app *platform.Application) (platform.RecordWrites, error) {
 		_, w, err := app.CreateRelease(run.ImageID, releaseID, s.Now().UTC())
 		return w, err
 	})
@@ -264,15 +297,16 @@ func (s *Steps) createRelease(ctx context.Context, run Run) (Run, error) {
 
 func (s *Steps) deploy(ctx context.Context, run Run) (Run, error) {
 	deploymentID := s.IDs.NewID()
-	app, err := s.updateRecords(ctx, run.ApplicationID, run.ImageID, func(app *platform.Application) (platform.RecordWrites, error) {
-		_, w, err := app.CreateDeployment(run.ImageID, deploymentID, s.Now().UTC())
+	app, err := s.updateRecords(ctx, run.ApplicationID, func(app *platform.Application) (platform.RecordWrites, error) {
+		_, w, err := app.CreateDeployment(run.Pipeline(), deploymentID, s.Now().UTC())
 		return w, err
 	})
 	if err != nil {
 		return run, err
 	}
 	dep := app.LatestDeployment
-	run.DeploymentID = dep.ID
+	run.PollSeconds = s.PollSeconds
+	run.ReleaseID, run.DeploymentID = app.LatestRelease.ID, dep.ID
 	if run.RolloutDeadline == 0 {
 		run.RolloutDeadline = s.Now().Add(time.Duration(app.LatestRelease.DeploymentTimeout) * time.Second).Unix()
 	}
@@ -284,7 +318,10 @@ func (s *Steps) checkRollout(ctx context.Context, run Run) (Run, error) {
 	if err != nil {
 		return run, err
 	}
-	if _, err := app.PipelineImage(run.ImageID); err != nil {
+	if _, err := app.PipelineRelease(run.Pipeline()); err != nil {
+		return run, err
+	}
+	if err := app.CancelRequested(run.Pipeline()); err != nil {
 		return run, err
 	}
 	status, err := s.Cluster.RolloutStatus(ctx, WorkloadOf(app, *app.LatestRelease))
@@ -305,57 +342,12 @@ func (s *Steps) checkRollout(ctx context.Context, run Run) (Run, error) {
 }
 
 func (s *Steps) finish(ctx context.Context, run Run) error {
-	changed := false
-	app, err := s.updateRecords(ctx, run.ApplicationID, run.ImageID, func(app *platform.Application) (platform.RecordWrites, error) {
-		w, err := app.CompletePipeline(run.ImageID, s.Now().UTC())
-		changed = !w.Empty()
-		return w, err
-	})
-	if err == nil && changed {
-		s.reportFinished(ctx, app, true, "")
-	}
-	return err
+	return s.Launcher().Complete(ctx, run.ApplicationID, run.Pipeline())
 }
 
-// MarkFailed records reason on the pipeline's unfinished records, frees the
-// application for the next pipeline (see pipeline.MarkFailed) and reports
-// the failure once.
-func (s *Steps) MarkFailed(ctx context.Context, appID, imageID, reason string) error {
-	changed := false
-	app, err := s.updateRecords(ctx, appID, imageID, func(app *platform.Application) (platform.RecordWrites, error) {
-		w := app.FailPipeline(imageID, reason, s.Now().UTC())
-		changed = !w.Empty()
-		return w, nil
-	})
-	if platform.IsCode(err, platform.CodeNotFound) {
-		return nil
-	}
-	if err == nil && changed && app.LatestImage != nil && app.LatestImage.ID == imageID {
-		s.reportFinished(ctx, app, false, reason)
-	}
-	return err
-}
-
-func (s *Steps) reportFinished(ctx context.Context, app platform.Application, ok bool, reason string) {
-	if s.Reporter == nil || app.LatestImage == nil || app.LatestImage.GithubDeploymentID == 0 {
-		return
-	}
-	if err := s.Reporter.Finished(ctx, app, *app.LatestImage, ok, reason); err != nil {
-		slog.WarnContext(ctx, "reporting a pipeline's end failed", "image_id", app.LatestImage.ID, "error", err.Error())
-	}
-}
-
-// MarkFailed records reason on the unfinished records of the pipeline
-// imageID and frees the application for the next pipeline. It is
-// idempotent, and a no-op for an application that no longer exists.
-func MarkFailed(ctx context.Context, st platform.Pipelines, now time.Time, appID, imageID, reason string) error {
-	_, err := st.UpdateApplicationRecords(ctx, appID, 0, func(app *platform.Application) (platform.RecordWrites, error) {
-		return app.FailPipeline(imageID, reason, now), nil
-	})
-	if platform.IsCode(err, platform.CodeNotFound) {
-		return nil
-	}
-	return err
+// MarkFailed ends the pipeline with reason (see Launcher.MarkFailed).
+func (s *Steps) MarkFailed(ctx context.Context, appID, pipelineID, reason string) error {
+	return s.Launcher().MarkFailed(ctx, appID, pipelineID, reason)
 }
 
 // WorkloadOf is what the cluster runs for a release of the application:

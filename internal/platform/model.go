@@ -41,6 +41,9 @@ type Settings struct {
 	GithubAppInstallationID   *int64
 	DeploymentTimeout         *int
 	HealthCheckPath           string
+	// AutoDeployPaused skips pushes (set by a rollback, cleared through
+	// the settings).
+	AutoDeployPaused bool
 }
 
 // DefaultSettings are the settings of a new application.
@@ -87,6 +90,19 @@ type Application struct {
 	// empty config). The store keeps it as an attribute of its own, written
 	// in one transaction with the config version item.
 	ConfigVersion int64 `json:"-"`
+
+	// ActivePipelineKind is the kind of the running pipeline.
+	ActivePipelineKind PipelineKind
+	// LatestPipeline names the newest pipeline, running or ended.
+	LatestPipeline *PipelineRef
+	// CancelRequest is set once the running pipeline was asked to stop.
+	CancelRequest *CancelRequest
+	// QueuedPush is the one pending slot: the newest push that arrived
+	// while a pipeline ran.
+	QueuedPush *QueuedPush
+	// ServingRelease is the release the cluster runs: the release of the
+	// newest pipeline that completed. A canceled rollout reverts to it.
+	ServingRelease *Release
 }
 
 // Status of a pipeline record.
@@ -145,6 +161,22 @@ type Release struct {
 	HealthCheckHost   *string
 	DeploymentTimeout int
 	Privileged        bool
+	// Kind is the kind of the pipeline that made the release; PipelineID
+	// names that pipeline (the image id for builds, the release id
+	// otherwise; empty in releases older than kinds, which were builds).
+	Kind       PipelineKind
+	PipelineID string
+	// RollbackOf is the version a rollback release copies.
+	RollbackOf *int64
+	// ConfigVersion is the config version the release runs with (0: none).
+	ConfigVersion int64
+	// RunReleaseCommand says whether the release phase runs the release
+	// command (a rollback skips it unless asked).
+	RunReleaseCommand bool
+	// CommitSHA, Trigger and TriggeredBy are copied onto the deployment.
+	CommitSHA   string
+	Trigger     string
+	TriggeredBy string
 }
 
 // Deployment rolls a release out to the cluster.

@@ -99,7 +99,7 @@ func TestPipelineHappyPathIsIdempotent(t *testing.T) {
 	if d2, w, _ := app.CreateDeployment("img", "dep-2", now); d2.ID != "dep-1" || len(w.Deployments) != 0 {
 		t.Fatal("retried deploy made a second deployment")
 	}
-	if _, err := app.CompletePipeline("img", now.Add(time.Minute)); err != nil {
+	if _, _, err := app.CompletePipeline("img", now.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	if app.ActivePipeline != "" || !app.LatestDeployment.Complete() {
@@ -108,7 +108,7 @@ func TestPipelineHappyPathIsIdempotent(t *testing.T) {
 	if rel, live := app.LiveRelease(); !live || rel.ID != "rel-1" {
 		t.Fatal("no live release after a complete deployment")
 	}
-	if w := app.FailPipeline("img", "late failure", now); len(w.Images)+len(w.Releases)+len(w.Deployments) != 0 {
+	if w, _ := app.FailPipeline("img", "late failure", now); len(w.Images)+len(w.Releases)+len(w.Deployments) != 0 {
 		t.Fatalf("failing a finished pipeline rewrote records: %+v", w)
 	}
 }
@@ -117,11 +117,11 @@ func TestFailPipeline(t *testing.T) {
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	app := deployableApp()
 	_, _, _ = app.StartPipeline(PipelineRequest{}, "img", now)
-	w := app.FailPipeline("img", "build failed: boom", now)
+	w, _ := app.FailPipeline("img", "build failed: boom", now)
 	if len(w.Images) != 1 || app.LatestImage.Status != StatusError || *app.LatestImage.ErrorDetail != "build failed: boom" || app.ActivePipeline != "" {
 		t.Fatalf("%+v %+v", w, app.LatestImage)
 	}
-	if w := app.FailPipeline("img", "again", now); len(w.Images) != 0 {
+	if w, _ := app.FailPipeline("img", "again", now); len(w.Images) != 0 {
 		t.Fatal("second failure rewrote the image")
 	}
 	_, err := app.RecordBuildStarted("other", "x", 0, now)

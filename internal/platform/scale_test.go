@@ -80,7 +80,7 @@ func TestStaleProcesses(t *testing.T) {
 	if _, ok := a.ProcessCounts["bogus"]; !ok {
 		t.Fatal("pruned before the deploy succeeded")
 	}
-	if _, err := a.CompletePipeline(img.ID, now); err != nil {
+	if _, _, err := a.CompletePipeline(img.ID, now); err != nil {
 		t.Fatal(err)
 	}
 	if got := fmt.Sprint(a.ProcessCounts, a.ProcessPodClasses); got != "map[web:2] map[]" {

@@ -25,13 +25,14 @@ type SettingsPatch struct {
 	GithubAppInstallationID   Patch[int64]
 	DeploymentTimeout         Patch[int]
 	HealthCheckPath           Patch[string]
+	AutoDeployPaused          Patch[bool]
 }
 
 // SettingsFields lists the JSON names of the settings a patch may carry.
 var SettingsFields = []string{
 	"github_repository", "github_repository_is_private", "auto_deploy_branch", "subdirectory",
 	"github_environment_name", "health_check_host", "github_app_installation_id",
-	"deployment_timeout", "health_check_path",
+	"deployment_timeout", "health_check_path", "auto_deploy_paused",
 }
 
 // Deployment timeout bounds, in seconds.
@@ -65,6 +66,13 @@ func (p SettingsPatch) Apply(s *Settings) error {
 			v.Add("github_repository_is_private", "must not be null")
 		} else {
 			next.GithubRepositoryIsPrivate = f.Value
+		}
+	}
+	if f := p.AutoDeployPaused; f.Present {
+		if f.Null {
+			v.Add("auto_deploy_paused", "must not be null")
+		} else {
+			next.AutoDeployPaused = f.Value
 		}
 	}
 	if f := p.GithubAppInstallationID; f.Present {

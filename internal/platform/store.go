@@ -116,6 +116,10 @@ type Pipelines interface {
 	// ListImages and ListReleases return the newest limit records, newest first.
 	ListImages(ctx context.Context, appID string, limit int) ([]Image, error)
 	ListReleases(ctx context.Context, appID string, limit int) ([]Release, error)
+	// GetImage and GetRelease return one record by version (not_found
+	// when there is none).
+	GetImage(ctx context.Context, appID string, version int64) (Image, error)
+	GetRelease(ctx context.Context, appID string, version int64) (Release, error)
 	// ListDeployments pages through deployments, newest first.
 	ListDeployments(ctx context.Context, appID string, page PageRequest) (Page[Deployment], error)
 }

@@ -37,6 +37,7 @@ type simBuild struct {
 	req     pipeline.BuildRequest
 	started time.Time
 	failure string
+	stopped bool
 }
 
 // NewBuilder returns a simulated builder; now nil means time.Now.
@@ -88,6 +89,8 @@ func (b *Builder) BuildStatus(_ context.Context, ref string) (pipeline.BuildStat
 	switch {
 	case !ok:
 		return pipeline.BuildStatus{Phase: pipeline.BuildFailed, Reason: "the simulated builder has no build " + ref}, nil
+	case build.stopped:
+		return pipeline.BuildStatus{Phase: pipeline.BuildFailed, Reason: "the simulated build was stopped"}, nil
 	case b.now().Sub(build.started) < b.duration:
 		return pipeline.BuildStatus{Phase: pipeline.BuildRunning}, nil
 	case build.failure != "":
@@ -104,6 +107,25 @@ func (b *Builder) BuildStatus(_ context.Context, ref string) (pipeline.BuildStat
 		CommitSHA: commit,
 		Processes: DefaultProcesses(),
 	}, nil
+}
+
+// StopBuild stops a running build, as CodeBuild's StopBuild does: it
+// reports failed from then on. A finished or unknown build is left alone.
+func (b *Builder) StopBuild(_ context.Context, ref string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if build, ok := b.builds[ref]; ok && b.now().Sub(build.started) < b.duration {
+		build.stopped = true
+		b.builds[ref] = build
+	}
+	return nil
+}
+
+// Stopped reports whether the build ref was stopped.
+func (b *Builder) Stopped(ref string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.builds[ref].stopped
 }
 
 // digestHex is the hex SHA-256 of the parts, NUL-separated.

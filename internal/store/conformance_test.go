@@ -104,7 +104,10 @@ func buildWorld(t *testing.T, env *storetest.Env) {
 			_, w, err := a.CreateDeployment(imageID, ids.NewID(), now)
 			return w, err
 		},
-		func(a *platform.Application) (platform.RecordWrites, error) { return a.CompletePipeline(imageID, now) },
+		func(a *platform.Application) (platform.RecordWrites, error) {
+			w, _, err := a.CompletePipeline(imageID, now)
+			return w, err
+		},
 	} {
 		_, err = env.Store.UpdateApplicationRecords(ctx(), app.ID, 0, step)
 		mustOK(t, err)

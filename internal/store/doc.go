@@ -63,6 +63,8 @@
 //	idempotency              PutItem claim (not exists or expired), PutItem response, DeleteItem release
 //	webhook delivery         PutItem claim (not exists or expired; else GetItem + UpdateItem takeover
 //	                         after the lease), UpdateItem outcome, UpdateItem done, UpdateItem release
+//	get image / release      GetItem APP#<id> IMAGE#<version> / RELEASE#<version> (consistent; releases,
+//	                         rollbacks)
 //	current config           Query APP#<id> begins_with CONFIG#, newest first, Limit 1 (consistent)
 //	config version           GetItem APP#<id> / CONFIG#<version> (what a release pins)
 //	write a config version   TransactWriteItems: Update application (config_version :cur → :next,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cb "github.com/aws/aws-sdk-go-v2/service/codebuild"
@@ -44,6 +45,7 @@ type SecretStore interface {
 type API interface {
 	StartBuild(ctx context.Context, in *cb.StartBuildInput, opts ...func(*cb.Options)) (*cb.StartBuildOutput, error)
 	BatchGetBuilds(ctx context.Context, in *cb.BatchGetBuildsInput, opts ...func(*cb.Options)) (*cb.BatchGetBuildsOutput, error)
+	StopAPI
 }
 
 // Builder starts and watches builds of one CodeBuild project.
@@ -94,7 +96,10 @@ func (b Builder) StartBuild(ctx context.Context, req pipeline.BuildRequest) (str
 	}
 	version := req.CommitSHA
 	if version == "" {
-		version = "refs/heads/" + req.Ref
+		version = req.Ref // a full ref ("refs/tags/v1") as given
+		if !strings.HasPrefix(version, "refs/") {
+			version = "refs/heads/" + version
+		}
 	}
 	env := []types.EnvironmentVariable{
 		plaintext(EnvImageTag, req.ImageTag),

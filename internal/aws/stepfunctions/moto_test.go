@@ -3,21 +3,26 @@ package stepfunctions
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/slipway-paas/slipway"
 	"github.com/slipway-paas/slipway/internal/aws/mototest"
 	"github.com/slipway-paas/slipway/internal/awsconf"
 	"github.com/slipway-paas/slipway/internal/pipeline"
+	"github.com/slipway-paas/slipway/internal/platform"
 )
 
 // TestMoto registers the real deploy state machine definition and starts
 // one run twice through the real SDK client: the second start is the same
-// execution, not an error and not a second execution. Skipped unless
-// SLIPWAY_TEST_MOTO_ENDPOINT is set (make check sets it).
+// execution, not an error and not a second execution. Then the stopper
+// stops it (ABORTED); stopping it again, or a pipeline that never started,
+// is pipeline.ErrNotRunning. Skipped unless SLIPWAY_TEST_MOTO_ENDPOINT is
+// set (make check sets it).
 func TestMoto(t *testing.T) {
 	endpoint, ctx := mototest.Endpoint(t)
 	client := NewClient(awsconf.FromEnv(), endpoint, func(o *sfn.Options) { o.RetryMaxAttempts = 1 })
@@ -33,7 +38,8 @@ func TestMoto(t *testing.T) {
 		_, _ = client.DeleteStateMachine(context.Background(), &sfn.DeleteStateMachineInput{StateMachineArn: machine.StateMachineArn})
 	})
 	starter := Starter{Client: client, StateMachineARN: *machine.StateMachineArn}
-	run := pipeline.Run{ApplicationID: "0193aaaa-0000-7000-8000-000000000001", ImageID: "0193aaaa-0000-7000-8000-000000000002"}
+	run := pipeline.Run{ApplicationID: "0193aaaa-0000-7000-8000-000000000001", ImageID: "0193aaaa-0000-7000-8000-000000000002",
+		PipelineID: "0193aaaa-0000-7000-8000-000000000002", Kind: platform.KindBuild}
 	for i := range 2 {
 		if err := starter.Start(ctx, run); err != nil {
 			t.Fatalf("start %d: %v", i+1, err)
@@ -53,6 +59,19 @@ func TestMoto(t *testing.T) {
 	var input pipeline.Run
 	if err := json.Unmarshal([]byte(aws.ToString(exec.Input)), &input); err != nil || input != run {
 		t.Fatalf("execution input %q (%v), want %+v", aws.ToString(exec.Input), err, run)
+	}
+	stopper := Stopper{Client: client, StateMachineARN: *machine.StateMachineArn}
+	if err := stopper.Stop(ctx, run.PipelineID, "canceled by alice"); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	stopped, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: list.Executions[0].ExecutionArn})
+	if err != nil || stopped.Status != types.ExecutionStatusAborted {
+		t.Fatalf("after the stop: %+v %v", stopped, err)
+	}
+	for _, id := range []string{run.PipelineID, "0193aaaa-0000-7000-8000-0000000000ff"} {
+		if err := stopper.Stop(ctx, id, "again"); !errors.Is(err, pipeline.ErrNotRunning) {
+			t.Fatalf("stopping %s: %v, want ErrNotRunning", id, err)
+		}
 	}
 	missing := Starter{Client: client, StateMachineARN: *machine.StateMachineArn + "-missing"}
 	if err := missing.Start(ctx, run); err == nil {

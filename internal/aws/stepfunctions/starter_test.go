@@ -3,6 +3,7 @@ package stepfunctions
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -56,5 +57,73 @@ func TestStarter(t *testing.T) {
 				t.Fatalf("input %v (%v)", got["input"], err)
 			}
 		})
+	}
+}
+
+// A protocol-level fake for the stopper: DescribeExecution of the
+// execution named after the pipeline, then StopExecution when it runs.
+func TestStopper(t *testing.T) {
+	const machine = "arn:aws:states:us-east-1:123456789012:stateMachine:slipway-deploy"
+	const execution = "arn:aws:states:us-east-1:123456789012:execution:slipway-deploy:0193aaaa-0000-7000-8000-000000000002"
+	missing := `{"__type":"com.amazonaws.swf.service.v2.model#ExecutionDoesNotExist","message":"Execution Does Not Exist"}`
+	for _, tc := range []struct {
+		name     string
+		describe string // "" answers ExecutionDoesNotExist
+		stop     int    // status of StopExecution's answer (0: must not be called)
+		want     error
+		wantErr  bool
+	}{
+		{"running", `{"status":"RUNNING"}`, 200, nil, false},
+		{"ended", `{"status":"SUCCEEDED"}`, 0, pipeline.ErrNotRunning, true},
+		{"never started", "", 0, pipeline.ErrNotRunning, true},
+		{"ended meanwhile", `{"status":"RUNNING"}`, 400, pipeline.ErrNotRunning, true},
+		{"throttled", `{"status":"RUNNING"}`, 500, nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var calls []string
+			var stopped map[string]any
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				target := r.Header.Get("X-Amz-Target")
+				calls = append(calls, target)
+				body, _ := io.ReadAll(r.Body)
+				var got map[string]any
+				_ = json.Unmarshal(body, &got)
+				if got["executionArn"] != execution {
+					t.Errorf("%s of %v", target, got["executionArn"])
+				}
+				w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+				switch {
+				case target == "AWSStepFunctions.DescribeExecution" && tc.describe == "":
+					w.WriteHeader(400)
+					_, _ = io.WriteString(w, missing)
+				case target == "AWSStepFunctions.DescribeExecution":
+					_, _ = io.WriteString(w, tc.describe)
+				case tc.stop == 200:
+					stopped = got
+					_, _ = io.WriteString(w, `{"stopDate":1.7e9}`)
+				case tc.stop == 400:
+					w.WriteHeader(400)
+					_, _ = io.WriteString(w, missing)
+				default:
+					w.WriteHeader(tc.stop)
+					_, _ = io.WriteString(w, `{"__type":"ServiceUnavailable","message":"try later"}`)
+				}
+			}))
+			defer srv.Close()
+			client := NewClient(awsconf.FromEnv(), srv.URL, func(o *sfn.Options) { o.RetryMaxAttempts = 1 })
+			err := Stopper{Client: client, StateMachineARN: machine}.Stop(context.Background(), "0193aaaa-0000-7000-8000-000000000002", "canceled by alice")
+			if (err != nil) != tc.wantErr || tc.want != nil && !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v (error %v)", err, tc.want, tc.wantErr)
+			}
+			if tc.stop == 0 && len(calls) != 1 {
+				t.Fatalf("calls %v: a pipeline not running is not stopped", calls)
+			}
+			if tc.stop == 200 && (stopped["cause"] != "canceled by alice" || stopped["error"] != "Canceled") {
+				t.Fatalf("StopExecution %v", stopped)
+			}
+		})
+	}
+	if _, err := ExecutionARN("arn:aws:states:us-east-1:1:activity:x", "p"); err == nil {
+		t.Fatal("an activity ARN made an execution ARN")
 	}
 }

@@ -2,11 +2,12 @@ package apitest
 
 import (
 	"context"
+	"crypto/rand"
 	"sync"
 	"time"
 
-	"github.com/slipway-paas/slipway/internal/devstack"
 	"github.com/slipway-paas/slipway/internal/httpapi"
+	"github.com/slipway-paas/slipway/internal/httpapi/allroutes"
 	"github.com/slipway-paas/slipway/internal/httpapi/observability"
 	"github.com/slipway-paas/slipway/internal/httpapi/observability/simsource"
 	"github.com/slipway-paas/slipway/internal/httpapi/webhooks"
@@ -39,7 +40,8 @@ func (e *Env) AddRevoked() {
 // a harmless default.
 type AllDeps struct {
 	// Starter starts pipelines, for Full Deploy and webhook pushes alike
-	// (default: a new *RecordingStarter).
+	// (default: a new *RecordingStarter); when it is a pipeline.Stopper it
+	// also stops them (cancel).
 	Starter pipeline.Starter
 	// Cluster receives the scale changes of live applications (default: a
 	// pipelinetest.Cluster).
@@ -57,7 +59,7 @@ type AllDeps struct {
 }
 
 // AllRoutes returns the routes of every function group over env's store,
-// wired as the local system wires them (devstack.Routes), with env.IDs.
+// wired as the local system wires them (allroutes.Routes), with env.IDs.
 // Use it as New's routes function (or part of it) when a test must cover
 // every route, e.g. the tenant isolation matrix of package httpapi, which
 // fails when a route returned here has no row.
@@ -77,13 +79,16 @@ func AllRoutes(env *Env, d AllDeps) []httpapi.Route {
 	if d.WebhookSecret == nil {
 		d.WebhookSecret = func(context.Context) ([]byte, error) { return nil, nil }
 	}
-	configKeys, err := devstack.ConfigKeysFrom(devstack.NewLocalKeys("")) // random, in memory
-	if err != nil {
-		env.T.Fatal(err)
-	}
-	return devstack.Routes(devstack.Wiring{
-		Store: env.Store, Starter: d.Starter, Cluster: d.Cluster, Source: d.Source, WebhookSecret: d.WebhookSecret,
-		IDs: env.IDs, Now: d.Now, OpenAPI: d.OpenAPI, ConfigKeys: configKeys,
+	// Config keys: random, in memory, as the local system makes them with
+	// no data directory.
+	seal, fingerprint := make([]byte, 32), make([]byte, 32)
+	_, _ = rand.Read(seal)
+	_, _ = rand.Read(fingerprint)
+	sealer := platform.Envelope{Keys: platform.LocalDataKeys{Master: seal}}
+	stopper, _ := d.Starter.(pipeline.Stopper)
+	return allroutes.Routes(allroutes.Wiring{
+		Store: env.Store, Starter: d.Starter, Stopper: stopper, Cluster: d.Cluster, Source: d.Source, WebhookSecret: d.WebhookSecret,
+		IDs: env.IDs, Now: d.Now, OpenAPI: d.OpenAPI, Sealer: sealer, Fingerprints: platform.Fingerprinter{Key: fingerprint},
 	})
 }
 
@@ -101,6 +106,10 @@ func (s *RecordingStarter) Start(_ context.Context, run pipeline.Run) error {
 	s.runs = append(s.runs, run)
 	return nil
 }
+
+// Stop answers pipeline.ErrNotRunning: nothing runs, so a cancel ends the
+// pipeline at once.
+func (s *RecordingStarter) Stop(context.Context, string, string) error { return pipeline.ErrNotRunning }
 
 // Runs returns the runs started so far, in order.
 func (s *RecordingStarter) Runs() []pipeline.Run {

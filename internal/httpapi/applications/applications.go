@@ -118,6 +118,7 @@ func (a api) updateSettings(w http.ResponseWriter, r *http.Request) error {
 		GithubAppInstallationID:   obj.PatchInt64("github_app_installation_id"),
 		DeploymentTimeout:         obj.PatchInt("deployment_timeout"),
 		HealthCheckPath:           obj.PatchString("health_check_path"),
+		AutoDeployPaused:          obj.PatchBool("auto_deploy_paused"),
 	}
 	if err := obj.Done(); err != nil {
 		return a.unlessUnauthorized(r, err)

@@ -2,6 +2,7 @@ package deployments_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -37,7 +38,8 @@ func newFixture(t *testing.T, builder *pipelinetest.Builder) *fixture {
 			Now: clock.Now, IDs: ids, PollSeconds: 5}
 		f.runner = pipelinetest.NewRunner(t, steps, clock)
 		return append(applications.Routes(applications.Deps{Store: env.Store, Now: clock.Now, Cluster: f.cluster}),
-			deployments.Routes(deployments.Deps{Store: env.Store, Starter: f.runner, IDs: ids, Now: clock.Now})...)
+			deployments.Routes(deployments.Deps{Store: env.Store, Now: clock.Now,
+				Launcher: &pipeline.Launcher{Store: env.Store, Starter: f.runner, Stopper: f.runner, Builder: builder, Cluster: f.cluster, IDs: ids, Now: clock.Now, Metrics: io.Discard}})...)
 	})
 	return f
 }

@@ -47,6 +47,14 @@ type StageView struct {
 	Progress    ProgressView      `json:"progress"`
 }
 
+// QueuedView is the push waiting in the application's pending slot.
+type QueuedView struct {
+	CommitSHA   string            `json:"commit_sha"`
+	Trigger     string            `json:"trigger"`
+	TriggeredBy string            `json:"triggered_by"`
+	Since       httpapi.Timestamp `json:"since"`
+}
+
 // ProgressView lists a stage's steps and the one it is at.
 type ProgressView struct {
 	Steps   []string `json:"steps"`
@@ -78,11 +86,23 @@ func (a api) pipelineStatus(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := struct {
-		Build          *StageView `json:"build"`
-		Release        *StageView `json:"release"`
-		Deploy         *StageView `json:"deploy"`
-		PipelineActive bool       `json:"pipeline_active"`
+		Build          *StageView             `json:"build"`
+		Release        *StageView             `json:"release"`
+		Deploy         *StageView             `json:"deploy"`
+		PipelineActive bool                   `json:"pipeline_active"`
+		PipelineID     *string                `json:"pipeline_id"`
+		Kind           *platform.PipelineKind `json:"kind"`
+		Queued         *QueuedView            `json:"queued"`
 	}{PipelineActive: app.RunningPipeline(a.Now()) != ""}
+	if p := app.LatestPipeline; p != nil {
+		out.PipelineID, out.Kind = &p.ID, &p.Kind
+	} else if img := app.LatestImage; img != nil { // pipelines older than kinds were builds
+		kind := platform.KindBuild
+		out.PipelineID, out.Kind = &img.ID, &kind
+	}
+	if q := app.QueuedPush; q != nil {
+		out.Queued = &QueuedView{CommitSHA: q.CommitSHA, Trigger: q.Trigger, TriggeredBy: q.TriggeredBy, Since: httpapi.Timestamp(q.Since)}
+	}
 	if img := app.LatestImage; img != nil {
 		running := "queued"
 		if img.BuildRef != "" {

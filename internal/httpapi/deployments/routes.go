@@ -2,10 +2,9 @@ package deployments
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"log/slog"
 	"net/http"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/slipway-paas/slipway/internal/httpapi"
@@ -21,111 +20,181 @@ type Store interface {
 
 // Deps are the group's dependencies.
 type Deps struct {
-	Store   Store
-	Starter pipeline.Starter
-	IDs     *platform.IDGenerator
-	Now     func() time.Time
+	Store Store
+	// Launcher starts and cancels pipelines (its Store must be Store).
+	Launcher *pipeline.Launcher
+	// Now is the clock (nil: the launcher's, else time.Now).
+	Now func() time.Time
 }
 
-type api struct{ Deps }
-
-// WithDefaults fills in the clock (time.Now) and the id generator (on
-// that clock) when they are unset. Routes applies it; so must any other
-// caller of Deploy (the webhooks group).
-func (d Deps) WithDefaults() Deps {
-	if d.Now == nil {
-		d.Now = time.Now
-	}
-	if d.IDs == nil {
-		d.IDs = &platform.IDGenerator{Now: d.Now}
-	}
-	return d
+type api struct {
+	Deps
+	launcher *pipeline.Launcher
 }
 
 // Routes returns the group's routes.
 func Routes(d Deps) []httpapi.Route {
-	a := api{d.WithDefaults()}
+	l := d.Launcher
+	if l == nil {
+		l = &pipeline.Launcher{Store: d.Store, Now: d.Now}
+	}
+	l = l.WithDefaults()
+	if d.Now == nil {
+		d.Now = l.Now
+	}
+	a := api{Deps: d, launcher: l}
 	return []httpapi.Route{
 		{Method: "POST", Pattern: "/applications/{application_id}/deploy", Handle: a.deploy},
+		{Method: "POST", Pattern: "/applications/{application_id}/releases", Handle: a.release},
+		{Method: "POST", Pattern: "/applications/{application_id}/rollback", Handle: a.rollback},
+		{Method: "POST", Pattern: "/applications/{application_id}/pipelines/{pipeline_id}/cancel", Handle: a.cancel},
 		{Method: "GET", Pattern: "/applications/{application_id}/deployments", Handle: a.listDeployments},
 		{Method: "GET", Pattern: "/applications/{application_id}/pipeline-status", Handle: a.pipelineStatus},
 		{Method: "GET", Pattern: "/applications/{application_id}/pipeline-metrics", Handle: a.pipelineMetrics},
 	}
 }
 
-// Deploy starts a pipeline for an application: the one place Full Deploy
-// and GitHub pushes start pipelines from. It takes the application's guard
-// and records the in-progress image in one transaction, then starts the
-// execution; when the start fails, the pipeline is marked failed at once
-// and the application freed. A request whose ImageID is already the
-// application's newest image (a retry) only makes sure its execution runs.
-func Deploy(ctx context.Context, d Deps, appID string, req platform.PipelineRequest, authorize func(*platform.Application) error) (platform.Image, error) {
-	imageID := req.ImageID
-	if imageID == "" {
-		imageID = d.IDs.NewID()
-	}
-	var img platform.Image
-	_, err := d.Store.UpdateApplicationRecords(ctx, appID, 0, func(app *platform.Application) (platform.RecordWrites, error) {
-		if err := authorize(app); err != nil {
-			return platform.RecordWrites{}, err
-		}
-		if last := app.LatestImage; last != nil && last.ID == imageID {
-			if last.Status != platform.StatusError || last.BuildRef != "" {
-				img = *last
-				return platform.RecordWrites{}, errAlreadyRecorded
-			}
-			imageID = d.IDs.NewID() // its start failed: a retry starts anew
-		}
-		var w platform.RecordWrites
-		var err error
-		img, w, err = app.StartPipeline(req, imageID, d.Now().UTC())
-		return w, err
-	})
-	switch {
-	case errors.Is(err, errAlreadyRecorded):
-		if img.Status != platform.StatusInProgress {
-			return img, nil // it ran already
-		}
-	case err != nil:
-		return img, err
-	}
-	if err := d.Starter.Start(ctx, pipeline.Run{ApplicationID: appID, ImageID: imageID}); err != nil {
-		reason := fmt.Sprintf("the pipeline could not start: %v", err)
-		if markErr := pipeline.MarkFailed(context.WithoutCancel(ctx), d.Store, d.Now().UTC(), appID, imageID, reason); markErr != nil {
-			slog.ErrorContext(ctx, "marking an unstarted pipeline failed", "image_id", imageID, "error", markErr.Error())
-		}
-		return img, platform.Unavailable(err)
-	}
-	return img, nil
-}
-
-var errAlreadyRecorded = errors.New("deployments: the pipeline is already recorded")
-
-func (a api) deploy(w http.ResponseWriter, r *http.Request) error {
+// call is one admin action on the application of the path: the body is
+// decoded (empty is {}) and checked before anything is read, the
+// application id must be a UUID (else 404), and authorize lets only
+// admins of its organization act.
+func call(r *http.Request, decode func(*httpapi.Object)) (platform.Caller, string, pipeline.Authorize, error) {
 	caller, err := httpapi.Caller(r)
 	if err != nil {
-		return err
+		return caller, "", nil, err
 	}
-	if body := httpapi.Body(r); len(body) > 0 {
-		obj, err := httpapi.DecodeObject(body)
-		if err != nil {
-			return err
-		}
-		if err := obj.Done(); err != nil {
-			return err
-		}
+	body := httpapi.Body(r)
+	if len(body) == 0 {
+		body = []byte("{}")
+	}
+	obj, err := httpapi.DecodeObject(body)
+	if err != nil {
+		return caller, "", nil, err
+	}
+	decode(obj)
+	if err := obj.Done(); err != nil {
+		return caller, "", nil, err
 	}
 	id := r.PathValue("application_id")
 	if !platform.IsUUID(id) {
-		return platform.NotFound("application")
+		return caller, "", nil, platform.NotFound("application")
 	}
-	img, err := Deploy(r.Context(), a.Deps, id, platform.PipelineRequest{Trigger: platform.TriggerManual, TriggeredBy: caller.TokenName},
-		func(app *platform.Application) error {
-			return caller.Authorize(app.OrganizationSlug, true, "application")
-		})
+	return caller, id, func(app *platform.Application) error {
+		return caller.Authorize(app.OrganizationSlug, true, "application")
+	}, nil
+}
+
+var commitSHARe = regexp.MustCompile(`^[0-9a-fA-F]{40}$`)
+
+// validRef checks a branch or tag, given as a name or a full ref
+// ("refs/heads/…", "refs/tags/…").
+func validRef(ref string) string {
+	name := ref
+	for _, prefix := range []string{"refs/heads/", "refs/tags/"} {
+		if rest, ok := strings.CutPrefix(ref, prefix); ok {
+			name = rest
+		}
+	}
+	if strings.HasPrefix(name, "refs/") {
+		return "must be a branch or tag name, or a refs/heads/ or refs/tags/ ref"
+	}
+	return platform.ValidGitBranch(name)
+}
+
+func (a api) deploy(w http.ResponseWriter, r *http.Request) error {
+	var sha, ref platform.Patch[string]
+	caller, id, authorize, err := call(r, func(obj *httpapi.Object) {
+		sha, ref = obj.PatchString("commit_sha"), obj.PatchString("ref")
+	})
 	if err != nil {
 		return err
 	}
-	httpapi.WriteJSON(w, http.StatusAccepted, map[string]any{"ok": true, "image_id": img.ID})
+	var v platform.Violations
+	switch {
+	case sha.Present && !sha.Null && ref.Present && !ref.Null:
+		v.Add("commit_sha", "give commit_sha or ref, not both")
+	case sha.Present && !sha.Null && !commitSHARe.MatchString(sha.Value):
+		v.Add("commit_sha", "must be a 40-character hexadecimal commit SHA")
+	case ref.Present && !ref.Null:
+		if msg := validRef(ref.Value); msg != "" {
+			v.Add("ref", msg)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	started, err := a.launcher.Build(r.Context(), id, platform.PipelineRequest{
+		Trigger: platform.TriggerManual, TriggeredBy: caller.TokenName, CommitSHA: strings.ToLower(sha.Value), Ref: ref.Value,
+	}, authorize)
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusAccepted, map[string]any{"ok": true, "image_id": started.ImageID, "pipeline_id": started.PipelineID})
+	return nil
+}
+
+func (a api) release(w http.ResponseWriter, r *http.Request) error {
+	var version platform.Patch[int64]
+	caller, id, authorize, err := call(r, func(obj *httpapi.Object) { version = obj.PatchInt64("image_version") })
+	if err != nil {
+		return err
+	}
+	if version.Present && !version.Null && version.Value < 1 {
+		return platform.Invalid("image_version", "must be an image version (an integer from 1)")
+	}
+	started, err := a.launcher.Release(r.Context(), id, version.Value,
+		platform.ReleaseRequest{Trigger: platform.TriggerManual, TriggeredBy: caller.TokenName}, authorize)
+	return writeStarted(w, started, err)
+}
+
+func (a api) rollback(w http.ResponseWriter, r *http.Request) error {
+	var version platform.Patch[int64]
+	var runCommand platform.Patch[bool]
+	caller, id, authorize, err := call(r, func(obj *httpapi.Object) {
+		version, runCommand = obj.PatchInt64("release_version"), obj.PatchBool("run_release_command")
+	})
+	if err != nil {
+		return err
+	}
+	if !version.Present || version.Null {
+		return platform.Invalid("release_version", "is required")
+	}
+	if version.Value < 1 {
+		return platform.Invalid("release_version", "must be a release version (an integer from 1)")
+	}
+	started, err := a.launcher.Rollback(r.Context(), id, version.Value, platform.ReleaseRequest{
+		Trigger: platform.TriggerManual, TriggeredBy: caller.TokenName, RunReleaseCommand: runCommand.Value,
+	}, authorize)
+	return writeStarted(w, started, err)
+}
+
+func writeStarted(w http.ResponseWriter, started pipeline.Started, err error) error {
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusAccepted, map[string]any{"ok": true, "pipeline_id": started.PipelineID, "release_id": started.ReleaseID})
+	return nil
+}
+
+func (a api) cancel(w http.ResponseWriter, r *http.Request) error {
+	var dropQueued platform.Patch[bool]
+	caller, id, authorize, err := call(r, func(obj *httpapi.Object) { dropQueued = obj.PatchBool("include_queued") })
+	if err != nil {
+		return err
+	}
+	pipelineID := r.PathValue("pipeline_id")
+	err = a.launcher.Cancel(r.Context(), id, pipelineID, caller.TokenName, dropQueued.Value, func(app *platform.Application) error {
+		if err := authorize(app); err != nil {
+			return err
+		}
+		if !platform.IsUUID(pipelineID) {
+			return platform.NotFound("pipeline")
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusAccepted, map[string]any{"ok": true})
 	return nil
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/slipway-paas/slipway/internal/github"
 	"github.com/slipway-paas/slipway/internal/httpapi"
-	"github.com/slipway-paas/slipway/internal/httpapi/deployments"
+	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/platform"
 )
 
@@ -20,7 +20,7 @@ const MaxBody = 10 << 20
 
 // Store is what webhook processing reads and writes.
 type Store interface {
-	deployments.Store
+	pipeline.Store
 	platform.Webhooks
 	platform.Installations
 	UpdateApplication(ctx context.Context, id string, ifVersion int64, mutate func(*platform.Application) error) (platform.Application, error)
@@ -34,9 +34,10 @@ type SecretSource func(ctx context.Context) ([]byte, error)
 type Deps struct {
 	Store  Store
 	Secret SecretSource
-	// Pipelines starts pipelines (its Store must be the same store).
-	Pipelines deployments.Deps
-	Now       func() time.Time
+	// Launcher starts and queues push pipelines (its Store must be the
+	// same store).
+	Launcher *pipeline.Launcher
+	Now      func() time.Time
 }
 
 type api struct{ Deps }
@@ -46,10 +47,10 @@ func Routes(d Deps) []httpapi.Route {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	if d.Pipelines.Now == nil {
-		d.Pipelines.Now = d.Now
+	if d.Launcher == nil {
+		d.Launcher = &pipeline.Launcher{Store: d.Store, Now: d.Now}
 	}
-	d.Pipelines = d.Pipelines.WithDefaults()
+	d.Launcher = d.Launcher.WithDefaults()
 	a := api{d}
 	return []httpapi.Route{
 		{Method: "POST", Pattern: "/webhooks/github", Public: true, MaxBody: MaxBody, Handle: a.github},
@@ -249,21 +250,38 @@ func (a api) deployForPush(ctx context.Context, app platform.Application, push *
 	if pusher == "" {
 		pusher = push.Sender.Login
 	}
-	img, err := deployments.Deploy(ctx, a.Pipelines, app.ID, platform.PipelineRequest{
-		Trigger: platform.TriggerAuto, TriggeredBy: pusher, CommitSHA: push.After, ImageID: pipelineID(d, app.ID),
-	}, func(*platform.Application) error { return nil })
+	res, err := a.Launcher.Push(ctx, app.ID, platform.PipelineRequest{
+		Trigger: platform.TriggerAuto, TriggeredBy: pusher, CommitSHA: push.After, ImageID: pipelineID(d, app.ID), DeliveryID: d.GUID,
+	})
 	var pe *platform.Error
 	switch {
+	case err == nil && res.Skipped != "":
+		return "skipped: " + res.Skipped, nil
 	case err == nil:
-		return "started " + img.ID, nil
-	case errors.As(err, &pe) && pe.Code == platform.CodeConflict:
-		return fmt.Sprintf("skipped: pipeline %v is still running", pe.Extra["image_id"]), nil
+		if q := res.Replaced; q != nil && q.DeliveryID != "" && q.DeliveryID != d.GUID {
+			superseded := fmt.Sprintf("superseded: queued commit %s was replaced by %s before it started", short(q.CommitSHA), short(push.After))
+			if err := a.Store.RecordDeliveryOutcome(ctx, q.DeliveryID, app.ID, superseded); err != nil {
+				return "", err
+			}
+		}
+		if res.Queued {
+			return "queued", nil
+		}
+		return "started " + res.Started.PipelineID, nil
 	case errors.As(err, &pe) && pe.Code == platform.CodeInvalid:
 		return "skipped: " + err.Error(), nil
 	case errors.As(err, &pe) && pe.Code == platform.CodeNotFound:
 		return "skipped: the application was deleted", nil
 	}
 	return "", err
+}
+
+// short is a commit's abbreviation.
+func short(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
 }
 
 // pipelineID names the pipeline a delivery starts for an application: the

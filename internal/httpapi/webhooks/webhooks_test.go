@@ -1,11 +1,13 @@
 package webhooks_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,7 +18,6 @@ import (
 	"github.com/slipway-paas/slipway/internal/github"
 	"github.com/slipway-paas/slipway/internal/httpapi"
 	"github.com/slipway-paas/slipway/internal/httpapi/apitest"
-	"github.com/slipway-paas/slipway/internal/httpapi/deployments"
 	"github.com/slipway-paas/slipway/internal/httpapi/webhooks"
 	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/pipeline/localrun"
@@ -51,10 +52,10 @@ func newReportingFixture(t *testing.T, reporter pipeline.ProgressReporter) *fixt
 		f.runner = pipelinetest.NewRunner(t, steps, clock)
 		f.starter = &flakyStarter{next: f.runner, fail: map[string]int{}}
 		return webhooks.Routes(webhooks.Deps{
-			Store:     env.Store,
-			Secret:    func(context.Context) ([]byte, error) { return f.secret, nil },
-			Pipelines: deployments.Deps{Store: env.Store, Starter: f.starter, IDs: ids, Now: clock.Now},
-			Now:       clock.Now,
+			Store:    env.Store,
+			Secret:   func(context.Context) ([]byte, error) { return f.secret, nil },
+			Launcher: &pipeline.Launcher{Store: env.Store, Starter: f.starter, IDs: ids, Now: clock.Now, Metrics: io.Discard},
+			Now:      clock.Now,
 		})
 	})
 	return f
@@ -264,20 +265,61 @@ func TestPushMatching(t *testing.T) {
 	}
 }
 
-func TestRunningPipelineSkipsThePush(t *testing.T) {
+// TestPushWhileRunningIsQueued: pushes during a run wait in the one
+// pending slot, the newest wins (the replaced delivery says superseded),
+// and the queued push starts when the running pipeline ends.
+func TestPushWhileRunningIsQueued(t *testing.T) {
 	f := newFixture(t)
 	gate := make(chan struct{})
 	f.builder.Gate = gate
+	closeGate := sync.OnceFunc(func() { close(gate) })
+	t.Cleanup(closeGate)
 	app := f.app(t, "web", "acme/shop", "main", "")
 	if r := f.deliver("push", "first", pushBody("acme/shop", "refs/heads/main", "a"), true); r.Status != 200 {
 		t.Fatal(r.Status)
 	}
-	r := f.deliver("push", "second", pushBody("acme/shop", "refs/heads/main", "b"), true)
-	if got := r.JSON()["applications"].(map[string]any)[app.ID]; !strings.Contains(fmt.Sprint(got), "skipped: pipeline") {
-		t.Fatalf("second push while running: %v", got)
+	for _, guid := range []string{"second", "third"} {
+		body := bytes.ReplaceAll(pushBody("acme/shop", "refs/heads/main", "b"), []byte(strings.Repeat("b", 40)), []byte(map[string]string{"second": "d", "third": "e"}[guid]+strings.Repeat("c", 39)))
+		r := f.deliver("push", guid, body, true)
+		if got := r.JSON()["applications"].(map[string]any)[app.ID]; got != "queued" {
+			t.Fatalf("%s push while running: %v", guid, got)
+		}
 	}
-	close(gate)
-	if n := len(f.images(t, app)); n != 1 {
+	second, _, err := f.Store.ClaimDelivery(context.Background(), "second", "push", f.clock.Now())
+	if err != nil || !strings.HasPrefix(second.Outcomes[app.ID], "superseded: queued commit dccccccccccc was replaced by eccccccccccc") {
+		t.Fatalf("the replaced delivery: %+v %v", second, err)
+	}
+	queued, _ := f.Store.GetApplication(context.Background(), app.ID)
+	if queued.QueuedPush == nil || queued.QueuedPush.CommitSHA != "e"+strings.Repeat("c", 39) || queued.QueuedPush.DeliveryID != "third" {
+		t.Fatalf("pending slot %+v", queued.QueuedPush)
+	}
+	closeGate()
+	imgs := f.images(t, app)
+	if len(imgs) != 2 || len(f.builder.Requests) != 2 || f.builder.Requests[1].CommitSHA != "e"+strings.Repeat("c", 39) || imgs[0].Status != platform.StatusComplete || imgs[1].Status != platform.StatusComplete {
+		t.Fatalf("pipelines %+v", imgs)
+	}
+	done, _ := f.Store.GetApplication(context.Background(), app.ID)
+	if done.QueuedPush != nil || done.ActivePipeline != "" {
+		t.Fatalf("after both: queued %+v, active %q", done.QueuedPush, done.ActivePipeline)
+	}
+}
+
+// TestPushWhilePausedIsSkipped: a rollback pauses auto-deploy; pushes are
+// skipped until the settings resume it.
+func TestPushWhilePausedIsSkipped(t *testing.T) {
+	f := newFixture(t)
+	app := f.app(t, "web", "acme/shop", "main", "")
+	if _, err := f.Store.UpdateApplication(context.Background(), app.ID, 0, func(a *platform.Application) error {
+		a.AutoDeployPaused = true
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r := f.deliver("push", "paused", pushBody("acme/shop", "refs/heads/main", "a"), true)
+	if got := r.JSON()["applications"].(map[string]any)[app.ID]; got != "skipped: auto-deploy is paused" {
+		t.Fatalf("push while paused: %v", got)
+	}
+	if n := len(f.images(t, app)); n != 0 {
 		t.Fatalf("%d pipelines", n)
 	}
 }
@@ -566,9 +608,9 @@ func TestRoutesFillInPipelineDefaults(t *testing.T) {
 	starter := &apitest.RecordingStarter{}
 	env := apitest.New(t, func(env *apitest.Env) []httpapi.Route {
 		return webhooks.Routes(webhooks.Deps{
-			Store:     env.Store,
-			Secret:    func(context.Context) ([]byte, error) { return []byte(secret), nil },
-			Pipelines: deployments.Deps{Store: env.Store, Starter: starter},
+			Store:    env.Store,
+			Secret:   func(context.Context) ([]byte, error) { return []byte(secret), nil },
+			Launcher: &pipeline.Launcher{Store: env.Store, Starter: starter},
 		})
 	})
 	f := &fixture{Env: env}

@@ -38,22 +38,28 @@ type Runner struct {
 	opts    []stepfn.Option
 	invoker stepfn.Invoker
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	mu     sync.Mutex
-	names  map[string]bool
-	wg     sync.WaitGroup
+	ctx     context.Context
+	cancel  context.CancelFunc
+	mu      sync.Mutex
+	names   map[string]bool
+	running map[string]context.CancelFunc // by execution name
+	wg      sync.WaitGroup
 }
 
 // New loads definition (with ${PipelineFunctionArn} still in it)
-// for steps. opts (a clock, an observer) apply to every execution.
+// for steps. opts (a clock, an observer) apply to every execution. A
+// steps without a Starter gets the runner, so the queued push a pipeline
+// leaves starts here too.
 func New(definition []byte, steps *pipeline.Steps, opts ...stepfn.Option) (*Runner, error) {
 	m, err := stepfn.Parse(Substitute(definition, map[string]string{"PipelineFunctionArn": FunctionARN}))
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	l := &Runner{machine: m, steps: steps, opts: opts, ctx: ctx, cancel: cancel, names: map[string]bool{}}
+	l := &Runner{machine: m, steps: steps, opts: opts, ctx: ctx, cancel: cancel, names: map[string]bool{}, running: map[string]context.CancelFunc{}}
+	if steps.Starter == nil {
+		steps.Starter = l
+	}
 	l.invoker = stepfn.InvokerFunc(func(ctx context.Context, _ string, payload json.RawMessage) (json.RawMessage, error) {
 		out, err := l.steps.HandleEvent(ctx, payload)
 		if err != nil {
@@ -70,36 +76,59 @@ func (l *Runner) WrapInvoker(wrap func(stepfn.Invoker) stepfn.Invoker) {
 	l.invoker = wrap(l.invoker)
 }
 
-// Start runs the execution in the background; a name that already started
-// is a no-op, as in Step Functions.
+// Start runs the execution, named after the run's pipeline id, in the
+// background; a name that already started is a no-op, as in Step
+// Functions.
 func (l *Runner) Start(_ context.Context, run pipeline.Run) error {
 	input, err := json.Marshal(run)
 	if err != nil {
 		return err
 	}
+	name := run.Pipeline()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.names[run.ImageID] {
+	if l.names[name] {
 		return nil
 	}
-	l.names[run.ImageID] = true
+	l.names[name] = true
+	ctx, cancel := context.WithCancel(l.ctx)
+	l.running[name] = cancel
 	l.wg.Add(1)
 	go func() {
 		defer l.wg.Done()
-		l.execute(run, input)
+		l.execute(ctx, name, run, input)
 	}()
 	return nil
 }
 
-func (l *Runner) execute(run pipeline.Run, input []byte) {
-	opts := append([]stepfn.Option{stepfn.WithName(run.ImageID), stepfn.WithInvoker(l.invoker)}, l.opts...)
-	res := l.machine.Run(l.ctx, input, opts...)
+// Stop aborts the running execution of the pipeline, as StopExecution
+// does: the running step's context is cancelled and the execution ends
+// ABORTED, which ends the pipeline through the same path as any abnormal
+// end. It is pipeline.ErrNotRunning when no execution of it runs.
+func (l *Runner) Stop(_ context.Context, pipelineID, _ string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	cancel, ok := l.running[pipelineID]
+	if !ok {
+		return pipeline.ErrNotRunning
+	}
+	cancel()
+	return nil
+}
+
+func (l *Runner) execute(ctx context.Context, name string, run pipeline.Run, input []byte) {
+	opts := append([]stepfn.Option{stepfn.WithName(name), stepfn.WithInvoker(l.invoker)}, l.opts...)
+	res := l.machine.Run(ctx, input, opts...)
+	l.mu.Lock()
+	l.running[name]()
+	delete(l.running, name)
+	l.mu.Unlock()
 	if res.Status == stepfn.StatusSucceeded {
 		return
 	}
 	reason := pipeline.ExecutionEndedReason(string(res.Status), res.Error, res.Cause)
-	if err := l.steps.MarkFailed(context.WithoutCancel(l.ctx), run.ApplicationID, run.ImageID, reason); err != nil {
-		slog.Error("marking an ended pipeline failed", "image_id", run.ImageID, "error", err.Error())
+	if err := l.steps.MarkFailed(context.WithoutCancel(ctx), run.ApplicationID, name, reason); err != nil {
+		slog.Error("marking an ended pipeline failed", "pipeline_id", name, "error", err.Error())
 	}
 }
 

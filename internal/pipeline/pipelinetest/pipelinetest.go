@@ -23,6 +23,7 @@ type Builder struct {
 	Statuses []pipeline.BuildStatus
 	Errs     []error
 	Requests []pipeline.BuildRequest // every StartBuild, in order // returned by BuildStatus before the statuses, one per call
+	Stops    []string                // every StopBuild's reference, in order
 }
 
 func (b *Builder) StartBuild(_ context.Context, req pipeline.BuildRequest) (string, error) {
@@ -51,12 +52,31 @@ func (b *Builder) BuildStatus(context.Context, string) (pipeline.BuildStatus, er
 	return s, nil
 }
 
+// StopBuild records the stop; BuildStatus reports the build failed from
+// then on, as CodeBuild reports a stopped build.
+func (b *Builder) StopBuild(_ context.Context, ref string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.Stops = append(b.Stops, ref)
+	b.Statuses = []pipeline.BuildStatus{{Phase: pipeline.BuildFailed, Reason: "build stopped"}}
+	return nil
+}
+
+// StopCount is how many builds were stopped.
+func (b *Builder) StopCount() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.Stops)
+}
+
 // Cluster is a scripted pipeline.Cluster: RolloutStatus answers from
 // Statuses (the last entry repeats).
 type Cluster struct {
-	mu       sync.Mutex
-	Applies  int
-	Applied  pipeline.Workload
+	mu      sync.Mutex
+	Applies int
+	Applied pipeline.Workload
+	// History is every applied workload, in order.
+	History  []pipeline.Workload
 	Statuses []pipeline.RolloutStatus
 	Scaled   []pipeline.Workload
 	ScaleErr error
@@ -67,6 +87,7 @@ func (c *Cluster) Apply(_ context.Context, w pipeline.Workload) error {
 	defer c.mu.Unlock()
 	c.Applies++
 	c.Applied = w
+	c.History = append(c.History, w)
 	return nil
 }
 
@@ -78,6 +99,17 @@ func (c *Cluster) RolloutStatus(context.Context, pipeline.Workload) (pipeline.Ro
 		c.Statuses = c.Statuses[1:]
 	}
 	return s, nil
+}
+
+// AppliedReleases are the release versions applied so far, in order.
+func (c *Cluster) AppliedReleases() []int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]int64, len(c.History))
+	for i, w := range c.History {
+		out[i] = w.ReleaseVersion
+	}
+	return out
 }
 
 // Scale records the workload, or fails with ScaleErr when set.
