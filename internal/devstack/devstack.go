@@ -33,6 +33,7 @@ import (
 	"github.com/slipway-paas/slipway/internal/sim"
 	"github.com/slipway-paas/slipway/internal/stepfn"
 	"github.com/slipway-paas/slipway/internal/store"
+	"github.com/slipway-paas/slipway/internal/teardown"
 )
 
 // Options configure the local system.
@@ -90,6 +91,8 @@ type Stack struct {
 	Keys *LocalKeys
 	// Restored says what the embedded DynamoDB read back from DataDir.
 	Restored dynamolocal.Restored
+	// Teardowns executes the teardown state machine in-process.
+	Teardowns *localrun.Teardowns
 
 	srv      *http.Server
 	embedded *dynamolocal.Server
@@ -232,11 +235,17 @@ func (s *Stack) wire(opts Options) error {
 		return fmt.Errorf("devstack: loading the deploy state machine: %w", err)
 	}
 	s.Runner, s.steps = runner, steps
+	teardowns, err := localrun.NewTeardowns(slipway.TeardownStateMachine, &teardown.Steps{Store: s.Store, Cluster: s.Cluster}, stepfn.WithClock(clock))
+	if err != nil {
+		return fmt.Errorf("devstack: loading the teardown state machine: %w", err)
+	}
+	s.Teardowns = teardowns
 	secret := []byte(opts.WebhookSecret)
 	s.Handler = httpapi.NewHandler(httpapi.Config{Tokens: s.Store, Idempotency: s.Store}, Routes(Wiring{
 		Store: s.Store, Starter: trackingStarter{next: runner, running: s.running}, Cluster: s.Cluster, Source: simsource.Source{Cluster: s.Cluster},
 		WebhookSecret: func(context.Context) ([]byte, error) { return secret, nil },
 		IDs:           ids, Now: clock.Now, OpenAPI: slipway.OpenAPI,
+		Teardowns: teardowns,
 	}))
 	return nil
 }
@@ -256,6 +265,8 @@ type Wiring struct {
 	Now           func() time.Time
 	// OpenAPI is served at /openapi.yaml.
 	OpenAPI []byte
+	// Teardowns starts the teardown of deleted applications.
+	Teardowns teardown.Starter
 }
 
 // Routes returns the routes of every function group — applications,
@@ -266,7 +277,7 @@ type Wiring struct {
 func Routes(w Wiring) []httpapi.Route {
 	pipelines := deployments.Deps{Store: w.Store, Starter: w.Starter, IDs: w.IDs, Now: w.Now}
 	var routes []httpapi.Route
-	routes = append(routes, applications.Routes(applications.Deps{Store: w.Store, IDs: w.IDs, Now: w.Now, OpenAPI: w.OpenAPI, Cluster: w.Cluster})...)
+	routes = append(routes, applications.Routes(applications.Deps{Store: w.Store, IDs: w.IDs, Now: w.Now, OpenAPI: w.OpenAPI, Cluster: w.Cluster, Teardowns: w.Teardowns})...)
 	routes = append(routes, deployments.Routes(pipelines)...)
 	routes = append(routes, observability.Routes(observability.Deps{Store: w.Store, Source: w.Source, Now: w.Now})...)
 	routes = append(routes, webhooks.Routes(webhooks.Deps{Store: w.Store, Secret: w.WebhookSecret, Pipelines: pipelines, Now: w.Now})...)
@@ -314,6 +325,9 @@ func (s *Stack) Close() {
 	}
 	if s.Runner != nil {
 		s.Runner.Close()
+	}
+	if s.Teardowns != nil {
+		s.Teardowns.Close()
 	}
 	if s.embedded != nil {
 		_ = s.embedded.Close()

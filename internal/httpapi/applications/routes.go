@@ -8,6 +8,7 @@ import (
 	"github.com/slipway-paas/slipway/internal/httpapi"
 	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/platform"
+	"github.com/slipway-paas/slipway/internal/teardown"
 )
 
 // Store is what this group reads and writes.
@@ -20,6 +21,7 @@ type Store interface {
 	// ApplicationsForInstallation returns the applications that use a
 	// GitHub App installation (see platform.Webhooks).
 	ApplicationsForInstallation(ctx context.Context, installationID int64) ([]platform.Application, error)
+	platform.Lifecycle
 }
 
 // Deps are the group's dependencies.
@@ -37,6 +39,8 @@ type Deps struct {
 	// (and refuses ids the GitHub App does not have); nil leaves the
 	// account unknown (null), as in the local system.
 	GitHub InstallationAccounts
+	// Teardowns starts the background teardown of deleted applications.
+	Teardowns teardown.Starter
 }
 
 type api struct{ Deps }
@@ -50,7 +54,7 @@ func Routes(d Deps) []httpapi.Route {
 		d.IDs = &platform.IDGenerator{Now: d.Now}
 	}
 	a := api{d}
-	return []httpapi.Route{
+	return append([]httpapi.Route{
 		{Method: "GET", Pattern: "/healthz", Public: true, Handle: a.health},
 		{Method: "GET", Pattern: "/openapi.yaml", Public: true, Handle: a.openAPI},
 		{Method: "POST", Pattern: "/organizations", Handle: a.createOrganization},
@@ -67,7 +71,7 @@ func Routes(d Deps) []httpapi.Route {
 		{Method: "GET", Pattern: "/applications/{org_slug}/{project_slug}/{app_slug}", Handle: a.getApplication},
 		{Method: "PATCH", Pattern: "/applications/{application_id}/settings", Handle: a.updateSettings},
 		{Method: "POST", Pattern: "/applications/{application_id}/scale", Handle: a.scale},
-	}
+	}, a.lifecycleRoutes()...)
 }
 
 func (a api) health(w http.ResponseWriter, _ *http.Request) error {

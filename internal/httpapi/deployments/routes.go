@@ -17,6 +17,7 @@ import (
 type Store interface {
 	GetApplication(ctx context.Context, id string) (platform.Application, error)
 	platform.Pipelines
+	platform.RecordPages
 }
 
 // Deps are the group's dependencies.
@@ -45,12 +46,13 @@ func (d Deps) WithDefaults() Deps {
 // Routes returns the group's routes.
 func Routes(d Deps) []httpapi.Route {
 	a := api{d.WithDefaults()}
-	return []httpapi.Route{
+	routes := []httpapi.Route{
 		{Method: "POST", Pattern: "/applications/{application_id}/deploy", Handle: a.deploy},
 		{Method: "GET", Pattern: "/applications/{application_id}/deployments", Handle: a.listDeployments},
 		{Method: "GET", Pattern: "/applications/{application_id}/pipeline-status", Handle: a.pipelineStatus},
 		{Method: "GET", Pattern: "/applications/{application_id}/pipeline-metrics", Handle: a.pipelineMetrics},
 	}
+	return append(routes, a.recordRoutes()...)
 }
 
 // Deploy starts a pipeline for an application: the one place Full Deploy
