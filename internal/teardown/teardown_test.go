@@ -276,7 +276,10 @@ func TestDeleteRacingADeploy(t *testing.T) {
 // pipeline's handler.
 func TestRoute(t *testing.T) {
 	var nexts int
-	next := func(context.Context, json.RawMessage) (json.RawMessage, error) { nexts++; return json.RawMessage(`{}`), nil }
+	next := func(context.Context, json.RawMessage) (json.RawMessage, error) {
+		nexts++
+		return json.RawMessage(`{}`), nil
+	}
 	h := teardown.Route(&teardown.Steps{}, next)
 	for _, c := range []struct {
 		payload   string
