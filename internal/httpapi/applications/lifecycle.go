@@ -46,25 +46,6 @@ func (a api) deleteApplication(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// TokenView is one entry of the token list: never the secret or its hash.
-type TokenView struct {
-	ID       string             `json:"id"`
-	Name     string             `json:"name"`
-	Role     platform.Role      `json:"role"`
-	Created  httpapi.Timestamp  `json:"created"`
-	LastUsed *httpapi.Timestamp `json:"last_used"`
-}
-
-// Token renders a token for the list.
-func Token(t platform.Token) TokenView {
-	v := TokenView{ID: t.ID, Name: t.Name, Role: t.Role, Created: httpapi.Timestamp(t.Created)}
-	if t.LastUsed != nil {
-		used := httpapi.Timestamp(*t.LastUsed)
-		v.LastUsed = &used
-	}
-	return v
-}
-
 // listTokens is for the organization's admins: one Query, concurrent with
 // the token lookup.
 func (a api) listTokens(w http.ResponseWriter, r *http.Request) error {
@@ -87,6 +68,6 @@ func (a api) listTokens(w http.ResponseWriter, r *http.Request) error {
 			return err // 404 for an organization that does not exist
 		}
 	}
-	httpapi.WritePage(w, r, page, tokens, Token)
+	httpapi.WritePage(w, r, page, tokens, httpapi.TokenSummary)
 	return nil
 }
