@@ -51,9 +51,10 @@
 //	list projects            Query GSI1 PROJECTS#<org>, newest first
 //	create application      TransactWriteItems: ConditionCheck project exists, Put guard (not exists), Put application
 //	get application by id    GetItem APP#<id> (consistent)
-//	get application by slug  Query GSI1 APPS#<org>/<prj> = APP#<slug>; only on a miss (the index is
-//	                         eventually consistent) GetItem guard + GetItem application, so a
-//	                         just-created application is found
+//	get application by slug  Query GSI1 APPS#<org>/<prj> = APP#<slug> and, concurrently, GetItem
+//	                         guard (the index is eventually consistent; the guard is the truth:
+//	                         a deleted application is gone at once); only when the index lags,
+//	                         GetItem application, so a just-created application is found
 //	list applications        Query GSI1 APPS#<org>/<prj> (the project guard and every application);
 //	                         a missing guard falls back to GetItem guard (404 or a new project)
 //	update application       GetItem + PutItem with version = :read (retried on a lost race)
