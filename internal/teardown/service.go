@@ -16,6 +16,9 @@ type Starter interface {
 	StartTeardown(ctx context.Context, run Run) error
 }
 
+// StartTimeout bounds the start of a teardown (the SDK retries within it).
+const StartTimeout = 5 * time.Second
+
 // Service deletes applications.
 type Service struct {
 	Store   platform.Lifecycle
@@ -61,7 +64,11 @@ func (s Service) Delete(ctx context.Context, appID string, caller platform.Calle
 	} else if err != nil {
 		return err
 	}
-	if err := s.Starter.StartTeardown(ctx, run); err != nil {
+	// The application is deleted now: start its teardown even if the
+	// caller goes away meanwhile.
+	startCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), StartTimeout)
+	defer cancel()
+	if err := s.Starter.StartTeardown(startCtx, run); err != nil {
 		slog.ErrorContext(ctx, "starting a teardown failed", "application_id", appID, "error", err.Error())
 		e := platform.Unavailable(fmt.Errorf("starting the teardown: %w", err))
 		e.Message = "the application is deleted but its teardown could not start yet; repeat the DELETE to start it"
