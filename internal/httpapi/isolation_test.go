@@ -361,7 +361,7 @@ func isoMatrix() map[string]isoRow {
 		"GET /applications/{application_id}/images":           isoApp("GET", "/images", nil, isoRead(200), nil),
 		"GET /applications/{application_id}": isoApp("GET", "", nil, isoRead(200),
 			func(t *testing.T, f *isoFixture, _ string, r *apitest.Response) {
-				if r.JSON()["id"] != f.app.ID || r.Header.Get("ETag") != httpapi.ETag(1) {
+				if r.JSON()["id"] != f.app.ID || !strings.HasPrefix(r.Header.Get("ETag"), `"v`) {
 					t.Errorf("get by id: %v %s", r.Header, r.Body)
 				}
 			}),
