@@ -25,11 +25,11 @@
 //	installation link   ORG#<slug>                GHINSTALL#<id, 20 digits>
 //	webhook delivery    DELIVERY#<guid>           DELIVERY  (event, done, received_at, claimed_at,
 //	                                                        expires_at, outcome:<app id> per application)
+//	tombstone           APP#<id>                  TOMBSTONE (a deleted application, until its teardown ends)
 //
 // No item holds an empty map, list or set (the embedded server's rollback of
 // a failed transaction loses them): a collection that may be empty is
 // absent, or spread over top-level attributes as a delivery's outcomes are.
-//	tombstone           APP#<id>                  TOMBSTONE (a deleted application, until its teardown ends)
 //
 // A token's last use is the top-level attribute last_used (epoch ms), not
 // part of its document. Everything an application owns lives in its
