@@ -21,3 +21,10 @@ var DeployStateMachine []byte
 //
 //go:embed infra/buildspec.yml
 var Buildspec []byte
+
+// TeardownStateMachine is infra/statemachine/teardown.asl.json, the
+// background teardown of a deleted application, with its
+// ${PipelineFunctionArn} placeholder.
+//
+//go:embed infra/statemachine/teardown.asl.json
+var TeardownStateMachine []byte

@@ -11,6 +11,7 @@ import (
 	"github.com/slipway-paas/slipway"
 	"github.com/slipway-paas/slipway/internal/aws/kms"
 	"github.com/slipway-paas/slipway/internal/aws/secrets"
+	"github.com/slipway-paas/slipway/internal/aws/stepfunctions"
 	"github.com/slipway-paas/slipway/internal/awsconf"
 	"github.com/slipway-paas/slipway/internal/config"
 	"github.com/slipway-paas/slipway/internal/github"
@@ -41,6 +42,10 @@ func main() {
 			AppID: appID, BaseURL: os.Getenv(config.EnvGitHubAPIURL),
 			PrivateKey: func(ctx context.Context) ([]byte, error) { return keys.Get(ctx, arn) },
 		}
+	}
+	deps.Teardowns = stepfunctions.TeardownStarter{
+		Client:          stepfunctions.NewClient(awsCfg, os.Getenv(config.EnvStepFunctionsEndpoint)),
+		StateMachineARN: os.Getenv(config.EnvTeardownStateMachineARN),
 	}
 	lambdahttp.Start(httpapi.NewHandler(httpapi.Config{Tokens: st, Idempotency: st}, applications.Routes(deps)))
 }

@@ -1,6 +1,6 @@
 // Command pipeline is PipelineFunction: the deploy state machine's steps,
 // and the EventBridge target that fails pipelines whose execution ended
-// abnormally.
+// abnormally, and the steps of the teardown state machine.
 package main
 
 import (
@@ -22,6 +22,7 @@ import (
 	"github.com/slipway-paas/slipway/internal/kube"
 	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/platform"
+	"github.com/slipway-paas/slipway/internal/teardown"
 )
 
 func main() {
@@ -60,5 +61,5 @@ func main() {
 		steps.Sources = app
 		steps.Reporter = github.PipelineReporter{Reporter: &github.LazyReporter{App: app}}
 	}
-	lambda.Start(steps.HandleEvent)
+	lambda.Start(teardown.Route(&teardown.Steps{Store: st, Cluster: cluster}, steps.HandleEvent))
 }

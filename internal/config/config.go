@@ -24,14 +24,17 @@ const (
 	EnvCursorSigningKey = "CURSOR_SIGNING_KEY"
 	EnvLogLevel         = "LOG_LEVEL"
 
-	EnvStateMachineARN       = "STATE_MACHINE_ARN"
-	EnvStepFunctionsEndpoint = "STEPFUNCTIONS_ENDPOINT"
-	EnvPollSeconds           = "PIPELINE_POLL_SECONDS"
-	EnvCodeBuildProject      = "CODEBUILD_PROJECT"
-	EnvCodeBuildEndpoint     = "CODEBUILD_ENDPOINT"
-	EnvEKSClusterName        = "EKS_CLUSTER_NAME"
-	EnvEKSEndpoint           = "EKS_ENDPOINT"
-	EnvEKSCAData             = "EKS_CA_DATA"
+	EnvStateMachineARN = "STATE_MACHINE_ARN"
+	// EnvTeardownStateMachineARN is the teardown state machine, which
+	// DELETE /applications/{application_id} starts.
+	EnvTeardownStateMachineARN = "TEARDOWN_STATE_MACHINE_ARN"
+	EnvStepFunctionsEndpoint   = "STEPFUNCTIONS_ENDPOINT"
+	EnvPollSeconds             = "PIPELINE_POLL_SECONDS"
+	EnvCodeBuildProject        = "CODEBUILD_PROJECT"
+	EnvCodeBuildEndpoint       = "CODEBUILD_ENDPOINT"
+	EnvEKSClusterName          = "EKS_CLUSTER_NAME"
+	EnvEKSEndpoint             = "EKS_ENDPOINT"
+	EnvEKSCAData               = "EKS_CA_DATA"
 
 	EnvGitHubAppID            = "GITHUB_APP_ID"
 	EnvGitHubAppPrivateKeyARN = "GITHUB_APP_PRIVATE_KEY_ARN"

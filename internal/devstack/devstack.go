@@ -30,6 +30,7 @@ import (
 	"github.com/slipway-paas/slipway/internal/sim"
 	"github.com/slipway-paas/slipway/internal/stepfn"
 	"github.com/slipway-paas/slipway/internal/store"
+	"github.com/slipway-paas/slipway/internal/teardown"
 )
 
 // Options configure the local system.
@@ -87,6 +88,8 @@ type Stack struct {
 	Keys *LocalKeys
 	// Restored says what the embedded DynamoDB read back from DataDir.
 	Restored dynamolocal.Restored
+	// Teardowns executes the teardown state machine in-process.
+	Teardowns *localrun.Teardowns
 
 	srv      *http.Server
 	embedded *dynamolocal.Server
@@ -233,6 +236,11 @@ func (s *Stack) wire(opts Options) error {
 	if err != nil {
 		return err
 	}
+	teardowns, err := localrun.NewTeardowns(slipway.TeardownStateMachine, &teardown.Steps{Store: s.Store, Cluster: s.Cluster}, stepfn.WithClock(clock))
+	if err != nil {
+		return fmt.Errorf("devstack: loading the teardown state machine: %w", err)
+	}
+	s.Teardowns = teardowns
 	secret := []byte(opts.WebhookSecret)
 	// The queued push a pipeline leaves is started by the steps: tracked too.
 	starter := trackingStarter{next: runner, running: s.running}
@@ -242,6 +250,7 @@ func (s *Stack) wire(opts Options) error {
 		WebhookSecret: func(context.Context) ([]byte, error) { return secret, nil },
 		IDs:           ids, Now: clock.Now, OpenAPI: slipway.OpenAPI,
 		Sealer: configKeys.Envelope, Fingerprints: configKeys.Fingerprints,
+		Teardowns: teardowns,
 	}))
 	return nil
 }
@@ -313,6 +322,9 @@ func (s *Stack) Close() {
 	}
 	if s.Runner != nil {
 		s.Runner.Close()
+	}
+	if s.Teardowns != nil {
+		s.Teardowns.Close()
 	}
 	if s.embedded != nil {
 		_ = s.embedded.Close()

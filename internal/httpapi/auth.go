@@ -6,8 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/slipway-paas/slipway/internal/platform"
 )
@@ -38,6 +40,42 @@ type pendingCaller struct {
 	done   chan struct{}
 	caller platform.Caller
 	err    error
+	// used is closed once the token's use is recorded (nil when no
+	// recording was due).
+	used chan struct{}
+}
+
+// TouchTimeout bounds the recording of a token's use.
+const TouchTimeout = 2 * time.Second
+
+// recordUse records the token's use when the recorded one is stale
+// (platform.TokenUseResolution): concurrently with the handler, on a
+// context the client cannot cancel. A failed recording is logged and
+// tried again by the token's next request.
+func (cfg Config) recordUse(ctx context.Context, p *pendingCaller, tok platform.Token) {
+	now := cfg.Now()
+	if !tok.UseIsStale(now) {
+		return
+	}
+	p.used = make(chan struct{})
+	go func() {
+		defer close(p.used)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), TouchTimeout)
+		defer cancel()
+		if err := cfg.Tokens.TouchToken(ctx, tok, now); err != nil {
+			slog.WarnContext(ctx, "recording a token's use failed", "token_id", tok.ID, "error", err.Error())
+		}
+	}()
+}
+
+// settleUse waits for the recording of the token's use, if one runs: the
+// request is not over (nor, in a Lambda, the invocation, after which the
+// environment may freeze) until it is written.
+func (p *pendingCaller) settleUse() {
+	<-p.done
+	if p.used != nil {
+		<-p.used
+	}
 }
 
 func (p *pendingCaller) wait(ctx context.Context) (platform.Caller, error) {
@@ -67,6 +105,7 @@ func (cfg Config) authenticate(ctx context.Context, header string) *pendingCalle
 			p.err = err
 		default:
 			p.caller = platform.CallerFromToken(tok)
+			cfg.recordUse(ctx, p, tok)
 		}
 	}()
 	return p

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/slipway-paas/slipway/internal/httpapi"
 	"github.com/slipway-paas/slipway/internal/platform"
@@ -23,6 +24,9 @@ func (o oneToken) TokenByHash(_ context.Context, hash string) (platform.Token, e
 	}
 	return platform.Token{}, platform.Errorf(platform.CodeNotFound, "no token")
 }
+
+// TouchToken records nothing.
+func (oneToken) TouchToken(context.Context, platform.Token, time.Time) error { return nil }
 
 // TestAuthenticationFailsClosed: whatever a handler does before it asks
 // for the caller — write a response, or return an error from a read that

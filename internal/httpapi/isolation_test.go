@@ -54,8 +54,9 @@ const (
 // member token of acme to revoke.
 type isoFixture struct {
 	*apitest.Env
-	starter *apitest.RecordingStarter
-	app     platform.Application
+	starter   *apitest.RecordingStarter
+	teardowns *apitest.RecordingTeardowns
+	app       platform.Application
 	// victim is the id of an acme token that DELETE …/tokens/{token_id}
 	// revokes; victimSecret its secret.
 	victim, victimSecret string
@@ -64,10 +65,11 @@ type isoFixture struct {
 
 func isoNewFixture(t *testing.T, webhookSecret string) *isoFixture {
 	t.Helper()
-	f := &isoFixture{starter: &apitest.RecordingStarter{}}
+	f := &isoFixture{starter: &apitest.RecordingStarter{}, teardowns: &apitest.RecordingTeardowns{}}
 	f.Env = apitest.New(t, func(env *apitest.Env) []httpapi.Route {
 		return apitest.AllRoutes(env, apitest.AllDeps{
 			Starter:       f.starter,
+			Teardowns:     f.teardowns,
 			OpenAPI:       slipway.OpenAPI,
 			WebhookSecret: func(context.Context) ([]byte, error) { return []byte(webhookSecret), nil },
 		})
@@ -438,6 +440,47 @@ func isoMatrix() map[string]isoRow {
 					t.Errorf("the PATCH response holds the secret value: %s", r.Body)
 				}
 			}),
+		"GET /applications/{application_id}/releases": isoApp("GET", "/releases", nil, isoRead(200), nil),
+		"GET /applications/{application_id}/images":   isoApp("GET", "/images", nil, isoRead(200), nil),
+		"GET /applications/{application_id}": isoApp("GET", "", nil, isoRead(200),
+			func(t *testing.T, f *isoFixture, _ string, r *apitest.Response) {
+				if r.JSON()["id"] != f.app.ID || !strings.HasPrefix(r.Header.Get("ETag"), `"v`) {
+					t.Errorf("get by id: %v %s", r.Header, r.Body)
+				}
+			}),
+		"DELETE /applications/{application_id}": isoApp("DELETE", "", nil, isoChange(202),
+			func(t *testing.T, f *isoFixture, identity string, r *apitest.Response) {
+				if got := f.Do(apitest.Request{Method: "GET", Path: "/applications/" + f.app.ID, Token: identity}); got.Status != 404 {
+					t.Errorf("the deleted application answers %d: %s", got.Status, got.Body)
+				}
+				if runs := f.teardowns.Runs(); len(runs) != 1 || runs[0].ApplicationID != f.app.ID {
+					t.Errorf("teardowns started: %+v", runs)
+				}
+			}),
+		"GET /organizations/{org_slug}/tokens": {
+			req: slugRead("/organizations/acme/tokens"), missing: slugRead("/organizations/nope/tokens"), want: isoChange(200),
+			ok: func(t *testing.T, f *isoFixture, _ string, r *apitest.Response) {
+				items, _ := r.JSON()["items"].([]any)
+				names := map[string]bool{}
+				for _, it := range items {
+					tok, _ := it.(map[string]any)
+					names[fmt.Sprint(tok["name"])] = true
+					for _, secret := range []string{"token", "hash", "Hash"} {
+						if _, leaked := tok[secret]; leaked {
+							t.Errorf("a listed token shows %q: %v", secret, tok)
+						}
+					}
+				}
+				for _, want := range []string{apitest.Admin, apitest.Member, "victim"} {
+					if !names[want] {
+						t.Errorf("token %q not listed: %s", want, r.Body)
+					}
+				}
+				if names[apitest.OtherAdmin] || names[apitest.Platform] || strings.Contains(string(r.Body), f.victimSecret) {
+					t.Errorf("the list shows another organization's token or a secret: %s", r.Body)
+				}
+			},
+		},
 	}
 }
 

@@ -227,6 +227,7 @@ func (cfg Config) serve(w http.ResponseWriter, r *http.Request, rt Route, limit 
 		return rt.Handle(w, r.WithContext(ctx))
 	}
 	pending := cfg.authenticate(ctx, r.Header.Get("Authorization"))
+	defer pending.settleUse()
 	r = r.WithContext(context.WithValue(ctx, callerKey, pending))
 	guard := &authGuard{ResponseWriter: w, r: r, pending: pending}
 	if r.Method == http.MethodPost && r.Header.Get("Idempotency-Key") != "" {

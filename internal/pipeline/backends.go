@@ -111,6 +111,11 @@ type Cluster interface {
 	// Scale changes replicas and pod resources of a running workload
 	// without a new release.
 	Scale(ctx context.Context, w Workload) error
+	// Remove deletes every object of the application (found by its
+	// application-id label) in the namespace: the teardown of a deleted
+	// application. Objects already gone are not an error, so a retried
+	// Remove is safe.
+	Remove(ctx context.Context, namespace, applicationID string) error
 }
 
 // SourceCredential is a short-lived GitHub token that reads exactly one

@@ -218,6 +218,10 @@ type Token struct {
 	OrganizationSlug string
 	Hash             string
 	Created          time.Time
+	// LastUsed is when the token last authenticated a request, at most
+	// TokenUseResolution stale; nil when it never did (or not since
+	// uses were recorded). Stored apart from the document.
+	LastUsed *time.Time `json:"-"`
 }
 
 // Installation is a GitHub App installation linked to the one

@@ -67,6 +67,13 @@ type Tokens interface {
 	// RevokeToken deletes a token of the organization; not_found when the
 	// organization has no such token.
 	RevokeToken(ctx context.Context, orgSlug, id string) error
+	// TouchToken records that the token authenticated a request at now,
+	// unless a use within TokenUseResolution is recorded already (a
+	// conditional write: concurrent callers write once). A token revoked
+	// meanwhile is left gone.
+	TouchToken(ctx context.Context, t Token, now time.Time) error
+	// ListTokens pages through an organization's tokens, newest first.
+	ListTokens(ctx context.Context, orgSlug string, page PageRequest) (Page[Token], error)
 }
 
 // StoredResponse is a response kept for replay under an idempotency key.

@@ -48,6 +48,7 @@ var expectations = []expectation{
 	{fixture: "applications/list-github-installations", status: 200, checks: []check{
 		length("items", 1), eq("items.0.installation_id", devstack.FixtureInstallationID),
 	}},
+	{fixture: "applications/get-application-by-id", status: 200, checks: []check{eq("id", appID), eq("slug", "web"), header("ETag", `"v`)}},
 	{fixture: "applications/update-settings", status: 200, checks: []check{
 		eq("github_repository", "slipway-paas/demo-web"), eq("auto_deploy_branch", "main"),
 		eq("github_app_installation_id", devstack.FixtureInstallationID),
@@ -67,7 +68,14 @@ var expectations = []expectation{
 		length("items", 1), eq("items.0.version", 1), eq("items.0.changes.added", []string{"LOG_LEVEL", "SESSION_KEY"}), lacks(fixtureSecret),
 	}},
 	{fixture: "applications/create-token", status: 201, checks: []check{prefix("token", "slw_"), eq("name", "ci"), eq("role", "admin"), uuid("id")}},
+	// Newest first: the token create-token made, never used, without its secret.
+	{fixture: "applications/list-tokens", status: 200, checks: []check{
+		eq("items.0.name", "ci"), eq("items.0.role", "admin"), eq("items.0.last_used", nil), uuid("items.0.id"), absent("items.0.token"),
+	}},
 	{fixture: "applications/revoke-token", status: 204},
+	// An application id that does not exist (deleting the fixtures' own
+	// application would take the world from the fixtures after it).
+	{fixture: "applications/delete-application", status: 404, checks: problem("not_found", "application not found")},
 
 	// PipelineFunction: the state machine's steps for the pipeline of image
 	// …d0 (which the fixtures name and before() starts, as Full Deploy
@@ -100,6 +108,10 @@ var expectations = []expectation{
 	{fixture: "deployments/create-release", status: 409, checks: append(problem("conflict", "still running"), eqVar("pipeline_id", "deploy_image"))},
 	{fixture: "deployments/rollback", status: 409, checks: append(problem("conflict", "still running"), eqVar("pipeline_id", "deploy_image"))},
 	{fixture: "deployments/cancel-pipeline", status: 409, checks: problem("conflict", "has already ended")},
+	{fixture: "deployments/list-releases", status: 200, checks: []check{length("items", 1), eq("items.0.version", 1), eq("items.0.image_id", fixtureImage)}},
+	{fixture: "deployments/list-images", status: 200, checks: []check{
+		length("items", 2), eqVar("items.0.id", "deploy_image"), eq("items.0.status", "in_progress"), eq("items.1.id", fixtureImage),
+	}},
 
 	// ObservabilityFunction: no cluster name, so no series are read.
 	{fixture: "observability/get-observability", status: 200, checks: []check{eq("range", "24h"), eq("step_seconds", 300), eq("history.0.cpu_usage_m", nil)}},
@@ -297,6 +309,16 @@ func prefix(path, p string) check {
 		}
 		return nil
 	})
+}
+
+// absent checks that the answer has nothing at path.
+func absent(path string) check {
+	return func(_ *world, a answer) error {
+		if v, ok := at(a, path); ok {
+			return fmt.Errorf("%s: present (%v), want absent", path, v)
+		}
+		return nil
+	}
 }
 
 func present(path string) check { return on(path, func(*world, any) error { return nil }) }

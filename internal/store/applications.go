@@ -84,8 +84,19 @@ func (s *Store) GetApplication(ctx context.Context, id string) (platform.Applica
 }
 
 // GetApplicationBySlug finds an application by its organization, project
-// and application slugs.
+// and application slugs: a Query of GSI1 and, at the same time, a
+// consistent GetItem of the slug guard (one round trip of latency). The
+// guard is the truth, as the index lags writes: a just-created application
+// is found through it, and a deleted one (its guard is deleted with it)
+// is not_found at once even while the index still shows it.
 func (s *Store) GetApplicationBySlug(ctx context.Context, orgSlug, projectSlug, appSlug string) (platform.Application, error) {
+	var guard item
+	var guardErr error
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		guard, guardErr = s.getItem(ctx, appGuardKey(orgSlug, projectSlug, appSlug))
+	}()
 	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
 		TableName:              s.table,
 		IndexName:              aws.String(indexGSI1),
@@ -94,21 +105,23 @@ func (s *Store) GetApplicationBySlug(ctx context.Context, orgSlug, projectSlug, 
 			":pk": str(appsPartition(orgSlug, projectSlug)), ":sk": str(appSKPrefix + appSlug),
 		},
 	})
-	if err != nil {
+	<-read
+	switch {
+	case err != nil:
 		return platform.Application{}, classify(err)
-	}
-	if len(out.Items) > 0 {
-		return decodeApp(out.Items[0])
-	}
-	// The index lags writes: ask the guard, which is read consistently.
-	guard, err := s.getItem(ctx, appGuardKey(orgSlug, projectSlug, appSlug))
-	if err != nil {
-		return platform.Application{}, err
-	}
-	if guard == nil {
+	case guardErr != nil:
+		return platform.Application{}, guardErr
+	case guard == nil:
 		return platform.Application{}, platform.NotFound("application")
 	}
-	return s.GetApplication(ctx, getS(guard, "app_id"))
+	id := getS(guard, "app_id")
+	if len(out.Items) > 0 {
+		if app, err := decodeApp(out.Items[0]); err != nil || app.ID == id {
+			return app, err
+		}
+	}
+	// The index lags: the application is new (or its slug was reused).
+	return s.GetApplication(ctx, id)
 }
 
 // ListApplications returns a project's applications sorted by slug.

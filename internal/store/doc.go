@@ -17,7 +17,8 @@
 //	project slug guard  SLUG#PROJECT#<org>/<prj>  SLUG      APPS#<org>/<prj>        #PROJECT
 //	application         APP#<id>                  APP       APPS#<org>/<prj>        APP#<slug>
 //	app slug guard      SLUG#APP#<org>/<prj>/<app> SLUG
-//	token               TOKEN#<sha256 hex>        TOKEN     PLATFORMTOKENS          <id>   (platform tokens only)
+//	token               TOKEN#<sha256 hex>        TOKEN     PLATFORMTOKENS          <id>   (platform tokens)
+//	                                                        TOKENS#<org_slug>       <id>   (organization tokens)
 //	token id pointer    TOKENID#<id>              TOKEN
 //	idempotency record  IDEMP#<scope and key>     IDEMP
 //	installation guard  GHINSTALL#<id>            GHINSTALL
@@ -26,10 +27,18 @@
 //	                                                        expires_at, outcome:<app id> per application)
 //	config snapshot     APP#<id>                  CONFIG#<version:010d>     (attribute docz: gzip'd JSON)
 //	config history      APP#<id>                  CONFIGLOG#<version:010d>
+//	tombstone           APP#<id>                  TOMBSTONE (a deleted application, until its teardown ends)
 //
 // No item holds an empty map, list or set (the embedded server's rollback of
 // a failed transaction loses them): a collection that may be empty is
 // absent, or spread over top-level attributes as a delivery's outcomes are.
+//
+// A token's last use is the top-level attribute last_used (epoch ms), not
+// part of its document. Everything an application owns lives in its
+// partition APP#<id> (records, and new kinds: config versions, …) so the
+// teardown can purge it without knowing the kinds; what lives elsewhere
+// (the slug guard, the installation pointer) is deleted with the
+// application in one transaction.
 //
 // Organizations and projects never change after creation and their slugs are
 // immutable, so a slug guard may carry a full copy of its project.
@@ -44,9 +53,10 @@
 //	list projects            Query GSI1 PROJECTS#<org>, newest first
 //	create application      TransactWriteItems: ConditionCheck project exists, Put guard (not exists), Put application
 //	get application by id    GetItem APP#<id> (consistent)
-//	get application by slug  Query GSI1 APPS#<org>/<prj> = APP#<slug>; only on a miss (the index is
-//	                         eventually consistent) GetItem guard + GetItem application, so a
-//	                         just-created application is found
+//	get application by slug  Query GSI1 APPS#<org>/<prj> = APP#<slug> and, concurrently, GetItem
+//	                         guard (the index is eventually consistent; the guard is the truth:
+//	                         a deleted application is gone at once); only when the index lags,
+//	                         GetItem application, so a just-created application is found
 //	list applications        Query GSI1 APPS#<org>/<prj> (the project guard and every application);
 //	                         a missing guard falls back to GetItem guard (404 or a new project)
 //	update application       GetItem + PutItem with version = :read (retried on a lost race)
@@ -60,6 +70,12 @@
 //	list platform tokens     Query GSI1 PLATFORMTOKENS (slipway bootstrap, the local system's start)
 //	replace platform tokens  TransactWriteItems: Put token, Put id pointer (not exists), Delete each old
 //	                         token and its pointer (exists) — slipway bootstrap --rotate
+//	list tokens              Query GSI1 TOKENS#<org>, newest first
+//	record a token's use     UpdateItem SET last_used, condition: older than TokenUseResolution
+//	delete application       GetItem + TransactWriteItems: Delete application (version = :read),
+//	                         Delete slug guard (app_id = :id), Put tombstone (not exists),
+//	                         Delete installation pointer
+//	purge application        Query APP#<id> (keys) + TransactWriteItems of up to 100 Deletes
 //	idempotency              PutItem claim (not exists or expired), PutItem response, DeleteItem release
 //	webhook delivery         PutItem claim (not exists or expired; else GetItem + UpdateItem takeover
 //	                         after the lease), UpdateItem outcome, UpdateItem done, UpdateItem release

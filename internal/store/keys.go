@@ -78,6 +78,9 @@ const (
 
 func projectsPartition(orgSlug string) string { return "PROJECTS#" + orgSlug }
 
+// tokensPartition is the GSI1 partition of an organization's tokens.
+func tokensPartition(orgSlug string) string { return "TOKENS#" + orgSlug }
+
 func appsPartition(orgSlug, projectSlug string) string {
 	return "APPS#" + orgSlug + "/" + projectSlug
 }

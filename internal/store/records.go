@@ -94,3 +94,23 @@ func (s *Store) ListDeployments(ctx context.Context, appID string, page platform
 	}
 	return pageOf(items, info, decodeDoc[platform.Deployment])
 }
+
+// PageImages pages through an application's images, newest first.
+func (s *Store) PageImages(ctx context.Context, appID string, page platform.PageRequest) (platform.Page[platform.Image], error) {
+	return pageRecords[platform.Image](ctx, s, appID, imagePrefix, "images:", page)
+}
+
+// PageReleases pages through an application's releases, newest first.
+func (s *Store) PageReleases(ctx context.Context, appID string, page platform.PageRequest) (platform.Page[platform.Release], error) {
+	return pageRecords[platform.Release](ctx, s, appID, releasePrefix, "releases:", page)
+}
+
+// pageRecords reads one page of the records under prefix; list names the
+// list the cursor is bound to (with the application id).
+func pageRecords[T any](ctx context.Context, s *Store, appID, prefix, list string, page platform.PageRequest) (platform.Page[T], error) {
+	items, info, err := s.queryPage(ctx, s.recordQuery(appID, prefix), list+appID, primaryKeyAttrs, page)
+	if err != nil {
+		return platform.Page[T]{}, err
+	}
+	return pageOf(items, info, decodeDoc[T])
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -9,6 +10,34 @@ import (
 
 	"github.com/slipway-paas/slipway/internal/platform"
 )
+
+// tokenItemKey is a token's key with its GSI1 keys: a platform token is
+// under PLATFORMTOKENS (PlatformTokens), an organization's token under its
+// organization, newest (highest time-ordered id) last (ListTokens).
+func tokenItemKey(t platform.Token) item {
+	k := tokenKey(t.Hash)
+	switch {
+	case t.Role == platform.RolePlatform:
+		k = withIndex(k, platformTokensPartition, t.ID)
+	case t.OrganizationSlug != "":
+		k = withIndex(k, tokensPartition(t.OrganizationSlug), t.ID)
+	}
+	return k
+}
+
+// decodeToken reads a token item: its document and the last_used
+// attribute (epoch milliseconds) TouchToken writes beside it.
+func decodeToken(it item) (platform.Token, error) {
+	t, err := decodeDoc[platform.Token](it)
+	if err != nil {
+		return t, err
+	}
+	if _, ok := it[attrLastUsed]; ok {
+		used := time.UnixMilli(getN(it, attrLastUsed)).UTC()
+		t.LastUsed = &used
+	}
+	return t, nil
+}
 
 // CreateToken stores a token under the hash of its secret, with a pointer
 // from its id for revocation, in one transaction. A platform token is also
@@ -28,11 +57,7 @@ func (s *Store) CreateToken(ctx context.Context, t platform.Token) error {
 
 // tokenPuts are the two conditional Puts that create a token.
 func (s *Store) tokenPuts(t platform.Token) ([]types.TransactWriteItem, error) {
-	k := tokenKey(t.Hash)
-	if t.Role == platform.RolePlatform {
-		k = withIndex(k, platformTokensPartition, t.ID)
-	}
-	tok, err := docItem(k, t)
+	tok, err := docItem(tokenItemKey(t), t)
 	if err != nil {
 		return nil, err
 	}
@@ -120,8 +145,7 @@ func (s *Store) TokenByHash(ctx context.Context, hash string) (platform.Token, e
 	if it == nil {
 		return t, platform.NotFound("token")
 	}
-	err = readDoc(it, &t)
-	return t, err
+	return decodeToken(it)
 }
 
 // RevokeToken deletes the organization's token with the given id.
@@ -142,4 +166,50 @@ func (s *Store) RevokeToken(ctx context.Context, orgSlug, id string) error {
 		return transactFailure(err, gone, gone)
 	}
 	return nil
+}
+
+// attrLastUsed holds when a token last authenticated (epoch ms); it is
+// outside the document so recording a use rewrites nothing else.
+const attrLastUsed = "last_used"
+
+// TouchToken records a use of the token at now: one conditional
+// UpdateItem that writes only when the recorded use is older than
+// platform.TokenUseResolution, and never recreates a revoked token. It
+// also gives a token created before its index existed its index keys.
+func (s *Store) TouchToken(ctx context.Context, t platform.Token, now time.Time) error {
+	set := "SET last_used = :now"
+	vals := map[string]types.AttributeValue{
+		":now":   num(now.UnixMilli()),
+		":stale": num(now.Add(-platform.TokenUseResolution).UnixMilli() + 1),
+	}
+	if k := tokenItemKey(t); k[attrGSI1PK] != nil {
+		set += ", GSI1PK = :gpk, GSI1SK = :gsk"
+		vals[":gpk"], vals[":gsk"] = k[attrGSI1PK], k[attrGSI1SK]
+	}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: s.table, Key: tokenKey(t.Hash),
+		UpdateExpression:          aws.String(set),
+		ConditionExpression:       aws.String("attribute_exists(PK) AND (attribute_not_exists(last_used) OR last_used < :stale)"),
+		ExpressionAttributeValues: vals,
+	})
+	if isConditionFailed(err) {
+		return nil // revoked, or another request recorded a use meanwhile
+	}
+	return classify(err)
+}
+
+// ListTokens pages through an organization's tokens, newest first: one
+// Query of GSI1.
+func (s *Store) ListTokens(ctx context.Context, orgSlug string, page platform.PageRequest) (platform.Page[platform.Token], error) {
+	in := &dynamodb.QueryInput{
+		IndexName:                 aws.String(indexGSI1),
+		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(tokensPartition(orgSlug))},
+		ScanIndexForward:          aws.Bool(false),
+	}
+	items, info, err := s.queryPage(ctx, in, "tokens:"+orgSlug, gsi1KeyAttrs, page)
+	if err != nil {
+		return platform.Page[platform.Token]{}, err
+	}
+	return pageOf(items, info, decodeToken)
 }

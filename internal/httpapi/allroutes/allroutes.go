@@ -16,6 +16,7 @@ import (
 	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/platform"
 	"github.com/slipway-paas/slipway/internal/store"
+	"github.com/slipway-paas/slipway/internal/teardown"
 )
 
 // Wiring is what the function groups share when they run on one handler.
@@ -45,6 +46,8 @@ type Wiring struct {
 	// fingerprints.
 	Sealer       platform.Sealer
 	Fingerprints platform.Fingerprinter
+	// Teardowns starts the teardown of deleted applications.
+	Teardowns teardown.Starter
 }
 
 // Routes returns the routes of every function group — applications,
@@ -58,7 +61,7 @@ func Routes(w Wiring) []httpapi.Route {
 		Cluster: w.Cluster, Reporter: w.Reporter, Metrics: io.Discard, IDs: w.IDs, Now: w.Now}
 	var routes []httpapi.Route
 	routes = append(routes, applications.Routes(applications.Deps{Store: w.Store, IDs: w.IDs, Now: w.Now, OpenAPI: w.OpenAPI, Cluster: w.Cluster,
-		Sealer: w.Sealer, Fingerprints: w.Fingerprints})...)
+		Sealer: w.Sealer, Fingerprints: w.Fingerprints, Teardowns: w.Teardowns})...)
 	routes = append(routes, deployments.Routes(deployments.Deps{Store: w.Store, Launcher: launcher, Now: w.Now})...)
 	routes = append(routes, observability.Routes(observability.Deps{Store: w.Store, Source: w.Source, Now: w.Now})...)
 	routes = append(routes, webhooks.Routes(webhooks.Deps{Store: w.Store, Secret: w.WebhookSecret, Launcher: launcher, Now: w.Now})...)

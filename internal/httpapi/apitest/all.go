@@ -15,6 +15,7 @@ import (
 	"github.com/slipway-paas/slipway/internal/pipeline/pipelinetest"
 	"github.com/slipway-paas/slipway/internal/platform"
 	"github.com/slipway-paas/slipway/internal/sim"
+	"github.com/slipway-paas/slipway/internal/teardown"
 )
 
 // Revoked names a token of an admin of "acme" that was created and then
@@ -54,6 +55,9 @@ type AllDeps struct {
 	WebhookSecret webhooks.SecretSource
 	// Now is the clock (default: time.Now).
 	Now func() time.Time
+	// Teardowns starts teardowns of deleted applications (default: a new
+	// *RecordingTeardowns).
+	Teardowns teardown.Starter
 	// OpenAPI is served at /openapi.yaml.
 	OpenAPI []byte
 }
@@ -76,6 +80,9 @@ func AllRoutes(env *Env, d AllDeps) []httpapi.Route {
 	if d.Source == nil {
 		d.Source = simsource.Source{Cluster: sim.NewCluster(sim.DefaultConfig(), d.Now)}
 	}
+	if d.Teardowns == nil {
+		d.Teardowns = &RecordingTeardowns{}
+	}
 	if d.WebhookSecret == nil {
 		d.WebhookSecret = func(context.Context) ([]byte, error) { return nil, nil }
 	}
@@ -88,7 +95,7 @@ func AllRoutes(env *Env, d AllDeps) []httpapi.Route {
 	stopper, _ := d.Starter.(pipeline.Stopper)
 	return allroutes.Routes(allroutes.Wiring{
 		Store: env.Store, Starter: d.Starter, Stopper: stopper, Cluster: d.Cluster, Source: d.Source, WebhookSecret: d.WebhookSecret,
-		IDs: env.IDs, Now: d.Now, OpenAPI: d.OpenAPI, Sealer: sealer, Fingerprints: platform.Fingerprinter{Key: fingerprint},
+		IDs: env.IDs, Now: d.Now, OpenAPI: d.OpenAPI, Sealer: sealer, Fingerprints: platform.Fingerprinter{Key: fingerprint}, Teardowns: d.Teardowns,
 	})
 }
 
@@ -116,4 +123,31 @@ func (s *RecordingStarter) Runs() []pipeline.Run {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]pipeline.Run(nil), s.runs...)
+}
+
+// RecordingTeardowns is a teardown.Starter that records every start and
+// runs nothing: the tombstone stays.
+type RecordingTeardowns struct {
+	mu   sync.Mutex
+	runs []teardown.Run
+	// Err, when set, fails every start.
+	Err error
+}
+
+// StartTeardown records run.
+func (s *RecordingTeardowns) StartTeardown(_ context.Context, run teardown.Run) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return s.Err
+	}
+	s.runs = append(s.runs, run)
+	return nil
+}
+
+// Runs returns the teardowns started so far, in order.
+func (s *RecordingTeardowns) Runs() []teardown.Run {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]teardown.Run(nil), s.runs...)
 }

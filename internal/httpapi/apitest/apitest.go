@@ -41,7 +41,7 @@ type Env struct {
 }
 
 // New seeds organizations acme and globex with a project "shop" each, a
-// token per identity, and serves routes(store) through httpapi.NewHandler.
+// token per identity (its use recorded now), and serves routes(store) through httpapi.NewHandler.
 func New(t testing.TB, routes func(env *Env) []httpapi.Route) *Env {
 	t.Helper()
 	st := storetest.New(t)
@@ -65,10 +65,14 @@ func New(t testing.TB, routes func(env *Env) []httpapi.Route) *Env {
 		OtherAdmin: {platform.RoleAdmin, "globex"}, OtherMember: {platform.RoleMember, "globex"},
 	} {
 		secret := httpapi.NewTokenSecret()
-		must(t, st.Store.CreateToken(ctx, platform.Token{
+		tok := platform.Token{
 			ID: env.IDs.NewID(), Name: name, Role: spec.role, OrganizationSlug: spec.org,
 			OrganizationID: orgs[spec.org].ID, Hash: httpapi.HashToken(secret), Created: now,
-		}))
+		}
+		must(t, st.Store.CreateToken(ctx, tok))
+		// Seeded as used now: requests within platform.TokenUseResolution
+		// record no use, so a read leaves the table exactly as it was.
+		must(t, st.Store.TouchToken(ctx, tok, now))
 		env.Tokens[name] = secret
 	}
 	env.Handler = httpapi.NewHandler(httpapi.Config{Tokens: st.Store, Idempotency: st.Store}, routes(env))

@@ -1,4 +1,4 @@
 // Package applications serves the ApplicationsFunction group: health, the
 // OpenAPI document, organizations, projects, tokens, and the applications'
-// create, list, get, settings and scale routes.
+// create, list, get (by slug and by id), settings, scale and delete routes.
 package applications

@@ -16,25 +16,26 @@ func TestDynamoDBRequestsPerRoute(t *testing.T) {
 	app := createApp(t, env, "web")
 	id := app["id"].(string)
 	for _, tc := range []struct {
-		name       string
-		r          req
-		want       string
-		overlapped bool
+		name string
+		r    req
+		want string
+		// inFlight is how many requests run at once (0: one after the other).
+		inFlight int
 	}{
-		{"get application", req{Method: "GET", Path: "/applications/acme/shop/web", Token: apitest.Member}, "[GetItem Query]", true},
-		{"list applications", req{Method: "GET", Path: "/applications/acme/shop", Token: apitest.Member}, "[GetItem Query]", true},
-		{"list projects", req{Method: "GET", Path: "/organizations/acme/projects", Token: apitest.Member}, "[GetItem Query]", true},
+		{"get application", req{Method: "GET", Path: "/applications/acme/shop/web", Token: apitest.Member}, "[GetItem GetItem Query]", 3},
+		{"list applications", req{Method: "GET", Path: "/applications/acme/shop", Token: apitest.Member}, "[GetItem Query]", 2},
+		{"list projects", req{Method: "GET", Path: "/organizations/acme/projects", Token: apitest.Member}, "[GetItem Query]", 2},
 		{"create application", req{Method: "POST", Path: "/applications", Token: apitest.Admin,
-			Body: map[string]any{"name": "x", "slug": "api", "project_id": env.Projects["acme/shop"].ID}}, "[GetItem GetItem TransactWriteItems]", false},
+			Body: map[string]any{"name": "x", "slug": "api", "project_id": env.Projects["acme/shop"].ID}}, "[GetItem GetItem TransactWriteItems]", 0},
 		{"scale", req{Method: "POST", Path: "/applications/" + id + "/scale", Token: apitest.Admin,
-			Body: map[string]any{"process_counts": map[string]int{"web": 2}}}, "[GetItem GetItem PutItem]", false},
+			Body: map[string]any{"process_counts": map[string]int{"web": 2}}}, "[GetItem GetItem PutItem]", 0},
 		{"settings", req{Method: "PATCH", Path: "/applications/" + id + "/settings", Token: apitest.Admin,
-			Body: map[string]any{"subdirectory": "web"}}, "[GetItem GetItem PutItem]", false},
+			Body: map[string]any{"subdirectory": "web"}}, "[GetItem GetItem PutItem]", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env.Requests.Reset()
-			if tc.overlapped {
-				env.Requests.HoldUntil(2)
+			if tc.inFlight > 0 {
+				env.Requests.HoldUntil(tc.inFlight)
 			}
 			resp := env.Do(tc.r)
 			if resp.Status >= 300 {
@@ -45,7 +46,7 @@ func TestDynamoDBRequestsPerRoute(t *testing.T) {
 			if got := fmt.Sprint(calls); got != tc.want {
 				t.Fatalf("requests %s, want %s", got, tc.want)
 			}
-			if tc.overlapped && env.Requests.MaxInFlight() != 2 {
+			if tc.inFlight > 0 && env.Requests.MaxInFlight() != tc.inFlight {
 				t.Fatalf("the token lookup and the read did not overlap (max in flight %d)", env.Requests.MaxInFlight())
 			}
 		})

@@ -8,6 +8,7 @@ import (
 	"github.com/slipway-paas/slipway/internal/httpapi"
 	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/platform"
+	"github.com/slipway-paas/slipway/internal/teardown"
 )
 
 // Store is what this group reads and writes.
@@ -21,6 +22,7 @@ type Store interface {
 	// GitHub App installation (see platform.Webhooks).
 	ApplicationsForInstallation(ctx context.Context, installationID int64) ([]platform.Application, error)
 	platform.Configs
+	platform.Lifecycle
 }
 
 // Deps are the group's dependencies.
@@ -42,6 +44,8 @@ type Deps struct {
 	Sealer platform.Sealer
 	// Fingerprints computes the keyed fingerprints of config values.
 	Fingerprints platform.Fingerprinter
+	// Teardowns starts the background teardown of deleted applications.
+	Teardowns teardown.Starter
 }
 
 type api struct{ Deps }
@@ -55,7 +59,7 @@ func Routes(d Deps) []httpapi.Route {
 		d.IDs = &platform.IDGenerator{Now: d.Now}
 	}
 	a := api{d}
-	return []httpapi.Route{
+	return append([]httpapi.Route{
 		{Method: "GET", Pattern: "/healthz", Public: true, Handle: a.health},
 		{Method: "GET", Pattern: "/openapi.yaml", Public: true, Handle: a.openAPI},
 		{Method: "POST", Pattern: "/organizations", Handle: a.createOrganization},
@@ -75,7 +79,7 @@ func Routes(d Deps) []httpapi.Route {
 		{Method: "GET", Pattern: "/applications/{application_id}/config", Handle: a.getConfig},
 		{Method: "PATCH", Pattern: "/applications/{application_id}/config", MaxBody: platform.MaxConfigPatchBody, Handle: a.patchConfig},
 		{Method: "GET", Pattern: "/applications/{application_id}/config/versions", Handle: a.listConfigVersions},
-	}
+	}, a.lifecycleRoutes()...)
 }
 
 func (a api) health(w http.ResponseWriter, _ *http.Request) error {

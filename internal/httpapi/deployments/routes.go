@@ -16,6 +16,7 @@ import (
 type Store interface {
 	GetApplication(ctx context.Context, id string) (platform.Application, error)
 	platform.Pipelines
+	platform.RecordPages
 }
 
 // Deps are the group's dependencies.
@@ -43,7 +44,7 @@ func Routes(d Deps) []httpapi.Route {
 		d.Now = l.Now
 	}
 	a := api{Deps: d, launcher: l}
-	return []httpapi.Route{
+	routes := []httpapi.Route{
 		{Method: "POST", Pattern: "/applications/{application_id}/deploy", Handle: a.deploy},
 		{Method: "POST", Pattern: "/applications/{application_id}/releases", Handle: a.release},
 		{Method: "POST", Pattern: "/applications/{application_id}/rollback", Handle: a.rollback},
@@ -52,6 +53,7 @@ func Routes(d Deps) []httpapi.Route {
 		{Method: "GET", Pattern: "/applications/{application_id}/pipeline-status", Handle: a.pipelineStatus},
 		{Method: "GET", Pattern: "/applications/{application_id}/pipeline-metrics", Handle: a.pipelineMetrics},
 	}
+	return append(routes, a.recordRoutes()...)
 }
 
 // call is one admin action on the application of the path: the body is

@@ -80,6 +80,10 @@ type Cluster struct {
 	Statuses []pipeline.RolloutStatus
 	Scaled   []pipeline.Workload
 	ScaleErr error
+	// Removed lists every Remove as "<namespace>/<application id>";
+	// RemoveErrs are returned by Remove first, one per call.
+	Removed    []string
+	RemoveErrs []error
 }
 
 func (c *Cluster) Apply(_ context.Context, w pipeline.Workload) error {
