@@ -38,22 +38,28 @@ func main() {
 	os.Exit(code)
 }
 
-// flagCommand adapts a run function to the CLI: --help (flag.ErrHelp) is a
-// success, a usageError exits 2 (the flag package has printed a flag
-// error already).
+// flagCommand adapts a run function to the CLI (see localError).
 func flagCommand(run func(args []string) error) func(args []string) error {
-	return func(args []string) error {
-		err := run(args)
-		var usage usageError
-		switch {
-		case errors.Is(err, flag.ErrHelp):
-			return nil
-		case errors.As(err, &usage):
-			return &cli.UsageError{Msg: usage.msg}
-		}
-		return err
-	}
+	return func(args []string) error { return localError(run(args)) }
 }
+
+// localError is a local command's error as the CLI reports it: --help
+// (flag.ErrHelp) is a success, a usageError a *cli.UsageError (exit 2; not
+// printed again when the flag package has printed it).
+func localError(err error) error {
+	var usage usageError
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return nil
+	case errors.As(err, &usage):
+		return &cli.UsageError{Msg: usage.msg}
+	}
+	return err
+}
+
+// exitCode is the exit status slipway ends with when the local command
+// (named for the reader of a test) fails with err.
+func exitCode(_ string, err error) int { return cli.ExitCode(localError(err)) }
 
 // usageError is a command line the command cannot run (an argument it
 // does not know); printed is true when the flag package has said so

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/google/uuid"
 	"github.com/slipway-paas/slipway/internal/apiclient"
 	"github.com/spf13/cobra"
@@ -164,7 +164,7 @@ func (m liveModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case doneMsg:
 		m.done, m.now = &msg, time.Now()
 		return m, tea.Quit
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		if msg.String() == "ctrl+c" || msg.String() == "q" {
 			m.detached = true
 			return m, tea.Quit
@@ -183,7 +183,10 @@ var (
 
 var spinner = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
 
-func (m liveModel) View() string {
+func (m liveModel) View() tea.View { return tea.NewView(m.render()) }
+
+// render is the view's text.
+func (m liveModel) render() string {
 	now := m.now
 	if now.IsZero() {
 		now = m.start
@@ -231,7 +234,11 @@ func (m liveModel) stageLine(v stageView) string {
 	if v.Ours && v.failed() && !contains(v.Steps, v.Current) {
 		steps = append(steps, styleFailed.Render(v.Current))
 	}
-	line := fmt.Sprintf("%s %-7s %s %s", mark, v.Name, version, strings.Join(steps, styleFaint.Render(" › ")))
+	joined := strings.Join(steps, styleFaint.Render(" › "))
+	if pad := stepsWidth - lipgloss.Width(joined); pad > 0 {
+		joined += strings.Repeat(" ", pad)
+	}
+	line := fmt.Sprintf("%s %-7s %s %s", mark, v.Name, version, joined)
 	if v.Ours && v.finished() {
 		line += "  " + shortDuration(v.Updated.Sub(v.Started))
 	}
@@ -240,6 +247,9 @@ func (m liveModel) stageLine(v stageView) string {
 	}
 	return line
 }
+
+// stepsWidth is the column the stages' durations line up at.
+const stepsWidth = 32
 
 func contains(list []string, s string) bool {
 	for _, x := range list {
@@ -275,7 +285,7 @@ func (s *session) watchLive(out io.Writer, title string, start time.Time, a *api
 			return m.done.out, m.done.err
 		}
 	}
-	if err == nil || errors.Is(err, tea.ErrProgramKilled) {
+	if err == nil || errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, tea.ErrInterrupted) {
 		err = context.Canceled
 	}
 	return outcome{}, err
