@@ -97,7 +97,9 @@ func Run(ctx context.Context, opts Options) int {
 		if usage.Printed {
 			return ExitUsage
 		}
-		msg += " (see `slipway --help`)"
+		if !strings.Contains(msg, "--help") {
+			msg += " (see `slipway --help`)"
+		}
 	}
 	fmt.Fprintln(opts.Stderr, "error: "+msg)
 	return ExitCode(err)
