@@ -172,3 +172,12 @@ func watchPipeline(ctx context.Context, a *api, appID, pipeline uuid.UUID, inter
 		timer.Reset(interval)
 	}
 }
+
+// remarshal copies v into out through JSON.
+func remarshal(v, out any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, out)
+}
