@@ -404,3 +404,72 @@ func TestTokensCreateAndRevoke(t *testing.T) {
 		t.Errorf("stdout is not the token alone: %q", plain.stdout)
 	}
 }
+
+// TestDeployInterrupted: Ctrl-C stops watching, leaves the pipeline
+// running and exits 130 — as a signal when stdout is a pipe, as a key
+// under a terminal.
+func TestDeployInterrupted(t *testing.T) {
+	t.Parallel()
+	t.Run("signal", func(t *testing.T) {
+		t.Parallel()
+		ref := newApp(t, "sigint", "acme/web")
+		cmd := exec.Command(binary, "deploy", ref)
+		cmd.Env = cliEnv(t, nil)
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		buf := make([]byte, 4096)
+		for !strings.Contains(out.String(), "build") {
+			n, err := stdout.Read(buf)
+			if err != nil {
+				t.Fatalf("reading deploy's output: %v (%q)", err, out.String())
+			}
+			out.Write(buf[:n])
+		}
+		if err := cmd.Process.Signal(os.Interrupt); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(&out, stdout)
+		_ = cmd.Wait()
+		if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(stderr.String(), "stopped watching; the pipeline goes on") {
+			t.Fatalf("exit %d, stderr %q", code, stderr.String())
+		}
+	})
+	t.Run("key", func(t *testing.T) {
+		t.Parallel()
+		ref := newApp(t, "ctrlc", "acme/web")
+		cmd := exec.Command(binary, "deploy", ref)
+		cmd.Env = append(cliEnv(t, nil), "TERM=xterm-256color")
+		tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 120})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tty.Close()
+		var out bytes.Buffer
+		buf := make([]byte, 4096)
+		for !strings.Contains(out.String(), "build") {
+			n, err := tty.Read(buf)
+			if err != nil {
+				t.Fatalf("reading the terminal: %v (%q)", err, out.String())
+			}
+			out.Write(buf[:n])
+		}
+		if _, err := tty.Write([]byte{3}); err != nil { // Ctrl-C
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { _, _ = io.Copy(&out, tty); close(done) }()
+		_ = cmd.Wait()
+		<-done
+		if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(out.String(), "stopped watching") {
+			t.Fatalf("exit %d, output %q", code, out.String())
+		}
+	})
+}

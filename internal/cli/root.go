@@ -70,8 +70,14 @@ func (s *session) run(f func(cmd *cobra.Command, args []string) error) func(*cob
 }
 
 // Run runs the slipway command line and returns the exit status; failures
-// are printed to Stderr as one line ("error: …").
-func Run(ctx context.Context, opts Options) int {
+// are printed to Stderr as one line ("error: …"), a crash too (exit 1).
+func Run(ctx context.Context, opts Options) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(opts.Stderr, "error: slipway crashed: %v (please report it)\n", r)
+			code = ExitFailed
+		}
+	}()
 	if opts.Getenv == nil {
 		opts.Getenv = os.Getenv
 	}
