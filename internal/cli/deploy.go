@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/slipway-paas/slipway/internal/apiclient"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 )
 
 func (s *session) deployCmd() *cobra.Command {
@@ -265,8 +263,8 @@ func (s *session) watchLive(out io.Writer, title string, start time.Time, a *api
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
 	opts := []tea.ProgramOption{tea.WithOutput(out), tea.WithContext(ctx)}
-	if f, ok := s.opts.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		opts = append(opts, tea.WithInput(f))
+	if isTerminal(s.opts.Stdin) {
+		opts = append(opts, tea.WithInput(s.opts.Stdin))
 	} else {
 		opts = append(opts, tea.WithInput(nil))
 	}

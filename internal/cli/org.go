@@ -92,7 +92,7 @@ checked against the API before it is stored.`,
 
 // readToken reads a token from stdin, without echo on a terminal.
 func (s *session) readToken() (string, error) {
-	if f, ok := s.opts.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if f, ok := s.opts.Stdin.(*os.File); ok && isTerminal(f) {
 		fmt.Fprint(s.opts.Stderr, "Token: ")
 		b, err := term.ReadPassword(int(f.Fd()))
 		fmt.Fprintln(s.opts.Stderr)
