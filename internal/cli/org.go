@@ -92,18 +92,26 @@ checked against the API before it is stored.`,
 
 // readToken reads a token from stdin, without echo on a terminal.
 func (s *session) readToken() (string, error) {
-	if f, ok := s.opts.Stdin.(*os.File); ok && isTerminal(f) {
+	if isTerminal(s.opts.Stdin) {
 		fmt.Fprint(s.opts.Stderr, "Token: ")
+	}
+	token, err := s.readLine()
+	if err != nil || token == "" {
+		return "", usagef("no token: pass --token or write it to standard input")
+	}
+	return token, nil
+}
+
+// readLine reads one line from stdin, trimmed; on a terminal without echo.
+func (s *session) readLine() (string, error) {
+	if f, ok := s.opts.Stdin.(*os.File); ok && isTerminal(f) {
 		b, err := term.ReadPassword(int(f.Fd()))
 		fmt.Fprintln(s.opts.Stderr)
-		if err != nil {
-			return "", err
-		}
-		return strings.TrimSpace(string(b)), nil
+		return strings.TrimSpace(string(b)), err
 	}
-	line, _ := bufio.NewReader(s.opts.Stdin).ReadString('\n')
-	if strings.TrimSpace(line) == "" {
-		return "", usagef("no token: pass --token or write it to standard input")
+	line, err := bufio.NewReader(s.opts.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return "", err
 	}
 	return strings.TrimSpace(line), nil
 }
