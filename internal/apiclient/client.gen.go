@@ -779,6 +779,23 @@ type GithubEventPayload struct {
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
+// GithubInstallation defines model for GithubInstallation.
+type GithubInstallation struct {
+	// Account The GitHub login the App is installed on; null when not known (the local system).
+	Account *string `json:"account"`
+
+	// Created RFC 3339 UTC with `Z` and milliseconds.
+	//
+	// Examples: 2026-11-26T16:17:31.123Z
+	Created        Timestamp               `json:"created"`
+	InstallationId GithubAppInstallationId `json:"installation_id"`
+}
+
+// GithubInstallationList defines model for GithubInstallationList.
+type GithubInstallationList struct {
+	Items []GithubInstallation `json:"items"`
+}
+
 // GithubRepository `owner/repo`.
 //
 // Examples: octo-org/web
@@ -1499,6 +1516,24 @@ type CreateOrganizationParams struct {
 	// IdempotencyKey 1-255 printable ASCII characters. The first response is stored for 24 h and replayed for the same key and body; the same key with a different body is a 422. On token creation a repeated key after a success is a 409. Refusals (401, 403, 404) and 5xx are not stored.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
+	// XRequestId Echoed in the response when valid (1-128 characters of `A-Z a-z 0-9 . _ : -`); otherwise the server generates one.
+	XRequestId *XRequestIdParameter `json:"X-Request-Id,omitempty"`
+}
+
+// ListGithubInstallationsParams defines parameters for ListGithubInstallations.
+type ListGithubInstallationsParams struct {
+	// XRequestId Echoed in the response when valid (1-128 characters of `A-Z a-z 0-9 . _ : -`); otherwise the server generates one.
+	XRequestId *XRequestIdParameter `json:"X-Request-Id,omitempty"`
+}
+
+// UnlinkGithubInstallationParams defines parameters for UnlinkGithubInstallation.
+type UnlinkGithubInstallationParams struct {
+	// XRequestId Echoed in the response when valid (1-128 characters of `A-Z a-z 0-9 . _ : -`); otherwise the server generates one.
+	XRequestId *XRequestIdParameter `json:"X-Request-Id,omitempty"`
+}
+
+// LinkGithubInstallationParams defines parameters for LinkGithubInstallation.
+type LinkGithubInstallationParams struct {
 	// XRequestId Echoed in the response when valid (1-128 characters of `A-Z a-z 0-9 . _ : -`); otherwise the server generates one.
 	XRequestId *XRequestIdParameter `json:"X-Request-Id,omitempty"`
 }
@@ -2451,6 +2486,27 @@ type ClientInterface interface {
 	// Corresponds with POST /organizations (the `CreateOrganization` operationId).
 	CreateOrganization(ctx context.Context, params *CreateOrganizationParams, body CreateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListGithubInstallations List the organization's GitHub App installations
+	//
+	// Any token of the organization. The installations its applications may build and deploy through (`github_app_installation_id`), ordered by id.
+	//
+	// Corresponds with GET /organizations/{org_slug}/github-installations (the `ListGithubInstallations` operationId).
+	ListGithubInstallations(ctx context.Context, orgSlug OrgSlug, params *ListGithubInstallationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnlinkGithubInstallation Unlink a GitHub App installation
+	//
+	// Platform only. The organization's applications that used it get `github_app_installation_id: null` first (they no longer auto-deploy, and build only public repositories).
+	//
+	// Corresponds with DELETE /organizations/{org_slug}/github-installations/{installation_id} (the `UnlinkGithubInstallation` operationId).
+	UnlinkGithubInstallation(ctx context.Context, orgSlug OrgSlug, installationId GithubAppInstallationId, params *UnlinkGithubInstallationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LinkGithubInstallation Link a GitHub App installation to the organization
+	//
+	// Platform only. One installation belongs to at most one organization: linking it again to the same organization returns the existing link, another organization's is a 409. In AWS the account login is read from GitHub with the App's JWT (an id the App does not have is a 422); the local system has no App and answers `account: null`.
+	//
+	// Corresponds with PUT /organizations/{org_slug}/github-installations/{installation_id} (the `LinkGithubInstallation` operationId).
+	LinkGithubInstallation(ctx context.Context, orgSlug OrgSlug, installationId GithubAppInstallationId, params *LinkGithubInstallationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListProjects List the projects of an organization
 	//
 	// Organization member. Paginated, newest first.
@@ -2889,6 +2945,57 @@ func (c *Client) CreateOrganizationWithBody(ctx context.Context, params *CreateO
 // Corresponds with POST /organizations (the `CreateOrganization` operationId).
 func (c *Client) CreateOrganization(ctx context.Context, params *CreateOrganizationParams, body CreateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateOrganizationRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListGithubInstallations List the organization's GitHub App installations
+//
+// Any token of the organization. The installations its applications may build and deploy through (`github_app_installation_id`), ordered by id.
+//
+// Corresponds with GET /organizations/{org_slug}/github-installations (the `ListGithubInstallations` operationId).
+func (c *Client) ListGithubInstallations(ctx context.Context, orgSlug OrgSlug, params *ListGithubInstallationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListGithubInstallationsRequest(c.Server, orgSlug, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnlinkGithubInstallation Unlink a GitHub App installation
+//
+// Platform only. The organization's applications that used it get `github_app_installation_id: null` first (they no longer auto-deploy, and build only public repositories).
+//
+// Corresponds with DELETE /organizations/{org_slug}/github-installations/{installation_id} (the `UnlinkGithubInstallation` operationId).
+func (c *Client) UnlinkGithubInstallation(ctx context.Context, orgSlug OrgSlug, installationId GithubAppInstallationId, params *UnlinkGithubInstallationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnlinkGithubInstallationRequest(c.Server, orgSlug, installationId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LinkGithubInstallation Link a GitHub App installation to the organization
+//
+// Platform only. One installation belongs to at most one organization: linking it again to the same organization returns the existing link, another organization's is a 409. In AWS the account login is read from GitHub with the App's JWT (an id the App does not have is a 422); the local system has no App and answers `account: null`.
+//
+// Corresponds with PUT /organizations/{org_slug}/github-installations/{installation_id} (the `LinkGithubInstallation` operationId).
+func (c *Client) LinkGithubInstallation(ctx context.Context, orgSlug OrgSlug, installationId GithubAppInstallationId, params *LinkGithubInstallationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLinkGithubInstallationRequest(c.Server, orgSlug, installationId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3992,6 +4099,167 @@ func NewCreateOrganizationRequestWithBody(server string, params *CreateOrganizat
 	return req, nil
 }
 
+// NewListGithubInstallationsRequest constructs an http.Request for the ListGithubInstallations method
+func NewListGithubInstallationsRequest(server string, orgSlug OrgSlug, params *ListGithubInstallationsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "org_slug", orgSlug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organizations/%s/github-installations", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestId != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-Id", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUnlinkGithubInstallationRequest constructs an http.Request for the UnlinkGithubInstallation method
+func NewUnlinkGithubInstallationRequest(server string, orgSlug OrgSlug, installationId GithubAppInstallationId, params *UnlinkGithubInstallationParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "org_slug", orgSlug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "installation_id", installationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organizations/%s/github-installations/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestId != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-Id", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewLinkGithubInstallationRequest constructs an http.Request for the LinkGithubInstallation method
+func NewLinkGithubInstallationRequest(server string, orgSlug OrgSlug, installationId GithubAppInstallationId, params *LinkGithubInstallationParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "org_slug", orgSlug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "installation_id", installationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organizations/%s/github-installations/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestId != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-Id", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListProjectsRequest constructs an http.Request for the ListProjects method
 func NewListProjectsRequest(server string, orgSlug OrgSlug, params *ListProjectsParams) (*http.Request, error) {
 	var err error
@@ -4574,6 +4842,33 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /organizations (the `CreateOrganization` operationId).
 	CreateOrganizationWithResponse(ctx context.Context, params *CreateOrganizationParams, body CreateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOrganizationResponse, error)
+
+	// ListGithubInstallationsWithResponse List the organization's GitHub App installations
+	//
+	// Any token of the organization. The installations its applications may build and deploy through (`github_app_installation_id`), ordered by id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /organizations/{org_slug}/github-installations (the `ListGithubInstallations` operationId).
+	ListGithubInstallationsWithResponse(ctx context.Context, orgSlug OrgSlug, params *ListGithubInstallationsParams, reqEditors ...RequestEditorFn) (*ListGithubInstallationsResponse, error)
+
+	// UnlinkGithubInstallationWithResponse Unlink a GitHub App installation
+	//
+	// Platform only. The organization's applications that used it get `github_app_installation_id: null` first (they no longer auto-deploy, and build only public repositories).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /organizations/{org_slug}/github-installations/{installation_id} (the `UnlinkGithubInstallation` operationId).
+	UnlinkGithubInstallationWithResponse(ctx context.Context, orgSlug OrgSlug, installationId GithubAppInstallationId, params *UnlinkGithubInstallationParams, reqEditors ...RequestEditorFn) (*UnlinkGithubInstallationResponse, error)
+
+	// LinkGithubInstallationWithResponse Link a GitHub App installation to the organization
+	//
+	// Platform only. One installation belongs to at most one organization: linking it again to the same organization returns the existing link, another organization's is a 409. In AWS the account login is read from GitHub with the App's JWT (an id the App does not have is a 422); the local system has no App and answers `account: null`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /organizations/{org_slug}/github-installations/{installation_id} (the `LinkGithubInstallation` operationId).
+	LinkGithubInstallationWithResponse(ctx context.Context, orgSlug OrgSlug, installationId GithubAppInstallationId, params *LinkGithubInstallationParams, reqEditors ...RequestEditorFn) (*LinkGithubInstallationResponse, error)
 
 	// ListProjectsWithResponse List the projects of an organization
 	//
@@ -6839,6 +7134,418 @@ func (r CreateOrganizationResponse) ContentType() string {
 	return ""
 }
 
+// ListGithubInstallationsResponse200Headers the declared response headers of an HTTP 200 response for ListGithubInstallations
+type ListGithubInstallationsResponse200Headers struct {
+	XRequestId string
+}
+
+// ListGithubInstallationsResponse401Headers the declared response headers of an HTTP 401 response for ListGithubInstallations
+type ListGithubInstallationsResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      string
+}
+
+// ListGithubInstallationsResponse404Headers the declared response headers of an HTTP 404 response for ListGithubInstallations
+type ListGithubInstallationsResponse404Headers struct {
+	XRequestId string
+}
+
+// ListGithubInstallationsResponse429Headers the declared response headers of an HTTP 429 response for ListGithubInstallations
+type ListGithubInstallationsResponse429Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+// ListGithubInstallationsResponse500Headers the declared response headers of an HTTP 500 response for ListGithubInstallations
+type ListGithubInstallationsResponse500Headers struct {
+	XRequestId string
+}
+
+// ListGithubInstallationsResponse503Headers the declared response headers of an HTTP 503 response for ListGithubInstallations
+type ListGithubInstallationsResponse503Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+type ListGithubInstallationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GithubInstallationList
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListGithubInstallationsResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListGithubInstallationsResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ListGithubInstallationsResponse404Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListGithubInstallationsResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListGithubInstallationsResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListGithubInstallationsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListGithubInstallationsResponse) GetJSON200() *GithubInstallationList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListGithubInstallationsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListGithubInstallationsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListGithubInstallationsResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListGithubInstallationsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListGithubInstallationsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListGithubInstallationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListGithubInstallationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListGithubInstallationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListGithubInstallationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UnlinkGithubInstallationResponse204Headers the declared response headers of an HTTP 204 response for UnlinkGithubInstallation
+type UnlinkGithubInstallationResponse204Headers struct {
+	XRequestId string
+}
+
+// UnlinkGithubInstallationResponse401Headers the declared response headers of an HTTP 401 response for UnlinkGithubInstallation
+type UnlinkGithubInstallationResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      string
+}
+
+// UnlinkGithubInstallationResponse403Headers the declared response headers of an HTTP 403 response for UnlinkGithubInstallation
+type UnlinkGithubInstallationResponse403Headers struct {
+	XRequestId string
+}
+
+// UnlinkGithubInstallationResponse404Headers the declared response headers of an HTTP 404 response for UnlinkGithubInstallation
+type UnlinkGithubInstallationResponse404Headers struct {
+	XRequestId string
+}
+
+// UnlinkGithubInstallationResponse429Headers the declared response headers of an HTTP 429 response for UnlinkGithubInstallation
+type UnlinkGithubInstallationResponse429Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+// UnlinkGithubInstallationResponse500Headers the declared response headers of an HTTP 500 response for UnlinkGithubInstallation
+type UnlinkGithubInstallationResponse500Headers struct {
+	XRequestId string
+}
+
+// UnlinkGithubInstallationResponse503Headers the declared response headers of an HTTP 503 response for UnlinkGithubInstallation
+type UnlinkGithubInstallationResponse503Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+type UnlinkGithubInstallationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *UnlinkGithubInstallationResponse204Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UnlinkGithubInstallationResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *UnlinkGithubInstallationResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *UnlinkGithubInstallationResponse404Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UnlinkGithubInstallationResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *UnlinkGithubInstallationResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UnlinkGithubInstallationResponse503Headers
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UnlinkGithubInstallationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UnlinkGithubInstallationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UnlinkGithubInstallationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r UnlinkGithubInstallationResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UnlinkGithubInstallationResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UnlinkGithubInstallationResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UnlinkGithubInstallationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnlinkGithubInstallationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnlinkGithubInstallationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnlinkGithubInstallationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// LinkGithubInstallationResponse200Headers the declared response headers of an HTTP 200 response for LinkGithubInstallation
+type LinkGithubInstallationResponse200Headers struct {
+	XRequestId string
+}
+
+// LinkGithubInstallationResponse401Headers the declared response headers of an HTTP 401 response for LinkGithubInstallation
+type LinkGithubInstallationResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      string
+}
+
+// LinkGithubInstallationResponse403Headers the declared response headers of an HTTP 403 response for LinkGithubInstallation
+type LinkGithubInstallationResponse403Headers struct {
+	XRequestId string
+}
+
+// LinkGithubInstallationResponse404Headers the declared response headers of an HTTP 404 response for LinkGithubInstallation
+type LinkGithubInstallationResponse404Headers struct {
+	XRequestId string
+}
+
+// LinkGithubInstallationResponse409Headers the declared response headers of an HTTP 409 response for LinkGithubInstallation
+type LinkGithubInstallationResponse409Headers struct {
+	XRequestId string
+}
+
+// LinkGithubInstallationResponse422Headers the declared response headers of an HTTP 422 response for LinkGithubInstallation
+type LinkGithubInstallationResponse422Headers struct {
+	XRequestId string
+}
+
+// LinkGithubInstallationResponse429Headers the declared response headers of an HTTP 429 response for LinkGithubInstallation
+type LinkGithubInstallationResponse429Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+// LinkGithubInstallationResponse500Headers the declared response headers of an HTTP 500 response for LinkGithubInstallation
+type LinkGithubInstallationResponse500Headers struct {
+	XRequestId string
+}
+
+// LinkGithubInstallationResponse503Headers the declared response headers of an HTTP 503 response for LinkGithubInstallation
+type LinkGithubInstallationResponse503Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+type LinkGithubInstallationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GithubInstallation
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *LinkGithubInstallationResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *LinkGithubInstallationResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *LinkGithubInstallationResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *LinkGithubInstallationResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *LinkGithubInstallationResponse409Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *LinkGithubInstallationResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *LinkGithubInstallationResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *LinkGithubInstallationResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *LinkGithubInstallationResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r LinkGithubInstallationResponse) GetJSON200() *GithubInstallation {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r LinkGithubInstallationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r LinkGithubInstallationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r LinkGithubInstallationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r LinkGithubInstallationResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r LinkGithubInstallationResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r LinkGithubInstallationResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r LinkGithubInstallationResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r LinkGithubInstallationResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r LinkGithubInstallationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r LinkGithubInstallationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r LinkGithubInstallationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r LinkGithubInstallationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListProjectsResponse200Headers the declared response headers of an HTTP 200 response for ListProjects
 type ListProjectsResponse200Headers struct {
 	Link       *string
@@ -7985,6 +8692,51 @@ func (c *ClientWithResponses) CreateOrganizationWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseCreateOrganizationResponse(rsp)
+}
+
+// ListGithubInstallationsWithResponse List the organization's GitHub App installations
+//
+// Any token of the organization. The installations its applications may build and deploy through (`github_app_installation_id`), ordered by id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /organizations/{org_slug}/github-installations (the `ListGithubInstallations` operationId).
+func (c *ClientWithResponses) ListGithubInstallationsWithResponse(ctx context.Context, orgSlug OrgSlug, params *ListGithubInstallationsParams, reqEditors ...RequestEditorFn) (*ListGithubInstallationsResponse, error) {
+	rsp, err := c.ListGithubInstallations(ctx, orgSlug, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListGithubInstallationsResponse(rsp)
+}
+
+// UnlinkGithubInstallationWithResponse Unlink a GitHub App installation
+//
+// Platform only. The organization's applications that used it get `github_app_installation_id: null` first (they no longer auto-deploy, and build only public repositories).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /organizations/{org_slug}/github-installations/{installation_id} (the `UnlinkGithubInstallation` operationId).
+func (c *ClientWithResponses) UnlinkGithubInstallationWithResponse(ctx context.Context, orgSlug OrgSlug, installationId GithubAppInstallationId, params *UnlinkGithubInstallationParams, reqEditors ...RequestEditorFn) (*UnlinkGithubInstallationResponse, error) {
+	rsp, err := c.UnlinkGithubInstallation(ctx, orgSlug, installationId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnlinkGithubInstallationResponse(rsp)
+}
+
+// LinkGithubInstallationWithResponse Link a GitHub App installation to the organization
+//
+// Platform only. One installation belongs to at most one organization: linking it again to the same organization returns the existing link, another organization's is a 409. In AWS the account login is read from GitHub with the App's JWT (an id the App does not have is a 422); the local system has no App and answers `account: null`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /organizations/{org_slug}/github-installations/{installation_id} (the `LinkGithubInstallation` operationId).
+func (c *ClientWithResponses) LinkGithubInstallationWithResponse(ctx context.Context, orgSlug OrgSlug, installationId GithubAppInstallationId, params *LinkGithubInstallationParams, reqEditors ...RequestEditorFn) (*LinkGithubInstallationResponse, error) {
+	rsp, err := c.LinkGithubInstallation(ctx, orgSlug, installationId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLinkGithubInstallationResponse(rsp)
 }
 
 // ListProjectsWithResponse List the projects of an organization
@@ -10744,6 +11496,505 @@ func ParseCreateOrganizationResponse(rsp *http.Response) (*CreateOrganizationRes
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers CreateOrganizationResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListGithubInstallationsResponse parses an HTTP response from a ListGithubInstallationsWithResponse call
+func ParseListGithubInstallationsResponse(rsp *http.Response) (*ListGithubInstallationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListGithubInstallationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GithubInstallationList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListGithubInstallationsResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListGithubInstallationsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers ListGithubInstallationsResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListGithubInstallationsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListGithubInstallationsResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListGithubInstallationsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUnlinkGithubInstallationResponse parses an HTTP response from a UnlinkGithubInstallationWithResponse call
+func ParseUnlinkGithubInstallationResponse(rsp *http.Response) (*UnlinkGithubInstallationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnlinkGithubInstallationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		var headers UnlinkGithubInstallationResponse204Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 401:
+		var headers UnlinkGithubInstallationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers UnlinkGithubInstallationResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers UnlinkGithubInstallationResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 429:
+		var headers UnlinkGithubInstallationResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers UnlinkGithubInstallationResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers UnlinkGithubInstallationResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseLinkGithubInstallationResponse parses an HTTP response from a LinkGithubInstallationWithResponse call
+func ParseLinkGithubInstallationResponse(rsp *http.Response) (*LinkGithubInstallationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &LinkGithubInstallationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GithubInstallation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers LinkGithubInstallationResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers LinkGithubInstallationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers LinkGithubInstallationResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers LinkGithubInstallationResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers LinkGithubInstallationResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 422:
+		var headers LinkGithubInstallationResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers LinkGithubInstallationResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers LinkGithubInstallationResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers LinkGithubInstallationResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
