@@ -167,7 +167,7 @@ func (s *session) local(l Local) *cobra.Command {
 // commands are the client commands, in help order within their groups.
 func (s *session) commands() []*cobra.Command {
 	return []*cobra.Command{
-		s.loginCmd(), s.orgsCmd(), s.projectsCmd(), s.tokensCmd(),
+		s.loginCmd(), s.orgsCmd(), s.projectsCmd(), s.tokensCmd(), s.installationsCmd(),
 		s.appsCmd(), s.settingsCmd(), s.scaleCmd(), s.deployCmd(), s.statusCmd(),
 		s.deploymentsCmd(), s.metricsCmd(), s.observeCmd(),
 	}
