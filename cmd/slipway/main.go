@@ -52,7 +52,7 @@ func localError(err error) error {
 	case errors.Is(err, flag.ErrHelp):
 		return nil
 	case errors.As(err, &usage):
-		return &cli.UsageError{Msg: usage.msg}
+		return &cli.UsageError{Msg: usage.msg, Printed: usage.printed}
 	}
 	return err
 }
