@@ -1336,6 +1336,11 @@ type Forbidden = Problem
 // Examples: {"code":"validation_failed","detail":"The request body is invalid.","errors":[{"field":"slug","message":"must match ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}],"request_id":"4b1e2f5d-0c1b-4a8e-9f0e-3a1c2b3d4e5f","status":422,"title":"Validation failed","type":"about:blank"}
 type Internal = Problem
 
+// MethodNotAllowed RFC 9457 problem details, with Slipway's stable `code`.
+//
+// Examples: {"code":"validation_failed","detail":"The request body is invalid.","errors":[{"field":"slug","message":"must match ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}],"request_id":"4b1e2f5d-0c1b-4a8e-9f0e-3a1c2b3d4e5f","status":422,"title":"Validation failed","type":"about:blank"}
+type MethodNotAllowed = Problem
+
 // NotFound RFC 9457 problem details, with Slipway's stable `code`.
 //
 // Examples: {"code":"validation_failed","detail":"The request body is invalid.","errors":[{"field":"slug","message":"must match ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}],"request_id":"4b1e2f5d-0c1b-4a8e-9f0e-3a1c2b3d4e5f","status":422,"title":"Validation failed","type":"about:blank"}
@@ -2403,7 +2408,7 @@ type ClientInterface interface {
 
 	// ScaleApplicationWithBody Scale Application
 	//
-	// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process). When a deployment is live, the change is applied to the cluster.
+	// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process), except that a process the application still lists but its release lacks (scaled before the first release) may be set to 0, which removes it; such stale processes are also dropped at the next successful deploy. When a deployment is live, the change is applied to the cluster.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2412,7 +2417,7 @@ type ClientInterface interface {
 
 	// ScaleApplication Scale Application
 	//
-	// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process). When a deployment is live, the change is applied to the cluster.
+	// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process), except that a process the application still lists but its release lacks (scaled before the first release) may be set to 0, which removes it; such stale processes are also dropped at the next successful deploy. When a deployment is live, the change is applied to the cluster.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2566,9 +2571,13 @@ type ClientInterface interface {
 	// signature is a 401 and nothing is recorded; with no secret configured every delivery is
 	// refused.
 	//
-	// Each `X-GitHub-Delivery` is processed at most once: a repeat answers 200 with
-	// `duplicate: true` and does nothing (a delivery that failed half-way, 5xx, is finished by
-	// GitHub's redelivery). Events:
+	// Each `X-GitHub-Delivery` is processed at most once: a repeat of a processed delivery
+	// answers 200 with `duplicate: true` and does nothing; a copy that arrives while another
+	// request is still processing it answers 503 with `Retry-After`. A delivery refused with
+	// a 4xx (a payload that cannot be used, e.g. a push whose `after` is not 40 hex digits:
+	// 422 naming the field) leaves no trace, so a corrected redelivery is processed; one that
+	// failed half-way (5xx) is finished by the next redelivery without doing anything twice.
+	// A pipeline started by a push has a UUIDv7 id, the same on every redelivery. Events:
 	//
 	// * `push` to an application's `auto_deploy_branch` of its `github_repository` (and, when
 	//   the application has a `subdirectory`, touching a file under it) starts that
@@ -2595,9 +2604,13 @@ type ClientInterface interface {
 	// signature is a 401 and nothing is recorded; with no secret configured every delivery is
 	// refused.
 	//
-	// Each `X-GitHub-Delivery` is processed at most once: a repeat answers 200 with
-	// `duplicate: true` and does nothing (a delivery that failed half-way, 5xx, is finished by
-	// GitHub's redelivery). Events:
+	// Each `X-GitHub-Delivery` is processed at most once: a repeat of a processed delivery
+	// answers 200 with `duplicate: true` and does nothing; a copy that arrives while another
+	// request is still processing it answers 503 with `Retry-After`. A delivery refused with
+	// a 4xx (a payload that cannot be used, e.g. a push whose `after` is not 40 hex digits:
+	// 422 naming the field) leaves no trace, so a corrected redelivery is processed; one that
+	// failed half-way (5xx) is finished by the next redelivery without doing anything twice.
+	// A pipeline started by a push has a UUIDv7 id, the same on every redelivery. Events:
 	//
 	// * `push` to an application's `auto_deploy_branch` of its `github_repository` (and, when
 	//   the application has a `subdirectory`, touching a file under it) starts that
@@ -2762,7 +2775,7 @@ func (c *Client) GetPipelineStatus(ctx context.Context, applicationId Applicatio
 
 // ScaleApplicationWithBody Scale Application
 //
-// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process). When a deployment is live, the change is applied to the cluster.
+// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process), except that a process the application still lists but its release lacks (scaled before the first release) may be set to 0, which removes it; such stale processes are also dropped at the next successful deploy. When a deployment is live, the change is applied to the cluster.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2781,7 +2794,7 @@ func (c *Client) ScaleApplicationWithBody(ctx context.Context, applicationId App
 
 // ScaleApplication Scale Application
 //
-// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process). When a deployment is live, the change is applied to the cluster.
+// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process), except that a process the application still lists but its release lacks (scaled before the first release) may be set to 0, which removes it; such stale processes are also dropped at the next successful deploy. When a deployment is live, the change is applied to the cluster.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3125,9 +3138,13 @@ func (c *Client) RevokeToken(ctx context.Context, orgSlug OrgSlug, tokenId Id, p
 // signature is a 401 and nothing is recorded; with no secret configured every delivery is
 // refused.
 //
-// Each `X-GitHub-Delivery` is processed at most once: a repeat answers 200 with
-// `duplicate: true` and does nothing (a delivery that failed half-way, 5xx, is finished by
-// GitHub's redelivery). Events:
+// Each `X-GitHub-Delivery` is processed at most once: a repeat of a processed delivery
+// answers 200 with `duplicate: true` and does nothing; a copy that arrives while another
+// request is still processing it answers 503 with `Retry-After`. A delivery refused with
+// a 4xx (a payload that cannot be used, e.g. a push whose `after` is not 40 hex digits:
+// 422 naming the field) leaves no trace, so a corrected redelivery is processed; one that
+// failed half-way (5xx) is finished by the next redelivery without doing anything twice.
+// A pipeline started by a push has a UUIDv7 id, the same on every redelivery. Events:
 //
 //   - `push` to an application's `auto_deploy_branch` of its `github_repository` (and, when
 //     the application has a `subdirectory`, touching a file under it) starts that
@@ -3164,9 +3181,13 @@ func (c *Client) ReceiveGithubWebhookWithBody(ctx context.Context, params *Recei
 // signature is a 401 and nothing is recorded; with no secret configured every delivery is
 // refused.
 //
-// Each `X-GitHub-Delivery` is processed at most once: a repeat answers 200 with
-// `duplicate: true` and does nothing (a delivery that failed half-way, 5xx, is finished by
-// GitHub's redelivery). Events:
+// Each `X-GitHub-Delivery` is processed at most once: a repeat of a processed delivery
+// answers 200 with `duplicate: true` and does nothing; a copy that arrives while another
+// request is still processing it answers 503 with `Retry-After`. A delivery refused with
+// a 4xx (a payload that cannot be used, e.g. a push whose `after` is not 40 hex digits:
+// 422 naming the field) leaves no trace, so a corrected redelivery is processed; one that
+// failed half-way (5xx) is finished by the next redelivery without doing anything twice.
+// A pipeline started by a push has a UUIDv7 id, the same on every redelivery. Events:
 //
 //   - `push` to an application's `auto_deploy_branch` of its `github_repository` (and, when
 //     the application has a `subdirectory`, touching a file under it) starts that
@@ -4750,7 +4771,7 @@ type ClientWithResponsesInterface interface {
 
 	// ScaleApplicationWithBodyWithResponse Scale Application
 	//
-	// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process). When a deployment is live, the change is applied to the cluster.
+	// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process), except that a process the application still lists but its release lacks (scaled before the first release) may be set to 0, which removes it; such stale processes are also dropped at the next successful deploy. When a deployment is live, the change is applied to the cluster.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4759,7 +4780,7 @@ type ClientWithResponsesInterface interface {
 
 	// ScaleApplicationWithResponse Scale Application
 	//
-	// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process). When a deployment is live, the change is applied to the cluster.
+	// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process), except that a process the application still lists but its release lacks (scaled before the first release) may be set to 0, which removes it; such stale processes are also dropped at the next successful deploy. When a deployment is live, the change is applied to the cluster.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4933,9 +4954,13 @@ type ClientWithResponsesInterface interface {
 	// signature is a 401 and nothing is recorded; with no secret configured every delivery is
 	// refused.
 	//
-	// Each `X-GitHub-Delivery` is processed at most once: a repeat answers 200 with
-	// `duplicate: true` and does nothing (a delivery that failed half-way, 5xx, is finished by
-	// GitHub's redelivery). Events:
+	// Each `X-GitHub-Delivery` is processed at most once: a repeat of a processed delivery
+	// answers 200 with `duplicate: true` and does nothing; a copy that arrives while another
+	// request is still processing it answers 503 with `Retry-After`. A delivery refused with
+	// a 4xx (a payload that cannot be used, e.g. a push whose `after` is not 40 hex digits:
+	// 422 naming the field) leaves no trace, so a corrected redelivery is processed; one that
+	// failed half-way (5xx) is finished by the next redelivery without doing anything twice.
+	// A pipeline started by a push has a UUIDv7 id, the same on every redelivery. Events:
 	//
 	// * `push` to an application's `auto_deploy_branch` of its `github_repository` (and, when
 	//   the application has a `subdirectory`, touching a file under it) starts that
@@ -4962,9 +4987,13 @@ type ClientWithResponsesInterface interface {
 	// signature is a 401 and nothing is recorded; with no secret configured every delivery is
 	// refused.
 	//
-	// Each `X-GitHub-Delivery` is processed at most once: a repeat answers 200 with
-	// `duplicate: true` and does nothing (a delivery that failed half-way, 5xx, is finished by
-	// GitHub's redelivery). Events:
+	// Each `X-GitHub-Delivery` is processed at most once: a repeat of a processed delivery
+	// answers 200 with `duplicate: true` and does nothing; a copy that arrives while another
+	// request is still processing it answers 503 with `Retry-After`. A delivery refused with
+	// a 4xx (a payload that cannot be used, e.g. a push whose `after` is not 40 hex digits:
+	// 422 naming the field) leaves no trace, so a corrected redelivery is processed; one that
+	// failed half-way (5xx) is finished by the next redelivery without doing anything twice.
+	// A pipeline started by a push has a UUIDv7 id, the same on every redelivery. Events:
 	//
 	// * `push` to an application's `auto_deploy_branch` of its `github_repository` (and, when
 	//   the application has a `subdirectory`, touching a file under it) starts that
@@ -5009,6 +5038,12 @@ type CreateApplicationResponse403Headers struct {
 
 // CreateApplicationResponse404Headers the declared response headers of an HTTP 404 response for CreateApplication
 type CreateApplicationResponse404Headers struct {
+	XRequestId string
+}
+
+// CreateApplicationResponse405Headers the declared response headers of an HTTP 405 response for CreateApplication
+type CreateApplicationResponse405Headers struct {
+	Allow      string
 	XRequestId string
 }
 
@@ -5062,6 +5097,8 @@ type CreateApplicationResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
@@ -5086,6 +5123,8 @@ type CreateApplicationResponse struct {
 	Headers403 *CreateApplicationResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *CreateApplicationResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *CreateApplicationResponse405Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *CreateApplicationResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
@@ -5125,6 +5164,11 @@ func (r CreateApplicationResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r CreateApplicationResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r CreateApplicationResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
 }
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
@@ -5218,6 +5262,12 @@ type FullDeployResponse404Headers struct {
 	XRequestId string
 }
 
+// FullDeployResponse405Headers the declared response headers of an HTTP 405 response for FullDeploy
+type FullDeployResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
 // FullDeployResponse409Headers the declared response headers of an HTTP 409 response for FullDeploy
 type FullDeployResponse409Headers struct {
 	XRequestId string
@@ -5268,6 +5318,8 @@ type FullDeployResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *PipelineRunning
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
@@ -5292,6 +5344,8 @@ type FullDeployResponse struct {
 	Headers403 *FullDeployResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *FullDeployResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *FullDeployResponse405Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *FullDeployResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
@@ -5331,6 +5385,11 @@ func (r FullDeployResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r FullDeployResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r FullDeployResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
 }
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
@@ -5419,6 +5478,12 @@ type ListDeploymentsResponse404Headers struct {
 	XRequestId string
 }
 
+// ListDeploymentsResponse405Headers the declared response headers of an HTTP 405 response for ListDeployments
+type ListDeploymentsResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
 // ListDeploymentsResponse422Headers the declared response headers of an HTTP 422 response for ListDeployments
 type ListDeploymentsResponse422Headers struct {
 	XRequestId string
@@ -5452,6 +5517,8 @@ type ListDeploymentsResponse struct {
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -5468,6 +5535,8 @@ type ListDeploymentsResponse struct {
 	Headers401 *ListDeploymentsResponse401Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *ListDeploymentsResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *ListDeploymentsResponse405Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *ListDeploymentsResponse422Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -5496,6 +5565,11 @@ func (r ListDeploymentsResponse) GetApplicationproblemJSON401() *Unauthorized {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ListDeploymentsResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ListDeploymentsResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -5563,6 +5637,12 @@ type GetObservabilityResponse404Headers struct {
 	XRequestId string
 }
 
+// GetObservabilityResponse405Headers the declared response headers of an HTTP 405 response for GetObservability
+type GetObservabilityResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
 // GetObservabilityResponse422Headers the declared response headers of an HTTP 422 response for GetObservability
 type GetObservabilityResponse422Headers struct {
 	XRequestId string
@@ -5608,6 +5688,8 @@ type GetObservabilityResponse struct {
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -5622,6 +5704,8 @@ type GetObservabilityResponse struct {
 	Headers401 *GetObservabilityResponse401Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetObservabilityResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *GetObservabilityResponse405Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *GetObservabilityResponse422Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -5659,6 +5743,11 @@ func (r GetObservabilityResponse) GetApplicationproblemJSON401() *Unauthorized {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r GetObservabilityResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetObservabilityResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -5726,6 +5815,12 @@ type GetPipelineMetricsResponse404Headers struct {
 	XRequestId string
 }
 
+// GetPipelineMetricsResponse405Headers the declared response headers of an HTTP 405 response for GetPipelineMetrics
+type GetPipelineMetricsResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
 // GetPipelineMetricsResponse422Headers the declared response headers of an HTTP 422 response for GetPipelineMetrics
 type GetPipelineMetricsResponse422Headers struct {
 	XRequestId string
@@ -5757,6 +5852,8 @@ type GetPipelineMetricsResponse struct {
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -5771,6 +5868,8 @@ type GetPipelineMetricsResponse struct {
 	Headers401 *GetPipelineMetricsResponse401Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetPipelineMetricsResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *GetPipelineMetricsResponse405Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *GetPipelineMetricsResponse422Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -5794,6 +5893,11 @@ func (r GetPipelineMetricsResponse) GetApplicationproblemJSON401() *Unauthorized
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r GetPipelineMetricsResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetPipelineMetricsResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -5861,6 +5965,12 @@ type GetPipelineStatusResponse404Headers struct {
 	XRequestId string
 }
 
+// GetPipelineStatusResponse405Headers the declared response headers of an HTTP 405 response for GetPipelineStatus
+type GetPipelineStatusResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
 // GetPipelineStatusResponse429Headers the declared response headers of an HTTP 429 response for GetPipelineStatus
 type GetPipelineStatusResponse429Headers struct {
 	RetryAfter int
@@ -5887,6 +5997,8 @@ type GetPipelineStatusResponse struct {
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -5899,6 +6011,8 @@ type GetPipelineStatusResponse struct {
 	Headers401 *GetPipelineStatusResponse401Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetPipelineStatusResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *GetPipelineStatusResponse405Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetPipelineStatusResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -5920,6 +6034,11 @@ func (r GetPipelineStatusResponse) GetApplicationproblemJSON401() *Unauthorized 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r GetPipelineStatusResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetPipelineStatusResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
 }
 
 // GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
@@ -5994,6 +6113,12 @@ type ScaleApplicationResponse404Headers struct {
 	XRequestId string
 }
 
+// ScaleApplicationResponse405Headers the declared response headers of an HTTP 405 response for ScaleApplication
+type ScaleApplicationResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
 // ScaleApplicationResponse409Headers the declared response headers of an HTTP 409 response for ScaleApplication
 type ScaleApplicationResponse409Headers struct {
 	XRequestId string
@@ -6049,6 +6174,8 @@ type ScaleApplicationResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
@@ -6075,6 +6202,8 @@ type ScaleApplicationResponse struct {
 	Headers403 *ScaleApplicationResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *ScaleApplicationResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *ScaleApplicationResponse405Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *ScaleApplicationResponse409Headers
 	// Headers412 the parsed response headers for an HTTP 412 response
@@ -6116,6 +6245,11 @@ func (r ScaleApplicationResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ScaleApplicationResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ScaleApplicationResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
 }
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
@@ -6214,6 +6348,12 @@ type UpdateApplicationSettingsResponse404Headers struct {
 	XRequestId string
 }
 
+// UpdateApplicationSettingsResponse405Headers the declared response headers of an HTTP 405 response for UpdateApplicationSettings
+type UpdateApplicationSettingsResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
 // UpdateApplicationSettingsResponse412Headers the declared response headers of an HTTP 412 response for UpdateApplicationSettings
 type UpdateApplicationSettingsResponse412Headers struct {
 	XRequestId string
@@ -6264,6 +6404,8 @@ type UpdateApplicationSettingsResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
@@ -6288,6 +6430,8 @@ type UpdateApplicationSettingsResponse struct {
 	Headers403 *UpdateApplicationSettingsResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *UpdateApplicationSettingsResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *UpdateApplicationSettingsResponse405Headers
 	// Headers412 the parsed response headers for an HTTP 412 response
 	Headers412 *UpdateApplicationSettingsResponse412Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
@@ -6327,6 +6471,11 @@ func (r UpdateApplicationSettingsResponse) GetApplicationproblemJSON403() *Forbi
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r UpdateApplicationSettingsResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r UpdateApplicationSettingsResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
 }
 
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
@@ -6409,6 +6558,12 @@ type ListApplicationsResponse404Headers struct {
 	XRequestId string
 }
 
+// ListApplicationsResponse405Headers the declared response headers of an HTTP 405 response for ListApplications
+type ListApplicationsResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
 // ListApplicationsResponse429Headers the declared response headers of an HTTP 429 response for ListApplications
 type ListApplicationsResponse429Headers struct {
 	RetryAfter int
@@ -6435,6 +6590,8 @@ type ListApplicationsResponse struct {
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -6447,6 +6604,8 @@ type ListApplicationsResponse struct {
 	Headers401 *ListApplicationsResponse401Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *ListApplicationsResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *ListApplicationsResponse405Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListApplicationsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -6468,6 +6627,11 @@ func (r ListApplicationsResponse) GetApplicationproblemJSON401() *Unauthorized {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ListApplicationsResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ListApplicationsResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
 }
 
 // GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
@@ -6531,6 +6695,12 @@ type GetApplicationResponse404Headers struct {
 	XRequestId string
 }
 
+// GetApplicationResponse405Headers the declared response headers of an HTTP 405 response for GetApplication
+type GetApplicationResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
 // GetApplicationResponse429Headers the declared response headers of an HTTP 429 response for GetApplication
 type GetApplicationResponse429Headers struct {
 	RetryAfter int
@@ -6557,6 +6727,8 @@ type GetApplicationResponse struct {
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -6569,6 +6741,8 @@ type GetApplicationResponse struct {
 	Headers401 *GetApplicationResponse401Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetApplicationResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *GetApplicationResponse405Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetApplicationResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -6590,6 +6764,11 @@ func (r GetApplicationResponse) GetApplicationproblemJSON401() *Unauthorized {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r GetApplicationResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetApplicationResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
 }
 
 // GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
@@ -6641,6 +6820,12 @@ type GetHealthResponse200Headers struct {
 	XRequestId string
 }
 
+// GetHealthResponse405Headers the declared response headers of an HTTP 405 response for GetHealth
+type GetHealthResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
 // GetHealthResponse429Headers the declared response headers of an HTTP 429 response for GetHealth
 type GetHealthResponse429Headers struct {
 	RetryAfter int
@@ -6663,6 +6848,8 @@ type GetHealthResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Health
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -6671,6 +6858,8 @@ type GetHealthResponse struct {
 	ApplicationproblemJSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetHealthResponse200Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *GetHealthResponse405Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetHealthResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -6682,6 +6871,11 @@ type GetHealthResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetHealthResponse) GetJSON200() *Health {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetHealthResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
 }
 
 // GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
@@ -6733,6 +6927,12 @@ type GetOpenAPIResponse200Headers struct {
 	XRequestId string
 }
 
+// GetOpenAPIResponse405Headers the declared response headers of an HTTP 405 response for GetOpenAPI
+type GetOpenAPIResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
 // GetOpenAPIResponse429Headers the declared response headers of an HTTP 429 response for GetOpenAPI
 type GetOpenAPIResponse429Headers struct {
 	RetryAfter int
@@ -6749,12 +6949,16 @@ type GetOpenAPIResponse struct {
 	HTTPResponse *http.Response
 	// YAML200 the response for an HTTP 200 `application/yaml` response
 	YAML200 *string
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetOpenAPIResponse200Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *GetOpenAPIResponse405Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetOpenAPIResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -6764,6 +6968,11 @@ type GetOpenAPIResponse struct {
 // GetYAML200 returns the response for an HTTP 200 `application/yaml` response
 func (r GetOpenAPIResponse) GetYAML200() *string {
 	return r.YAML200
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetOpenAPIResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
 }
 
 // GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
@@ -6822,6 +7031,12 @@ type ListOrganizationsResponse401Headers struct {
 	XRequestId      string
 }
 
+// ListOrganizationsResponse405Headers the declared response headers of an HTTP 405 response for ListOrganizations
+type ListOrganizationsResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
 // ListOrganizationsResponse422Headers the declared response headers of an HTTP 422 response for ListOrganizations
 type ListOrganizationsResponse422Headers struct {
 	XRequestId string
@@ -6853,6 +7068,8 @@ type ListOrganizationsResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -6867,6 +7084,8 @@ type ListOrganizationsResponse struct {
 	Headers400 *ListOrganizationsResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListOrganizationsResponse401Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *ListOrganizationsResponse405Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *ListOrganizationsResponse422Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -6890,6 +7109,11 @@ func (r ListOrganizationsResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r ListOrganizationsResponse) GetApplicationproblemJSON401() *Unauthorized {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ListOrganizationsResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -6964,6 +7188,12 @@ type CreateOrganizationResponse403Headers struct {
 	XRequestId string
 }
 
+// CreateOrganizationResponse405Headers the declared response headers of an HTTP 405 response for CreateOrganization
+type CreateOrganizationResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
 // CreateOrganizationResponse409Headers the declared response headers of an HTTP 409 response for CreateOrganization
 type CreateOrganizationResponse409Headers struct {
 	XRequestId string
@@ -7012,6 +7242,8 @@ type CreateOrganizationResponse struct {
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
@@ -7034,6 +7266,8 @@ type CreateOrganizationResponse struct {
 	Headers401 *CreateOrganizationResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *CreateOrganizationResponse403Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *CreateOrganizationResponse405Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *CreateOrganizationResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
@@ -7068,6 +7302,11 @@ func (r CreateOrganizationResponse) GetApplicationproblemJSON401() *Unauthorized
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r CreateOrganizationResponse) GetApplicationproblemJSON403() *Forbidden {
 	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r CreateOrganizationResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
 }
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
@@ -7150,6 +7389,12 @@ type ListGithubInstallationsResponse404Headers struct {
 	XRequestId string
 }
 
+// ListGithubInstallationsResponse405Headers the declared response headers of an HTTP 405 response for ListGithubInstallations
+type ListGithubInstallationsResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
 // ListGithubInstallationsResponse429Headers the declared response headers of an HTTP 429 response for ListGithubInstallations
 type ListGithubInstallationsResponse429Headers struct {
 	RetryAfter int
@@ -7176,6 +7421,8 @@ type ListGithubInstallationsResponse struct {
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -7188,6 +7435,8 @@ type ListGithubInstallationsResponse struct {
 	Headers401 *ListGithubInstallationsResponse401Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *ListGithubInstallationsResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *ListGithubInstallationsResponse405Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListGithubInstallationsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -7209,6 +7458,11 @@ func (r ListGithubInstallationsResponse) GetApplicationproblemJSON401() *Unautho
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ListGithubInstallationsResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ListGithubInstallationsResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
 }
 
 // GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
@@ -7276,6 +7530,12 @@ type UnlinkGithubInstallationResponse404Headers struct {
 	XRequestId string
 }
 
+// UnlinkGithubInstallationResponse405Headers the declared response headers of an HTTP 405 response for UnlinkGithubInstallation
+type UnlinkGithubInstallationResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
 // UnlinkGithubInstallationResponse429Headers the declared response headers of an HTTP 429 response for UnlinkGithubInstallation
 type UnlinkGithubInstallationResponse429Headers struct {
 	RetryAfter int
@@ -7302,6 +7562,8 @@ type UnlinkGithubInstallationResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -7316,6 +7578,8 @@ type UnlinkGithubInstallationResponse struct {
 	Headers403 *UnlinkGithubInstallationResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *UnlinkGithubInstallationResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *UnlinkGithubInstallationResponse405Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *UnlinkGithubInstallationResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -7337,6 +7601,11 @@ func (r UnlinkGithubInstallationResponse) GetApplicationproblemJSON403() *Forbid
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r UnlinkGithubInstallationResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r UnlinkGithubInstallationResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
 }
 
 // GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
@@ -7404,6 +7673,12 @@ type LinkGithubInstallationResponse404Headers struct {
 	XRequestId string
 }
 
+// LinkGithubInstallationResponse405Headers the declared response headers of an HTTP 405 response for LinkGithubInstallation
+type LinkGithubInstallationResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
 // LinkGithubInstallationResponse409Headers the declared response headers of an HTTP 409 response for LinkGithubInstallation
 type LinkGithubInstallationResponse409Headers struct {
 	XRequestId string
@@ -7442,6 +7717,8 @@ type LinkGithubInstallationResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
@@ -7460,6 +7737,8 @@ type LinkGithubInstallationResponse struct {
 	Headers403 *LinkGithubInstallationResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *LinkGithubInstallationResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *LinkGithubInstallationResponse405Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *LinkGithubInstallationResponse409Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
@@ -7490,6 +7769,11 @@ func (r LinkGithubInstallationResponse) GetApplicationproblemJSON403() *Forbidde
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r LinkGithubInstallationResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r LinkGithubInstallationResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
 }
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
@@ -7568,6 +7852,12 @@ type ListProjectsResponse404Headers struct {
 	XRequestId string
 }
 
+// ListProjectsResponse405Headers the declared response headers of an HTTP 405 response for ListProjects
+type ListProjectsResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
 // ListProjectsResponse422Headers the declared response headers of an HTTP 422 response for ListProjects
 type ListProjectsResponse422Headers struct {
 	XRequestId string
@@ -7601,6 +7891,8 @@ type ListProjectsResponse struct {
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -7617,6 +7909,8 @@ type ListProjectsResponse struct {
 	Headers401 *ListProjectsResponse401Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *ListProjectsResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *ListProjectsResponse405Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *ListProjectsResponse422Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -7645,6 +7939,11 @@ func (r ListProjectsResponse) GetApplicationproblemJSON401() *Unauthorized {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ListProjectsResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ListProjectsResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -7724,6 +8023,12 @@ type CreateProjectResponse404Headers struct {
 	XRequestId string
 }
 
+// CreateProjectResponse405Headers the declared response headers of an HTTP 405 response for CreateProject
+type CreateProjectResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
 // CreateProjectResponse409Headers the declared response headers of an HTTP 409 response for CreateProject
 type CreateProjectResponse409Headers struct {
 	XRequestId string
@@ -7774,6 +8079,8 @@ type CreateProjectResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
@@ -7798,6 +8105,8 @@ type CreateProjectResponse struct {
 	Headers403 *CreateProjectResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *CreateProjectResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *CreateProjectResponse405Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *CreateProjectResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
@@ -7837,6 +8146,11 @@ func (r CreateProjectResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r CreateProjectResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r CreateProjectResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
 }
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
@@ -7930,6 +8244,12 @@ type CreateTokenResponse404Headers struct {
 	XRequestId string
 }
 
+// CreateTokenResponse405Headers the declared response headers of an HTTP 405 response for CreateToken
+type CreateTokenResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
 // CreateTokenResponse409Headers the declared response headers of an HTTP 409 response for CreateToken
 type CreateTokenResponse409Headers struct {
 	XRequestId string
@@ -7980,6 +8300,8 @@ type CreateTokenResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
@@ -8004,6 +8326,8 @@ type CreateTokenResponse struct {
 	Headers403 *CreateTokenResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *CreateTokenResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *CreateTokenResponse405Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *CreateTokenResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
@@ -8043,6 +8367,11 @@ func (r CreateTokenResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r CreateTokenResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r CreateTokenResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
 }
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
@@ -8130,6 +8459,12 @@ type RevokeTokenResponse404Headers struct {
 	XRequestId string
 }
 
+// RevokeTokenResponse405Headers the declared response headers of an HTTP 405 response for RevokeToken
+type RevokeTokenResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
 // RevokeTokenResponse429Headers the declared response headers of an HTTP 429 response for RevokeToken
 type RevokeTokenResponse429Headers struct {
 	RetryAfter int
@@ -8156,6 +8491,8 @@ type RevokeTokenResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -8170,6 +8507,8 @@ type RevokeTokenResponse struct {
 	Headers403 *RevokeTokenResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *RevokeTokenResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *RevokeTokenResponse405Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *RevokeTokenResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -8191,6 +8530,11 @@ func (r RevokeTokenResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r RevokeTokenResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r RevokeTokenResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
 }
 
 // GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
@@ -8257,6 +8601,12 @@ type ReceiveGithubWebhookResponse401Headers struct {
 	XRequestId string
 }
 
+// ReceiveGithubWebhookResponse405Headers the declared response headers of an HTTP 405 response for ReceiveGithubWebhook
+type ReceiveGithubWebhookResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
 // ReceiveGithubWebhookResponse413Headers the declared response headers of an HTTP 413 response for ReceiveGithubWebhook
 type ReceiveGithubWebhookResponse413Headers struct {
 	XRequestId string
@@ -8300,6 +8650,8 @@ type ReceiveGithubWebhookResponse struct {
 	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -8320,6 +8672,8 @@ type ReceiveGithubWebhookResponse struct {
 	Headers400 *ReceiveGithubWebhookResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ReceiveGithubWebhookResponse401Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *ReceiveGithubWebhookResponse405Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *ReceiveGithubWebhookResponse413Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
@@ -8352,6 +8706,11 @@ func (r ReceiveGithubWebhookResponse) GetApplicationproblemJSON400() *Problem {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r ReceiveGithubWebhookResponse) GetApplicationproblemJSON401() *Problem {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ReceiveGithubWebhookResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -8535,7 +8894,7 @@ func (c *ClientWithResponses) GetPipelineStatusWithResponse(ctx context.Context,
 
 // ScaleApplicationWithBodyWithResponse Scale Application
 //
-// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process). When a deployment is live, the change is applied to the cluster.
+// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process), except that a process the application still lists but its release lacks (scaled before the first release) may be set to 0, which removes it; such stale processes are also dropped at the next successful deploy. When a deployment is live, the change is applied to the cluster.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8550,7 +8909,7 @@ func (c *ClientWithResponses) ScaleApplicationWithBodyWithResponse(ctx context.C
 
 // ScaleApplicationWithResponse Scale Application
 //
-// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process). When a deployment is live, the change is applied to the cluster.
+// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process), except that a process the application still lists but its release lacks (scaled before the first release) may be set to 0, which removes it; such stale processes are also dropped at the next successful deploy. When a deployment is live, the change is applied to the cluster.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8838,9 +9197,13 @@ func (c *ClientWithResponses) RevokeTokenWithResponse(ctx context.Context, orgSl
 // signature is a 401 and nothing is recorded; with no secret configured every delivery is
 // refused.
 //
-// Each `X-GitHub-Delivery` is processed at most once: a repeat answers 200 with
-// `duplicate: true` and does nothing (a delivery that failed half-way, 5xx, is finished by
-// GitHub's redelivery). Events:
+// Each `X-GitHub-Delivery` is processed at most once: a repeat of a processed delivery
+// answers 200 with `duplicate: true` and does nothing; a copy that arrives while another
+// request is still processing it answers 503 with `Retry-After`. A delivery refused with
+// a 4xx (a payload that cannot be used, e.g. a push whose `after` is not 40 hex digits:
+// 422 naming the field) leaves no trace, so a corrected redelivery is processed; one that
+// failed half-way (5xx) is finished by the next redelivery without doing anything twice.
+// A pipeline started by a push has a UUIDv7 id, the same on every redelivery. Events:
 //
 //   - `push` to an application's `auto_deploy_branch` of its `github_repository` (and, when
 //     the application has a `subdirectory`, touching a file under it) starts that
@@ -8873,9 +9236,13 @@ func (c *ClientWithResponses) ReceiveGithubWebhookWithBodyWithResponse(ctx conte
 // signature is a 401 and nothing is recorded; with no secret configured every delivery is
 // refused.
 //
-// Each `X-GitHub-Delivery` is processed at most once: a repeat answers 200 with
-// `duplicate: true` and does nothing (a delivery that failed half-way, 5xx, is finished by
-// GitHub's redelivery). Events:
+// Each `X-GitHub-Delivery` is processed at most once: a repeat of a processed delivery
+// answers 200 with `duplicate: true` and does nothing; a copy that arrives while another
+// request is still processing it answers 503 with `Retry-After`. A delivery refused with
+// a 4xx (a payload that cannot be used, e.g. a push whose `after` is not 40 hex digits:
+// 422 naming the field) leaves no trace, so a corrected redelivery is processed; one that
+// failed half-way (5xx) is finished by the next redelivery without doing anything twice.
+// A pipeline started by a push has a UUIDv7 id, the same on every redelivery. Events:
 //
 //   - `push` to an application's `auto_deploy_branch` of its `github_repository` (and, when
 //     the application has a `subdirectory`, touching a file under it) starts that
@@ -8947,6 +9314,13 @@ func ParseCreateApplicationResponse(rsp *http.Response) (*CreateApplicationRespo
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
@@ -9078,6 +9452,23 @@ func ParseCreateApplicationResponse(rsp *http.Response) (*CreateApplicationRespo
 			headers.XRequestId = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers CreateApplicationResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
 	case rsp.StatusCode == 409:
 		var headers CreateApplicationResponse409Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -9216,6 +9607,13 @@ func ParseFullDeployResponse(rsp *http.Response) (*FullDeployResponse, error) {
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest PipelineRunning
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9332,6 +9730,23 @@ func ParseFullDeployResponse(rsp *http.Response) (*FullDeployResponse, error) {
 			headers.XRequestId = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers FullDeployResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
 	case rsp.StatusCode == 409:
 		var headers FullDeployResponse409Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -9463,6 +9878,13 @@ func ParseListDeploymentsResponse(rsp *http.Response) (*ListDeploymentsResponse,
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9548,6 +9970,23 @@ func ParseListDeploymentsResponse(rsp *http.Response) (*ListDeploymentsResponse,
 			headers.XRequestId = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers ListDeploymentsResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
 	case rsp.StatusCode == 422:
 		var headers ListDeploymentsResponse422Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -9656,6 +10095,13 @@ func ParseGetObservabilityResponse(rsp *http.Response) (*GetObservabilityRespons
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9724,6 +10170,23 @@ func ParseGetObservabilityResponse(rsp *http.Response) (*GetObservabilityRespons
 			headers.XRequestId = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers GetObservabilityResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
 	case rsp.StatusCode == 422:
 		var headers GetObservabilityResponse422Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -9818,6 +10281,13 @@ func ParseGetPipelineMetricsResponse(rsp *http.Response) (*GetPipelineMetricsRes
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9886,6 +10356,23 @@ func ParseGetPipelineMetricsResponse(rsp *http.Response) (*GetPipelineMetricsRes
 			headers.XRequestId = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers GetPipelineMetricsResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
 	case rsp.StatusCode == 422:
 		var headers GetPipelineMetricsResponse422Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -9980,6 +10467,13 @@ func ParseGetPipelineStatusResponse(rsp *http.Response) (*GetPipelineStatusRespo
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10041,6 +10535,23 @@ func ParseGetPipelineStatusResponse(rsp *http.Response) (*GetPipelineStatusRespo
 			headers.XRequestId = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers GetPipelineStatusResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetPipelineStatusResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -10138,6 +10649,13 @@ func ParseScaleApplicationResponse(rsp *http.Response) (*ScaleApplicationRespons
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
@@ -10269,6 +10787,23 @@ func ParseScaleApplicationResponse(rsp *http.Response) (*ScaleApplicationRespons
 			headers.XRequestId = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers ScaleApplicationResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
 	case rsp.StatusCode == 409:
 		var headers ScaleApplicationResponse409Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -10417,6 +10952,13 @@ func ParseUpdateApplicationSettingsResponse(rsp *http.Response) (*UpdateApplicat
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
 		var dest PreconditionFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10533,6 +11075,23 @@ func ParseUpdateApplicationSettingsResponse(rsp *http.Response) (*UpdateApplicat
 			headers.XRequestId = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers UpdateApplicationSettingsResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
 	case rsp.StatusCode == 412:
 		var headers UpdateApplicationSettingsResponse412Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -10657,6 +11216,13 @@ func ParseListApplicationsResponse(rsp *http.Response) (*ListApplicationsRespons
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10718,6 +11284,23 @@ func ParseListApplicationsResponse(rsp *http.Response) (*ListApplicationsRespons
 			headers.XRequestId = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers ListApplicationsResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListApplicationsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -10802,6 +11385,13 @@ func ParseGetApplicationResponse(rsp *http.Response) (*GetApplicationResponse, e
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10870,6 +11460,23 @@ func ParseGetApplicationResponse(rsp *http.Response) (*GetApplicationResponse, e
 			headers.XRequestId = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers GetApplicationResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetApplicationResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -10940,6 +11547,13 @@ func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10974,6 +11588,23 @@ func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 			headers.XRequestId = value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 405:
+		var headers GetHealthResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetHealthResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -11044,6 +11675,13 @@ func ParseGetOpenAPIResponse(rsp *http.Response) (*GetOpenAPIResponse, error) {
 		}
 		response.YAML200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -11071,6 +11709,23 @@ func ParseGetOpenAPIResponse(rsp *http.Response) (*GetOpenAPIResponse, error) {
 			headers.XRequestId = value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 405:
+		var headers GetOpenAPIResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetOpenAPIResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -11137,6 +11792,13 @@ func ParseListOrganizationsResponse(rsp *http.Response) (*ListOrganizationsRespo
 			return nil, err
 		}
 		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -11213,6 +11875,23 @@ func ParseListOrganizationsResponse(rsp *http.Response) (*ListOrganizationsRespo
 			headers.XRequestId = value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 405:
+		var headers ListOrganizationsResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
 	case rsp.StatusCode == 422:
 		var headers ListOrganizationsResponse422Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -11313,6 +11992,13 @@ func ParseCreateOrganizationResponse(rsp *http.Response) (*CreateOrganizationRes
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
@@ -11427,6 +12113,23 @@ func ParseCreateOrganizationResponse(rsp *http.Response) (*CreateOrganizationRes
 			headers.XRequestId = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 405:
+		var headers CreateOrganizationResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
 	case rsp.StatusCode == 409:
 		var headers CreateOrganizationResponse409Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -11551,6 +12254,13 @@ func ParseListGithubInstallationsResponse(rsp *http.Response) (*ListGithubInstal
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -11612,6 +12322,23 @@ func ParseListGithubInstallationsResponse(rsp *http.Response) (*ListGithubInstal
 			headers.XRequestId = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers ListGithubInstallationsResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListGithubInstallationsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -11699,6 +12426,13 @@ func ParseUnlinkGithubInstallationResponse(rsp *http.Response) (*UnlinkGithubIns
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -11770,6 +12504,23 @@ func ParseUnlinkGithubInstallationResponse(rsp *http.Response) (*UnlinkGithubIns
 			headers.XRequestId = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers UnlinkGithubInstallationResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
 	case rsp.StatusCode == 429:
 		var headers UnlinkGithubInstallationResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -11861,6 +12612,13 @@ func ParseLinkGithubInstallationResponse(rsp *http.Response) (*LinkGithubInstall
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -11946,6 +12704,23 @@ func ParseLinkGithubInstallationResponse(rsp *http.Response) (*LinkGithubInstall
 			headers.XRequestId = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers LinkGithubInstallationResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
 	case rsp.StatusCode == 409:
 		var headers LinkGithubInstallationResponse409Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -12057,6 +12832,13 @@ func ParseListProjectsResponse(rsp *http.Response) (*ListProjectsResponse, error
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -12142,6 +12924,23 @@ func ParseListProjectsResponse(rsp *http.Response) (*ListProjectsResponse, error
 			headers.XRequestId = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers ListProjectsResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
 	case rsp.StatusCode == 422:
 		var headers ListProjectsResponse422Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -12249,6 +13048,13 @@ func ParseCreateProjectResponse(rsp *http.Response) (*CreateProjectResponse, err
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
@@ -12373,6 +13179,23 @@ func ParseCreateProjectResponse(rsp *http.Response) (*CreateProjectResponse, err
 			headers.XRequestId = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers CreateProjectResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
 	case rsp.StatusCode == 409:
 		var headers CreateProjectResponse409Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -12511,6 +13334,13 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -12627,6 +13457,23 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 			headers.XRequestId = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers CreateTokenResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
 	case rsp.StatusCode == 409:
 		var headers CreateTokenResponse409Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -12754,6 +13601,13 @@ func ParseRevokeTokenResponse(rsp *http.Response) (*RevokeTokenResponse, error) 
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -12825,6 +13679,23 @@ func ParseRevokeTokenResponse(rsp *http.Response) (*RevokeTokenResponse, error) 
 			headers.XRequestId = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers RevokeTokenResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
 	case rsp.StatusCode == 429:
 		var headers RevokeTokenResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -12916,6 +13787,13 @@ func ParseReceiveGithubWebhookResponse(rsp *http.Response) (*ReceiveGithubWebhoo
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -13001,6 +13879,23 @@ func ParseReceiveGithubWebhookResponse(rsp *http.Response) (*ReceiveGithubWebhoo
 			headers.XRequestId = value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 405:
+		var headers ReceiveGithubWebhookResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
 	case rsp.StatusCode == 413:
 		var headers ReceiveGithubWebhookResponse413Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
