@@ -4,6 +4,7 @@
 #   make test     all Go tests, with the race detector
 #   make check    lint + template/OpenAPI/ASL/config checks + store tests against moto
 #   make build    every Lambda of template.yaml into .aws-sam/build/<LogicalId>/bootstrap
+#   make generate the Go client of openapi.yaml (internal/apiclient), after every spec change
 #
 # `sam build` (BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR set.
 
@@ -52,7 +53,7 @@ CHECKS := lint cfn-lint openapi-lint asl-lint config-lint test-moto smoke fuzz
 ASL_TOOLS := tools/asl
 ASL_INSTALLED := $(ASL_TOOLS)/node_modules/.slipway-installed
 
-.PHONY: help run test check lint cfn-lint openapi-lint asl-lint config-lint test-moto smoke fuzz build clean
+.PHONY: help run test generate cli check lint cfn-lint openapi-lint asl-lint config-lint test-moto smoke fuzz build clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -65,6 +66,12 @@ run: ## the whole system in one process on 127.0.0.1:8080, data in ./.slipway (A
 
 test: ## all Go tests with the race detector
 	$(GO) test -race -count=1 ./...
+
+generate: ## regenerate the Go client of openapi.yaml (oapi-codegen, pinned in internal/apiclient/generate.go)
+	$(GO) generate ./internal/apiclient
+
+cli: ## the slipway command into bin/slipway
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o bin/slipway ./cmd/slipway
 
 check: $(CHECKS) ## lint, template, OpenAPI, ASL and config checks, store tests on moto
 

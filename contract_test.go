@@ -486,6 +486,9 @@ func TestLambdasLinkOnlyTheirOwn(t *testing.T) {
 		module + "internal/pipeline/localrun", module + "internal/pipeline/pipelinetest", module + "internal/store/storetest",
 		module + "internal/httpapi/apitest", module + "internal/httpapi/observability/simsource", module + "internal/aws/mototest",
 		"github.com/truora/minidyn", "github.com/awslabs/goformation", "github.com/BurntSushi/toml", "testing",
+		// The CLI and its libraries.
+		module + "internal/cli", module + "internal/apiclient", "github.com/spf13/cobra", "github.com/charmbracelet", "charm.land",
+		"github.com/oapi-codegen/runtime", "github.com/creack/pty",
 	}
 	groupPkgs := map[string]string{}
 	for fn := range groups {

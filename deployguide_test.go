@@ -149,7 +149,8 @@ func cliFlags(t *testing.T) map[string][]string {
 			src[f] = string(readFile(t, f))
 		}
 	}
-	entry := regexp.MustCompile(`"([a-z]+)":\s+(run[A-Za-z]+),`)
+	// A local command's entry: {Name: "dev", …, Run: flagCommand(runDev)}.
+	entry := regexp.MustCompile(`Name:\s+"([a-z]+)",.*Run:\s+flagCommand\((run[A-Za-z]+)\)`)
 	flagDef := regexp.MustCompile(`fs\.[A-Za-z0-9]+\("([a-z][a-z-]*)"`)
 	out := map[string][]string{}
 	for _, text := range src {

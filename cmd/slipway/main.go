@@ -1,75 +1,65 @@
-// Command slipway runs the local system (`slipway dev`), fills a DynamoDB
-// endpoint with the events/ fixtures' world (`slipway seed`) and writes
-// the first platform token into a deployed table (`slipway bootstrap`).
-// This file only dispatches: each command lives in its own file as a
-// run<Command>(args) function.
+// Command slipway is Slipway's command line: the client commands of
+// internal/cli (login, apps, deploy, …) and the local system (`slipway
+// dev`, `slipway seed`, `slipway bootstrap`). This file only wires them:
+// each local command lives in its own file as a run<Command>(args)
+// function.
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/slipway-paas/slipway/internal/cli"
 )
 
-const usage = `usage: slipway <command> [flags]
+// version is the CLI's version, set at link time (-ldflags "-X main.version=…").
+var version = "dev"
 
-commands:
-  dev    run the whole system locally (embedded DynamoDB, no AWS account, no Docker)
-  seed   create the table and the world the events/ fixtures expect, at a DynamoDB
-         endpoint (for sam local with DynamoDB Local); --pipeline also records the
-         in-progress pipeline the events/pipeline step fixtures act on; refuses an
-         endpoint that is not on this machine unless --force
-  bootstrap  write the first platform token into a deployed stack's table (AWS
-         credentials as the AWS CLI finds them); --rotate replaces existing ones
-
-Run 'slipway <command> --help' for a command's flags.
-`
-
-// commands maps each command name to its run function.
-var commands = map[string]func(args []string) error{
-	"dev":       runDev,
-	"seed":      runSeed,
-	"bootstrap": runBootstrap,
+// local are the commands of the local system, each a run<Command>(args)
+// function parsing its own flags.
+var local = []cli.Local{
+	{Name: "dev", Short: "Run the whole system locally (embedded DynamoDB, no AWS account, no Docker)", Run: flagCommand(runDev)},
+	{Name: "seed", Short: "Create the table and the events/ fixtures' world at a DynamoDB endpoint on this machine (--pipeline: and their running pipeline)", Run: flagCommand(runSeed)},
+	{Name: "bootstrap", Short: "Write the first platform token into a deployed stack's table (--rotate replaces existing ones)", Run: flagCommand(runBootstrap)},
 }
 
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprint(os.Stderr, usage)
-		os.Exit(2)
-	}
-	name := os.Args[1]
-	switch name {
-	case "help", "-h", "--help":
-		fmt.Print(usage)
-		return
-	}
-	run, ok := commands[name]
-	if !ok {
-		fmt.Fprintf(os.Stderr, "slipway: unknown command %q\n\n%s", name, usage)
-		os.Exit(2)
-	}
-	os.Exit(exitCode(name, run(os.Args[2:])))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Run(ctx, cli.Options{
+		Args: os.Args[1:], Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Getenv: os.Getenv, Version: version, Local: local,
+	})
+	stop()
+	os.Exit(code)
 }
 
-// exitCode reports err and maps it to the process's exit status: 0 for
-// success and for --help (flag.ErrHelp), 2 for a usage error (the flag
-// package has printed it), 1 otherwise.
-func exitCode(name string, err error) int {
-	var usageErr usageError
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-		return 0
-	case errors.As(err, &usageErr):
-		if !usageErr.printed {
-			fmt.Fprintf(os.Stderr, "slipway %s: %v\n", name, err)
-		}
-		return 2
-	default:
-		fmt.Fprintf(os.Stderr, "slipway %s: %v\n", name, err)
-		return 1
-	}
+// flagCommand adapts a run function to the CLI (see localError).
+func flagCommand(run func(args []string) error) func(args []string) error {
+	return func(args []string) error { return localError(run(args)) }
 }
+
+// localError is a local command's error as the CLI reports it: --help
+// (flag.ErrHelp) is a success, a usageError a *cli.UsageError (exit 2; not
+// printed again when the flag package has printed it).
+func localError(err error) error {
+	var usage usageError
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return nil
+	case errors.As(err, &usage):
+		return &cli.UsageError{Msg: usage.msg, Printed: usage.printed}
+	}
+	return err
+}
+
+// exitCode is the exit status slipway ends with when the local command
+// (named for the reader of a test) fails with err.
+func exitCode(_ string, err error) int { return cli.ExitCode(localError(err)) }
 
 // usageError is a command line the command cannot run (an argument it
 // does not know); printed is true when the flag package has said so

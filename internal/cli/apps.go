@@ -1,0 +1,462 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/slipway-paas/slipway/internal/apiclient"
+	"github.com/spf13/cobra"
+)
+
+// slugRE is the API's slug rule (API.md, "Slugs everywhere").
+var slugRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+
+// refNames names the parts of ORG/PROJECT/APP.
+var refNames = []string{"ORG", "PROJECT", "APP"}
+
+// parseRef splits "org/project[/app]" into n slugs.
+func parseRef(s string, n int) ([]string, error) {
+	want := strings.Join(refNames[:n], "/")
+	parts := strings.Split(s, "/")
+	if len(parts) != n {
+		return nil, usagef("%q: want %s", s, want)
+	}
+	for i, p := range parts {
+		if len(p) > 63 || !slugRE.MatchString(p) {
+			return nil, usagef("%q: %s %q is not a slug (lower-case letters, digits and inner dashes)", s, refNames[i], p)
+		}
+	}
+	return parts, nil
+}
+
+// parseID reads a UUID argument.
+func parseID(s, what string) (uuid.UUID, error) {
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return id, usagef("%s %q is not an id (a UUID)", what, s)
+	}
+	return id, nil
+}
+
+// app is a resolved application.
+type app struct {
+	ref  string
+	id   uuid.UUID
+	obj  *apiclient.Application
+	body []byte
+}
+
+// resolveApp finds ORG/PROJECT/APP: one request.
+func (s *session) resolveApp(ref string) (*api, *app, error) {
+	parts, err := parseRef(ref, 3)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := s.api()
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := check(a.GetApplicationWithResponse(s.ctx, parts[0], parts[1], parts[2], nil))
+	if err != nil {
+		return a, nil, err
+	}
+	obj, err := decoded(r.JSON200, "application")
+	if err != nil {
+		return a, nil, err
+	}
+	return a, &app{ref: ref, id: obj.Id, obj: obj, body: r.Body}, nil
+}
+
+func (s *session) appsCmd() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:     "apps [list] ORG/PROJECT",
+		Short:   "List, create and show applications",
+		GroupID: "apps",
+		Args:    exactArgs("ORG/PROJECT"),
+		RunE:    s.run(func(cmd *cobra.Command, args []string) error { return s.appsList(cmd, args[0], asJSON) }),
+	}
+	jsonFlag(c, &asJSON)
+	var listJSON bool
+	list := &cobra.Command{
+		Use:   "list ORG/PROJECT",
+		Short: "List a project's applications",
+		Args:  exactArgs("ORG/PROJECT"),
+		RunE:  s.run(func(cmd *cobra.Command, args []string) error { return s.appsList(cmd, args[0], listJSON) }),
+	}
+	jsonFlag(list, &listJSON)
+	c.AddCommand(list, s.appsCreateCmd(), s.appsInfoCmd())
+	return c
+}
+
+func (s *session) appsList(cmd *cobra.Command, ref string, asJSON bool) error {
+	parts, err := parseRef(ref, 2)
+	if err != nil {
+		return err
+	}
+	a, err := s.api()
+	if err != nil {
+		return err
+	}
+	r, err := check(a.ListApplicationsWithResponse(s.ctx, parts[0], parts[1], nil))
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(cmd.OutOrStdout(), r.Body)
+	}
+	list, err := decoded(r.JSON200, "application list")
+	if err != nil {
+		return err
+	}
+	t := newTable(cmd.OutOrStdout(), "APP", "NAME", "IMAGE", "RELEASE", "DEPLOYED", "CREATED")
+	now := time.Now()
+	for _, s := range *list {
+		deployed := "-"
+		if s.LatestDeploymentComplete != nil {
+			deployed = strconv.FormatBool(*s.LatestDeploymentComplete)
+		}
+		t.row(ref+"/"+s.Slug, s.Name, version(s.LatestImageVersion), version(s.LatestReleaseVersion), deployed, since(s.Created, now))
+	}
+	return t.flush()
+}
+
+// version is "v3", or "-" for none.
+func version(v *int) string {
+	if v == nil {
+		return "-"
+	}
+	return "v" + strconv.Itoa(*v)
+}
+
+func (s *session) appsCreateCmd() *cobra.Command {
+	var name string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "create ORG/PROJECT/APP [--name NAME]",
+		Short: "Create an application (organization admin)",
+		Args:  exactArgs("ORG/PROJECT/APP"),
+		RunE: s.run(func(cmd *cobra.Command, args []string) error {
+			parts, err := parseRef(args[0], 3)
+			if err != nil {
+				return err
+			}
+			a, err := s.api()
+			if err != nil {
+				return err
+			}
+			proj, err := s.findProject(a, parts[0], parts[1])
+			if err != nil {
+				return err
+			}
+			if name == "" {
+				name = parts[2]
+			}
+			r, err := check(a.CreateApplicationWithResponse(s.ctx, nil, apiclient.ApplicationCreate{Name: name, Slug: parts[2], ProjectId: proj}))
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), r.Body)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Created application %s\n", args[0])
+			return nil
+		}),
+	}
+	c.Flags().StringVar(&name, "name", "", "display name (default: the slug)")
+	jsonFlag(c, &asJSON)
+	return c
+}
+
+// findProject is the id of ORG/PROJECT, read from the organization's
+// project list page by page.
+func (s *session) findProject(a *api, org, project string) (uuid.UUID, error) {
+	limit := 100
+	var cursor *string
+	for {
+		r, err := check(a.ListProjectsWithResponse(s.ctx, org, &apiclient.ListProjectsParams{Limit: &limit, Cursor: cursor}))
+		if err != nil {
+			return uuid.UUID{}, err
+		}
+		page, err := decoded(r.JSON200, "project list")
+		if err != nil {
+			return uuid.UUID{}, err
+		}
+		for _, p := range page.Items {
+			if p.Slug == project {
+				return p.Id, nil
+			}
+		}
+		if !page.Pagination.HasMore || page.Pagination.NextCursor == nil {
+			return uuid.UUID{}, &APIError{Status: 404, Problem: apiclient.Problem{Code: "not_found", Status: 404,
+				Detail: ptr(fmt.Sprintf("no project %s/%s", org, project))}}
+		}
+		cursor = page.Pagination.NextCursor
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func (s *session) appsInfoCmd() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "info ORG/PROJECT/APP",
+		Short: "Show an application: settings, formation, latest image, release and deployment",
+		Args:  exactArgs("ORG/PROJECT/APP"),
+		RunE: s.run(func(cmd *cobra.Command, args []string) error {
+			_, ap, err := s.resolveApp(args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), ap.body)
+			}
+			return writeAppInfo(cmd.OutOrStdout(), ap.ref, ap.obj, time.Now())
+		}),
+	}
+	jsonFlag(c, &asJSON)
+	return c
+}
+
+// writeAppInfo prints an application for people.
+func writeAppInfo(w io.Writer, ref string, o *apiclient.Application, now time.Time) error {
+	t := newTable(w, "=== "+ref, "")
+	t.row("id", o.Id.String())
+	t.row("name", o.Name)
+	t.row("repository", orDash(o.GithubRepository))
+	t.row("branch", orDash(o.AutoDeployBranch))
+	t.row("subdirectory", orDash(o.Subdirectory))
+	t.row("installation", orDash(o.GithubAppInstallationId))
+	t.row("health check", o.HealthCheckPath+" (host "+orDash(o.HealthCheckHost)+")")
+	t.row("deploy timeout", orDash(o.DeploymentTimeout)+"s")
+	t.row("processes", formation(o.ProcessCounts, o.ProcessPodClasses))
+	if im := o.LatestImage; im != nil {
+		t.row("latest image", fmt.Sprintf("v%d %s %s (%s)", im.Version, im.Status, orDash(im.CommitSha), since(im.Created, now)))
+	}
+	if rel := o.LatestRelease; rel != nil {
+		t.row("latest release", fmt.Sprintf("v%d %s, image v%d (%s)", rel.Version, rel.Status, rel.ImageVersion, since(rel.Created, now)))
+	}
+	if d := o.LatestDeployment; d != nil {
+		t.row("latest deploy", fmt.Sprintf("release v%d %s (%s)", d.ReleaseVersion, d.Status, since(d.Created, now)))
+		if d.ErrorDetail != nil {
+			t.row("", *d.ErrorDetail)
+		}
+	}
+	t.row("created", since(o.Created, now))
+	return t.flush()
+}
+
+// formation is "web=2:c1.medium worker=1", sorted by process.
+func formation(counts apiclient.ProcessCounts, classes apiclient.ProcessPodClasses) string {
+	names := make([]string, 0, len(counts))
+	for n := range counts {
+		names = append(names, n)
+	}
+	for n := range classes {
+		if _, ok := counts[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return "-"
+	}
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = fmt.Sprintf("%s=%d", n, counts[n])
+		if c, ok := classes[n]; ok {
+			out[i] += ":" + string(c)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func (s *session) settingsCmd() *cobra.Command {
+	c := &cobra.Command{Use: "settings", Short: "Change an application's settings", GroupID: "apps"}
+	var asJSON bool
+	set := &cobra.Command{
+		Use:   "set ORG/PROJECT/APP KEY=VALUE...",
+		Short: "Set settings (github_repository, auto_deploy_branch, deployment_timeout, …)",
+		Long: `Set settings of an application. Keys are the API's settings fields:
+github_repository, auto_deploy_branch, subdirectory, github_app_installation_id,
+deployment_timeout, health_check_path, health_check_host, github_environment_name,
+github_repository_is_private. Numbers and true/false are sent as such.`,
+		Args: minArgs("ORG/PROJECT/APP", "KEY=VALUE"),
+		RunE: s.run(func(cmd *cobra.Command, args []string) error {
+			patch, err := parseSettings(args[1:])
+			if err != nil {
+				return err
+			}
+			a, ap, err := s.resolveApp(args[0])
+			if err != nil {
+				return err
+			}
+			r, err := check(a.UpdateApplicationSettingsWithResponse(s.ctx, ap.id, nil, patch))
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), r.Body)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Updated %s\n", ap.ref)
+			return nil
+		}),
+	}
+	jsonFlag(set, &asJSON)
+	c.AddCommand(set)
+	return c
+}
+
+// parseSettings reads KEY=VALUE pairs into the generated settings patch:
+// an unknown key or a value of the wrong type is a usage error naming it.
+func parseSettings(pairs []string) (apiclient.SettingsPatch, error) {
+	var patch apiclient.SettingsPatch
+	for _, p := range pairs {
+		key, val, ok := strings.Cut(p, "=")
+		if !ok || key == "" {
+			return patch, usagef("%q: want KEY=VALUE", p)
+		}
+		raw, _ := json.Marshal(val)
+		if json.Valid([]byte(val)) && (val == "true" || val == "false" || (val != "" && strings.Trim(val, "0123456789") == "")) {
+			raw = []byte(val)
+		}
+		dec := json.NewDecoder(bytes.NewReader([]byte(`{` + string(mustJSON(key)) + `:` + string(raw) + `}`)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&patch); err != nil {
+			if strings.Contains(err.Error(), "unknown field") {
+				return patch, usagef("%q: unknown setting %q", p, key)
+			}
+			return patch, usagef("%q: %s has the wrong type", p, key)
+		}
+	}
+	return patch, nil
+}
+
+func mustJSON(s string) []byte {
+	b, _ := json.Marshal(s)
+	return b
+}
+
+func (s *session) scaleCmd() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:     "scale ORG/PROJECT/APP PROCESS=N[:PODCLASS]...",
+		Short:   "Set process counts and pod classes (web=2:c1.medium worker=1)",
+		GroupID: "apps",
+		Args:    minArgs("ORG/PROJECT/APP", "PROCESS=N"),
+		RunE: s.run(func(cmd *cobra.Command, args []string) error {
+			req, err := parseScale(args[1:])
+			if err != nil {
+				return err
+			}
+			a, ap, err := s.resolveApp(args[0])
+			if err != nil {
+				return err
+			}
+			r, err := check(a.ScaleApplicationWithResponse(s.ctx, ap.id, nil, req))
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), r.Body)
+			}
+			o, err := decoded(r.JSON200, "application")
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Scaled %s: %s\n", ap.ref, formation(o.ProcessCounts, o.ProcessPodClasses))
+			return nil
+		}),
+	}
+	jsonFlag(c, &asJSON)
+	return c
+}
+
+// parseScale reads PROCESS=N[:PODCLASS] (or PROCESS=:PODCLASS) pairs.
+func parseScale(pairs []string) (apiclient.ScaleRequest, error) {
+	counts, classes := apiclient.ProcessCounts{}, apiclient.ProcessPodClasses{}
+	for _, p := range pairs {
+		name, spec, ok := strings.Cut(p, "=")
+		if !ok || name == "" || spec == "" {
+			return apiclient.ScaleRequest{}, usagef("%q: want PROCESS=N[:PODCLASS]", p)
+		}
+		n, class, hasClass := strings.Cut(spec, ":")
+		if n != "" {
+			v, err := strconv.Atoi(n)
+			if err != nil || v < 0 {
+				return apiclient.ScaleRequest{}, usagef("%q: the count %q is not a number of 0 or more", p, n)
+			}
+			counts[name] = v
+		}
+		if hasClass {
+			if class == "" {
+				return apiclient.ScaleRequest{}, usagef("%q: empty pod class", p)
+			}
+			classes[name] = apiclient.PodClass(class)
+		}
+	}
+	var req apiclient.ScaleRequest
+	if len(counts) > 0 {
+		req.ProcessCounts = &counts
+	}
+	if len(classes) > 0 {
+		req.ProcessPodClasses = &classes
+	}
+	return req, nil
+}
+
+func (s *session) deploymentsCmd() *cobra.Command {
+	var asJSON bool
+	var page pageFlags
+	c := &cobra.Command{
+		Use:     "deployments ORG/PROJECT/APP",
+		Short:   "List an application's deployments, newest first",
+		GroupID: "apps",
+		Args:    exactArgs("ORG/PROJECT/APP"),
+		RunE: s.run(func(cmd *cobra.Command, args []string) error {
+			a, ap, err := s.resolveApp(args[0])
+			if err != nil {
+				return err
+			}
+			limit, cursor := page.params()
+			r, err := check(a.ListDeploymentsWithResponse(s.ctx, ap.id, &apiclient.ListDeploymentsParams{Limit: limit, Cursor: cursor}))
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), r.Body)
+			}
+			p, err := decoded(r.JSON200, "deployment list")
+			if err != nil {
+				return err
+			}
+			t := newTable(cmd.OutOrStdout(), "RELEASE", "IMAGE", "STATUS", "TRIGGER", "BY", "COMMIT", "DURATION", "CREATED", "ERROR")
+			now := time.Now()
+			for _, d := range p.Items {
+				dur := "-"
+				if d.DurationSecs != nil {
+					dur = fmt.Sprintf("%.0fs", *d.DurationSecs)
+				}
+				commit := orDash(d.CommitSha)
+				if len(commit) > 12 {
+					commit = commit[:12]
+				}
+				t.row(fmt.Sprintf("v%d", d.ReleaseVersion), fmt.Sprintf("v%d", d.ImageVersion), string(d.Status), string(d.Trigger),
+					orDash(d.TriggeredBy), commit, dur, since(d.Created, now), orDash(d.ErrorDetail))
+			}
+			moreHint(cmd.ErrOrStderr(), p.Pagination.NextCursor)
+			return t.flush()
+		}),
+	}
+	jsonFlag(c, &asJSON)
+	page.add(c)
+	return c
+}

@@ -1,0 +1,346 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/google/uuid"
+	"github.com/slipway-paas/slipway/internal/apiclient"
+	"github.com/spf13/cobra"
+)
+
+func (s *session) deployCmd() *cobra.Command {
+	var noWait, asJSON bool
+	c := &cobra.Command{
+		Use:   "deploy ORG/PROJECT/APP [--no-wait]",
+		Short: "Build, release and deploy the head of the auto-deploy branch, and watch it",
+		Long: `Start the build → release → deploy pipeline and watch it until it ends: the
+three stages with their steps and the elapsed time, then the release deployed.
+Exit status 0 when the release is live, 1 when the pipeline failed or was
+canceled (its error is printed). On a terminal the view redraws in place;
+otherwise it prints one plain line per change. Ctrl-C stops watching (the
+pipeline goes on).`,
+		GroupID: "apps",
+		Args:    exactArgs("ORG/PROJECT/APP"),
+		RunE: s.run(func(cmd *cobra.Command, args []string) error {
+			a, ap, err := s.resolveApp(args[0])
+			if err != nil {
+				return err
+			}
+			r, err := check(a.FullDeployWithResponse(s.ctx, ap.id, nil, apiclient.DeployRequest{}))
+			if err != nil {
+				return err
+			}
+			started, err := decoded(r.JSON202, "deploy")
+			if err != nil {
+				return err
+			}
+			if noWait {
+				if asJSON {
+					return writeJSON(cmd.OutOrStdout(), r.Body)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Started pipeline %s of %s (follow it with `slipway status %s`)\n", started.ImageId, ap.ref, ap.ref)
+				return nil
+			}
+			return s.watch(cmd.OutOrStdout(), a, ap, started.ImageId)
+		}),
+	}
+	c.Flags().BoolVar(&noWait, "no-wait", false, "start the pipeline and return")
+	c.Flags().BoolVar(&asJSON, "json", false, "with --no-wait: print the API's JSON response unchanged")
+	return c
+}
+
+// watch follows pipeline to its end on out, live on a terminal, in plain
+// lines otherwise, and returns nil only when its release is deployed.
+func (s *session) watch(out io.Writer, a *api, ap *app, pipeline uuid.UUID) error {
+	title := fmt.Sprintf("Deploying %s (pipeline %s)", ap.ref, pipeline)
+	start := time.Now()
+	var res outcome
+	var err error
+	if isTerminal(out) {
+		res, err = s.watchLive(out, title, start, a, ap.id, pipeline)
+	} else {
+		fmt.Fprintln(out, title)
+		p := &plainView{w: out, start: start, last: map[string]string{}}
+		res, err = watchPipeline(s.ctx, a, ap.id, pipeline, pollInterval, p.update)
+	}
+	if errors.Is(err, context.Canceled) {
+		return &interruptedError{msg: fmt.Sprintf("stopped watching; the pipeline goes on (slipway status %s)", ap.ref)}
+	}
+	if err != nil {
+		return err
+	}
+	elapsed := shortDuration(time.Since(start))
+	if res.OK {
+		fmt.Fprintf(out, "Deployed %s: release v%d is live (%s)\n", ap.ref, res.Release, elapsed)
+		return nil
+	}
+	detail := res.Detail
+	if detail == "" {
+		detail = "no reason given"
+	}
+	return &FailedError{Msg: fmt.Sprintf("%s of %s %s after %s: %s", res.Stage, ap.ref, statusWord(res.Status), elapsed, detail)}
+}
+
+// statusWord is a final status as a past participle.
+func statusWord(status string) string {
+	if status == string(apiclient.DeploymentStatusCanceled) {
+		return "was canceled"
+	}
+	return "failed"
+}
+
+// plainView prints one line per change of a stage of the pipeline.
+type plainView struct {
+	w     io.Writer
+	start time.Time
+	last  map[string]string
+}
+
+func (p *plainView) update(snap snapshot) {
+	for _, v := range snap.Stages {
+		if !v.Ours {
+			continue
+		}
+		state := v.Status + "/" + v.Current
+		if p.last[v.Name] == state {
+			continue
+		}
+		p.last[v.Name] = state
+		line := fmt.Sprintf("%6s  %-7s v%-3d %s", shortDuration(time.Since(p.start)), v.Name, v.Version, v.Current)
+		if v.finished() {
+			line += " (" + shortDuration(v.Updated.Sub(v.Started)) + ")"
+		}
+		if v.failed() && v.Error != "" {
+			line += ": " + v.Error
+		}
+		fmt.Fprintln(p.w, line)
+	}
+}
+
+// The live view's messages.
+type (
+	snapMsg snapshot
+	doneMsg struct {
+		out outcome
+		err error
+	}
+	tickMsg time.Time
+)
+
+// liveModel is the bubbletea model of a watched pipeline.
+type liveModel struct {
+	title    string
+	start    time.Time
+	now      time.Time
+	snap     snapshot
+	seen     bool
+	frame    int
+	done     *doneMsg
+	detached bool
+}
+
+const tickEvery = 120 * time.Millisecond
+
+func tick() tea.Cmd { return tea.Tick(tickEvery, func(t time.Time) tea.Msg { return tickMsg(t) }) }
+
+func (m liveModel) Init() tea.Cmd { return tick() }
+
+func (m liveModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tickMsg:
+		m.now, m.frame = time.Time(msg), m.frame+1
+		return m, tick()
+	case snapMsg:
+		m.snap, m.seen = snapshot(msg), true
+	case doneMsg:
+		m.done, m.now = &msg, time.Now()
+		return m, tea.Quit
+	case tea.KeyPressMsg:
+		if msg.String() == "ctrl+c" || msg.String() == "q" {
+			m.detached = true
+			return m, tea.Quit
+		}
+	}
+	return m, nil
+}
+
+var (
+	styleTitle   = lipgloss.NewStyle().Bold(true)
+	styleCurrent = lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("6"))
+	styleDone    = lipgloss.NewStyle().Foreground(lipgloss.Color("2"))
+	styleFailed  = lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("1"))
+	styleFaint   = lipgloss.NewStyle().Faint(true)
+)
+
+var spinner = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
+
+func (m liveModel) View() tea.View { return tea.NewView(m.render()) }
+
+// render is the view's text.
+func (m liveModel) render() string {
+	now := m.now
+	if now.IsZero() {
+		now = m.start
+	}
+	var b strings.Builder
+	b.WriteString(styleTitle.Render(m.title) + "  " + shortDuration(now.Sub(m.start)) + "\n\n")
+	for _, v := range m.snap.Stages {
+		b.WriteString("  " + m.stageLine(v) + "\n")
+	}
+	if !m.seen {
+		b.WriteString(styleFaint.Render("  waiting for the pipeline…") + "\n")
+	}
+	if m.done == nil && !m.detached {
+		b.WriteString(styleFaint.Render("\n  ctrl+c stops watching (the pipeline goes on)") + "\n")
+	}
+	return b.String()
+}
+
+// stageLine is one stage: a mark, its name and version, its steps with
+// the current one highlighted, and its duration once it ended.
+func (m liveModel) stageLine(v stageView) string {
+	mark, version := styleFaint.Render("·"), "    "
+	if v.Ours {
+		version = fmt.Sprintf("v%-3d", v.Version)
+		switch {
+		case v.failed():
+			mark = styleFailed.Render("✗")
+		case v.finished():
+			mark = styleDone.Render("✓")
+		default:
+			mark = spinner[m.frame%len(spinner)]
+		}
+	}
+	steps := make([]string, len(v.Steps))
+	for i, st := range v.Steps {
+		switch {
+		case v.Ours && st == v.Current && v.failed():
+			steps[i] = styleFailed.Render(st)
+		case v.Ours && st == v.Current:
+			steps[i] = styleCurrent.Render(st)
+		default:
+			steps[i] = styleFaint.Render(st)
+		}
+	}
+	if v.Ours && v.failed() && !contains(v.Steps, v.Current) {
+		steps = append(steps, styleFailed.Render(v.Current))
+	}
+	joined := strings.Join(steps, styleFaint.Render(" › "))
+	if pad := stepsWidth - lipgloss.Width(joined); pad > 0 {
+		joined += strings.Repeat(" ", pad)
+	}
+	line := fmt.Sprintf("%s %-7s %s %s", mark, v.Name, version, joined)
+	if v.Ours && v.finished() {
+		line += "  " + shortDuration(v.Updated.Sub(v.Started))
+	}
+	if v.Ours && v.failed() && v.Error != "" {
+		line += "\n            " + styleFailed.Render(v.Error)
+	}
+	return line
+}
+
+// stepsWidth is the column the stages' durations line up at.
+const stepsWidth = 32
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// watchLive runs the watch under a bubbletea program that redraws in place.
+func (s *session) watchLive(out io.Writer, title string, start time.Time, a *api, appID, pipeline uuid.UUID) (outcome, error) {
+	ctx, cancel := context.WithCancel(s.ctx)
+	defer cancel()
+	opts := []tea.ProgramOption{tea.WithOutput(out), tea.WithContext(ctx)}
+	if isTerminal(s.opts.Stdin) {
+		opts = append(opts, tea.WithInput(s.opts.Stdin))
+	} else {
+		opts = append(opts, tea.WithInput(nil))
+	}
+	p := tea.NewProgram(liveModel{title: title, start: start}, opts...)
+	go func() {
+		res, err := watchPipeline(ctx, a, appID, pipeline, pollInterval, func(sn snapshot) { p.Send(snapMsg(sn)) })
+		p.Send(doneMsg{out: res, err: err})
+	}()
+	final, err := p.Run()
+	cancel()
+	if m, ok := final.(liveModel); ok {
+		switch {
+		case m.detached:
+			return outcome{}, context.Canceled
+		case m.done != nil:
+			return m.done.out, m.done.err
+		}
+	}
+	if err == nil || errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, tea.ErrInterrupted) {
+		err = context.Canceled
+	}
+	return outcome{}, err
+}
+
+func (s *session) statusCmd() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:     "status ORG/PROJECT/APP",
+		Short:   "Show the pipeline: each stage's newest (or running) object and its steps",
+		GroupID: "apps",
+		Args:    exactArgs("ORG/PROJECT/APP"),
+		RunE: s.run(func(cmd *cobra.Command, args []string) error {
+			a, ap, err := s.resolveApp(args[0])
+			if err != nil {
+				return err
+			}
+			r, err := check(a.GetPipelineStatusWithResponse(s.ctx, ap.id, nil))
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), r.Body)
+			}
+			ps, err := decoded(r.JSON200, "pipeline status")
+			if err != nil {
+				return err
+			}
+			snap, err := readSnapshot(ps, uuid.Nil)
+			if err != nil {
+				return err
+			}
+			state := "idle"
+			if snap.Active {
+				state = "running"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: pipeline %s\n", ap.ref, state)
+			t := newTable(cmd.OutOrStdout(), "STAGE", "VERSION", "STATUS", "STEP", "STEPS", "TOOK", "ERROR")
+			now := time.Now()
+			for _, v := range snap.Stages {
+				if !v.Present {
+					t.row(v.Name, "-", "-", "-", "-", "-", "-")
+					continue
+				}
+				took := shortDuration(now.Sub(v.Started)) + " so far"
+				if v.finished() {
+					took = shortDuration(v.Updated.Sub(v.Started))
+				}
+				errText := v.Error
+				if errText == "" {
+					errText = "-"
+				}
+				t.row(v.Name, fmt.Sprintf("v%d", v.Version), v.Status, v.Current, strings.Join(v.Steps, " > "), took, errText)
+			}
+			return t.flush()
+		}),
+	}
+	jsonFlag(c, &asJSON)
+	return c
+}
