@@ -20,6 +20,57 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AcceptedOk.
+const (
+	AcceptedOkTrue AcceptedOk = true
+)
+
+// Valid indicates whether the value is a known member of the AcceptedOk enum.
+func (e AcceptedOk) Valid() bool {
+	switch e {
+	case AcceptedOkTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ApplicationDeletedOk.
+const (
+	ApplicationDeletedOkTrue ApplicationDeletedOk = true
+)
+
+// Valid indicates whether the value is a known member of the ApplicationDeletedOk enum.
+func (e ApplicationDeletedOk) Valid() bool {
+	switch e {
+	case ApplicationDeletedOkTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ConfigScope.
+const (
+	ConfigScopeBoth    ConfigScope = "both"
+	ConfigScopeBuild   ConfigScope = "build"
+	ConfigScopeRuntime ConfigScope = "runtime"
+)
+
+// Valid indicates whether the value is a known member of the ConfigScope enum.
+func (e ConfigScope) Valid() bool {
+	switch e {
+	case ConfigScopeBoth:
+		return true
+	case ConfigScopeBuild:
+		return true
+	case ConfigScopeRuntime:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DeployStartedOk.
 const (
 	DeployStartedOkTrue DeployStartedOk = true
@@ -86,6 +137,42 @@ const (
 func (e HealthOk) Valid() bool {
 	switch e {
 	case HealthOkTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PipelineKind.
+const (
+	PipelineKindBuild    PipelineKind = "build"
+	PipelineKindRelease  PipelineKind = "release"
+	PipelineKindRollback PipelineKind = "rollback"
+)
+
+// Valid indicates whether the value is a known member of the PipelineKind enum.
+func (e PipelineKind) Valid() bool {
+	switch e {
+	case PipelineKindBuild:
+		return true
+	case PipelineKindRelease:
+		return true
+	case PipelineKindRollback:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PipelineStartedOk.
+const (
+	PipelineStartedOkTrue PipelineStartedOk = true
+)
+
+// Valid indicates whether the value is a known member of the PipelineStartedOk enum.
+func (e PipelineStartedOk) Valid() bool {
+	switch e {
+	case PipelineStartedOkTrue:
 		return true
 	default:
 		return false
@@ -190,6 +277,7 @@ func (e ProblemCode) Valid() bool {
 
 // Defines values for Status.
 const (
+	StatusCanceled   Status = "canceled"
 	StatusComplete   Status = "complete"
 	StatusError      Status = "error"
 	StatusInProgress Status = "in_progress"
@@ -198,6 +286,8 @@ const (
 // Valid indicates whether the value is a known member of the Status enum.
 func (e Status) Valid() bool {
 	switch e {
+	case StatusCanceled:
+		return true
 	case StatusComplete:
 		return true
 	case StatusError:
@@ -353,6 +443,57 @@ func (e PipelineRunningCode) Valid() bool {
 	}
 }
 
+// Defines values for DeleteApplication409ApplicationProblemPlusJSONResponseBodyCode.
+const (
+	DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodeBadRequest           DeleteApplication409ApplicationProblemPlusJSONResponseBodyCode = "bad_request"
+	DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodeConflict             DeleteApplication409ApplicationProblemPlusJSONResponseBodyCode = "conflict"
+	DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodeForbidden            DeleteApplication409ApplicationProblemPlusJSONResponseBodyCode = "forbidden"
+	DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodeInternal             DeleteApplication409ApplicationProblemPlusJSONResponseBodyCode = "internal"
+	DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodeMethodNotAllowed     DeleteApplication409ApplicationProblemPlusJSONResponseBodyCode = "method_not_allowed"
+	DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodeNotFound             DeleteApplication409ApplicationProblemPlusJSONResponseBodyCode = "not_found"
+	DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodePayloadTooLarge      DeleteApplication409ApplicationProblemPlusJSONResponseBodyCode = "payload_too_large"
+	DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodePreconditionFailed   DeleteApplication409ApplicationProblemPlusJSONResponseBodyCode = "precondition_failed"
+	DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodeRateLimited          DeleteApplication409ApplicationProblemPlusJSONResponseBodyCode = "rate_limited"
+	DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodeUnauthorized         DeleteApplication409ApplicationProblemPlusJSONResponseBodyCode = "unauthorized"
+	DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodeUnavailable          DeleteApplication409ApplicationProblemPlusJSONResponseBodyCode = "unavailable"
+	DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodeUnsupportedMediaType DeleteApplication409ApplicationProblemPlusJSONResponseBodyCode = "unsupported_media_type"
+	DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodeValidationFailed     DeleteApplication409ApplicationProblemPlusJSONResponseBodyCode = "validation_failed"
+)
+
+// Valid indicates whether the value is a known member of the DeleteApplication409ApplicationProblemPlusJSONResponseBodyCode enum.
+func (e DeleteApplication409ApplicationProblemPlusJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodeBadRequest:
+		return true
+	case DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodeConflict:
+		return true
+	case DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodeForbidden:
+		return true
+	case DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodeInternal:
+		return true
+	case DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodeMethodNotAllowed:
+		return true
+	case DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodeNotFound:
+		return true
+	case DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodePayloadTooLarge:
+		return true
+	case DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodePreconditionFailed:
+		return true
+	case DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodeRateLimited:
+		return true
+	case DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodeUnauthorized:
+		return true
+	case DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodeUnavailable:
+		return true
+	case DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodeUnsupportedMediaType:
+		return true
+	case DeleteApplication409ApplicationProblemPlusJSONResponseBodyCodeValidationFailed:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for FullDeploy409ApplicationProblemPlusJSONResponseBodyCode.
 const (
 	FullDeploy409ApplicationProblemPlusJSONResponseBodyCodeBadRequest           FullDeploy409ApplicationProblemPlusJSONResponseBodyCode = "bad_request"
@@ -479,9 +620,122 @@ func (e GetObservability200JSONResponseBodyStepSeconds) Valid() bool {
 	}
 }
 
+// Defines values for CreateRelease409ApplicationProblemPlusJSONResponseBodyCode.
+const (
+	CreateRelease409ApplicationProblemPlusJSONResponseBodyCodeBadRequest           CreateRelease409ApplicationProblemPlusJSONResponseBodyCode = "bad_request"
+	CreateRelease409ApplicationProblemPlusJSONResponseBodyCodeConflict             CreateRelease409ApplicationProblemPlusJSONResponseBodyCode = "conflict"
+	CreateRelease409ApplicationProblemPlusJSONResponseBodyCodeForbidden            CreateRelease409ApplicationProblemPlusJSONResponseBodyCode = "forbidden"
+	CreateRelease409ApplicationProblemPlusJSONResponseBodyCodeInternal             CreateRelease409ApplicationProblemPlusJSONResponseBodyCode = "internal"
+	CreateRelease409ApplicationProblemPlusJSONResponseBodyCodeMethodNotAllowed     CreateRelease409ApplicationProblemPlusJSONResponseBodyCode = "method_not_allowed"
+	CreateRelease409ApplicationProblemPlusJSONResponseBodyCodeNotFound             CreateRelease409ApplicationProblemPlusJSONResponseBodyCode = "not_found"
+	CreateRelease409ApplicationProblemPlusJSONResponseBodyCodePayloadTooLarge      CreateRelease409ApplicationProblemPlusJSONResponseBodyCode = "payload_too_large"
+	CreateRelease409ApplicationProblemPlusJSONResponseBodyCodePreconditionFailed   CreateRelease409ApplicationProblemPlusJSONResponseBodyCode = "precondition_failed"
+	CreateRelease409ApplicationProblemPlusJSONResponseBodyCodeRateLimited          CreateRelease409ApplicationProblemPlusJSONResponseBodyCode = "rate_limited"
+	CreateRelease409ApplicationProblemPlusJSONResponseBodyCodeUnauthorized         CreateRelease409ApplicationProblemPlusJSONResponseBodyCode = "unauthorized"
+	CreateRelease409ApplicationProblemPlusJSONResponseBodyCodeUnavailable          CreateRelease409ApplicationProblemPlusJSONResponseBodyCode = "unavailable"
+	CreateRelease409ApplicationProblemPlusJSONResponseBodyCodeUnsupportedMediaType CreateRelease409ApplicationProblemPlusJSONResponseBodyCode = "unsupported_media_type"
+	CreateRelease409ApplicationProblemPlusJSONResponseBodyCodeValidationFailed     CreateRelease409ApplicationProblemPlusJSONResponseBodyCode = "validation_failed"
+)
+
+// Valid indicates whether the value is a known member of the CreateRelease409ApplicationProblemPlusJSONResponseBodyCode enum.
+func (e CreateRelease409ApplicationProblemPlusJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case CreateRelease409ApplicationProblemPlusJSONResponseBodyCodeBadRequest:
+		return true
+	case CreateRelease409ApplicationProblemPlusJSONResponseBodyCodeConflict:
+		return true
+	case CreateRelease409ApplicationProblemPlusJSONResponseBodyCodeForbidden:
+		return true
+	case CreateRelease409ApplicationProblemPlusJSONResponseBodyCodeInternal:
+		return true
+	case CreateRelease409ApplicationProblemPlusJSONResponseBodyCodeMethodNotAllowed:
+		return true
+	case CreateRelease409ApplicationProblemPlusJSONResponseBodyCodeNotFound:
+		return true
+	case CreateRelease409ApplicationProblemPlusJSONResponseBodyCodePayloadTooLarge:
+		return true
+	case CreateRelease409ApplicationProblemPlusJSONResponseBodyCodePreconditionFailed:
+		return true
+	case CreateRelease409ApplicationProblemPlusJSONResponseBodyCodeRateLimited:
+		return true
+	case CreateRelease409ApplicationProblemPlusJSONResponseBodyCodeUnauthorized:
+		return true
+	case CreateRelease409ApplicationProblemPlusJSONResponseBodyCodeUnavailable:
+		return true
+	case CreateRelease409ApplicationProblemPlusJSONResponseBodyCodeUnsupportedMediaType:
+		return true
+	case CreateRelease409ApplicationProblemPlusJSONResponseBodyCodeValidationFailed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for Rollback409ApplicationProblemPlusJSONResponseBodyCode.
+const (
+	Rollback409ApplicationProblemPlusJSONResponseBodyCodeBadRequest           Rollback409ApplicationProblemPlusJSONResponseBodyCode = "bad_request"
+	Rollback409ApplicationProblemPlusJSONResponseBodyCodeConflict             Rollback409ApplicationProblemPlusJSONResponseBodyCode = "conflict"
+	Rollback409ApplicationProblemPlusJSONResponseBodyCodeForbidden            Rollback409ApplicationProblemPlusJSONResponseBodyCode = "forbidden"
+	Rollback409ApplicationProblemPlusJSONResponseBodyCodeInternal             Rollback409ApplicationProblemPlusJSONResponseBodyCode = "internal"
+	Rollback409ApplicationProblemPlusJSONResponseBodyCodeMethodNotAllowed     Rollback409ApplicationProblemPlusJSONResponseBodyCode = "method_not_allowed"
+	Rollback409ApplicationProblemPlusJSONResponseBodyCodeNotFound             Rollback409ApplicationProblemPlusJSONResponseBodyCode = "not_found"
+	Rollback409ApplicationProblemPlusJSONResponseBodyCodePayloadTooLarge      Rollback409ApplicationProblemPlusJSONResponseBodyCode = "payload_too_large"
+	Rollback409ApplicationProblemPlusJSONResponseBodyCodePreconditionFailed   Rollback409ApplicationProblemPlusJSONResponseBodyCode = "precondition_failed"
+	Rollback409ApplicationProblemPlusJSONResponseBodyCodeRateLimited          Rollback409ApplicationProblemPlusJSONResponseBodyCode = "rate_limited"
+	Rollback409ApplicationProblemPlusJSONResponseBodyCodeUnauthorized         Rollback409ApplicationProblemPlusJSONResponseBodyCode = "unauthorized"
+	Rollback409ApplicationProblemPlusJSONResponseBodyCodeUnavailable          Rollback409ApplicationProblemPlusJSONResponseBodyCode = "unavailable"
+	Rollback409ApplicationProblemPlusJSONResponseBodyCodeUnsupportedMediaType Rollback409ApplicationProblemPlusJSONResponseBodyCode = "unsupported_media_type"
+	Rollback409ApplicationProblemPlusJSONResponseBodyCodeValidationFailed     Rollback409ApplicationProblemPlusJSONResponseBodyCode = "validation_failed"
+)
+
+// Valid indicates whether the value is a known member of the Rollback409ApplicationProblemPlusJSONResponseBodyCode enum.
+func (e Rollback409ApplicationProblemPlusJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case Rollback409ApplicationProblemPlusJSONResponseBodyCodeBadRequest:
+		return true
+	case Rollback409ApplicationProblemPlusJSONResponseBodyCodeConflict:
+		return true
+	case Rollback409ApplicationProblemPlusJSONResponseBodyCodeForbidden:
+		return true
+	case Rollback409ApplicationProblemPlusJSONResponseBodyCodeInternal:
+		return true
+	case Rollback409ApplicationProblemPlusJSONResponseBodyCodeMethodNotAllowed:
+		return true
+	case Rollback409ApplicationProblemPlusJSONResponseBodyCodeNotFound:
+		return true
+	case Rollback409ApplicationProblemPlusJSONResponseBodyCodePayloadTooLarge:
+		return true
+	case Rollback409ApplicationProblemPlusJSONResponseBodyCodePreconditionFailed:
+		return true
+	case Rollback409ApplicationProblemPlusJSONResponseBodyCodeRateLimited:
+		return true
+	case Rollback409ApplicationProblemPlusJSONResponseBodyCodeUnauthorized:
+		return true
+	case Rollback409ApplicationProblemPlusJSONResponseBodyCodeUnavailable:
+		return true
+	case Rollback409ApplicationProblemPlusJSONResponseBodyCodeUnsupportedMediaType:
+		return true
+	case Rollback409ApplicationProblemPlusJSONResponseBodyCodeValidationFailed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Accepted defines model for Accepted.
+type Accepted struct {
+	Ok AcceptedOk `json:"ok"`
+}
+
+// AcceptedOk defines model for Accepted.Ok.
+type AcceptedOk bool
+
 // Application defines model for Application.
 type Application struct {
 	AutoDeployBranch *BranchName `json:"auto_deploy_branch"`
+
+	// AutoDeployPaused `true` while pushes are skipped (a rollback sets it; `PATCH …/settings` `{"auto_deploy_paused": false}` resumes). Default `false`.
+	AutoDeployPaused bool `json:"auto_deploy_paused"`
 
 	// Created RFC 3339 UTC with `Z` and milliseconds.
 	//
@@ -573,6 +827,14 @@ type ApplicationCreate struct {
 	Slug Slug `json:"slug"`
 }
 
+// ApplicationDeleted defines model for ApplicationDeleted.
+type ApplicationDeleted struct {
+	Ok ApplicationDeletedOk `json:"ok"`
+}
+
+// ApplicationDeletedOk defines model for ApplicationDeleted.Ok.
+type ApplicationDeletedOk bool
+
 // ApplicationSummary defines model for ApplicationSummary.
 type ApplicationSummary struct {
 	// Created RFC 3339 UTC with `Z` and milliseconds.
@@ -634,8 +896,91 @@ type BuildStage struct {
 	Version int `json:"version"`
 }
 
-// DeployRequest Full Deploy takes no parameters; a body, when sent, is `{}` (any field is a 422).
-type DeployRequest = map[string]interface{}
+// CancelRequest defines model for CancelRequest.
+type CancelRequest struct {
+	// IncludeQueued Also discard the queued push (default `false`: it starts once the pipeline ends).
+	IncludeQueued *bool `json:"include_queued,omitempty"`
+}
+
+// Config Examples: {"vars":{"DATABASE_URL":{"fingerprint":"hmac-sha256:c2VjcmV0c2VjcmV0c2VjcmU","scope":"both","secret":true,"updated":"2026-12-01T10:05:00.000Z","updated_by":"ci","value":null},"LOG_LEVEL":{"fingerprint":"hmac-sha256:Zm9vYmFyYmF6cXV4cXV1eA","scope":"runtime","secret":false,"updated":"2026-12-01T10:00:00.000Z","updated_by":"ci","value":"info"}},"version":2}
+type Config struct {
+	Vars    map[string]ConfigVar `json:"vars"`
+	Version int                  `json:"version"`
+}
+
+// ConfigChanges defines model for ConfigChanges.
+type ConfigChanges struct {
+	Added   []string `json:"added"`
+	Changed []string `json:"changed"`
+	Removed []string `json:"removed"`
+}
+
+// ConfigPatch Examples: {"vars":{"DATABASE_URL":{"scope":"both","secret":true,"value":"postgres://…"},"LOG_LEVEL":"debug","OLD_FLAG":null}}
+type ConfigPatch struct {
+	// Vars Name to a string (a non-secret runtime var), an object, or `null` (remove).
+	Vars *map[string]*ConfigPatch_Vars_AdditionalProperties `json:"vars,omitempty"`
+}
+
+// ConfigPatchVars0 defines model for ConfigPatch.Vars.0.
+type ConfigPatchVars0 = string
+
+// ConfigPatch_Vars_AdditionalProperties defines model for ConfigPatch.vars.AdditionalProperties.
+type ConfigPatch_Vars_AdditionalProperties struct {
+	union json.RawMessage
+}
+
+// ConfigScope Where the var is delivered. `build`/`both` reach the build, `runtime`/`both` the processes.
+type ConfigScope string
+
+// ConfigVar defines model for ConfigVar.
+type ConfigVar struct {
+	// Fingerprint Keyed HMAC of the value, equal for equal values of one application.
+	//
+	// Examples: hmac-sha256:3q2-7wAAAAA2Bc4ZP0tZ2w
+	Fingerprint string `json:"fingerprint"`
+
+	// Scope Where the var is delivered. `build`/`both` reach the build, `runtime`/`both` the processes.
+	Scope   ConfigScope `json:"scope"`
+	Secret  bool        `json:"secret"`
+	Updated time.Time   `json:"updated"`
+
+	// UpdatedBy The name of the token that last set the var.
+	UpdatedBy string `json:"updated_by"`
+
+	// Value The value; always `null` for a secret.
+	Value *string `json:"value"`
+}
+
+// ConfigVarInput defines model for ConfigVarInput.
+type ConfigVarInput struct {
+	// Scope Where the var is delivered. `build`/`both` reach the build, `runtime`/`both` the processes.
+	Scope  *ConfigScope `json:"scope,omitempty"`
+	Secret *bool        `json:"secret,omitempty"`
+	Value  string       `json:"value"`
+}
+
+// ConfigVersion defines model for ConfigVersion.
+type ConfigVersion struct {
+	Changes   ConfigChanges `json:"changes"`
+	Created   time.Time     `json:"created"`
+	CreatedBy string        `json:"created_by"`
+	Version   int           `json:"version"`
+}
+
+// ConfigVersionPage defines model for ConfigVersionPage.
+type ConfigVersionPage struct {
+	// Items Newest first.
+	Items      []ConfigVersion `json:"items"`
+	Pagination Pagination      `json:"pagination"`
+}
+
+// DeployRequest `{}` (or no body) builds the head of `auto_deploy_branch`; `commit_sha` builds that commit (of `auto_deploy_branch`'s repository), `ref` the head of that branch or tag. Giving both is a 422; any other field is a 422.
+type DeployRequest struct {
+	CommitSha *string `json:"commit_sha,omitempty"`
+
+	// Ref A branch or tag name, or a full `refs/heads/…` / `refs/tags/…` ref.
+	Ref *string `json:"ref,omitempty"`
+}
 
 // DeployStage The deploy stage (a deployment): `rollout` while the cluster rolls the release out.
 type DeployStage struct {
@@ -665,13 +1010,18 @@ type DeployStage struct {
 	Version int `json:"version"`
 }
 
-// DeployStarted Examples: {"image_id":"01936f4e-7c1a-7000-8000-0000000000d0","ok":true}
+// DeployStarted Examples: {"image_id":"01936f4e-7c1a-7000-8000-0000000000d0","ok":true,"pipeline_id":"01936f4e-7c1a-7000-8000-0000000000d0"}
 type DeployStarted struct {
 	// ImageId UUID (time-ordered v7).
 	//
 	// Examples: 01936f4e-7c1a-7000-8000-000000000001
 	ImageId Id              `json:"image_id"`
 	Ok      DeployStartedOk `json:"ok"`
+
+	// PipelineId UUID (time-ordered v7).
+	//
+	// Examples: 01936f4e-7c1a-7000-8000-000000000001
+	PipelineId Id `json:"pipeline_id"`
 }
 
 // DeployStartedOk defines model for DeployStarted.Ok.
@@ -852,6 +1202,13 @@ type Image struct {
 	Version int `json:"version"`
 }
 
+// ImagePage defines model for ImagePage.
+type ImagePage struct {
+	// Items Newest first.
+	Items      []Image    `json:"items"`
+	Pagination Pagination `json:"pagination"`
+}
+
 // Name 1-100 characters after trimming surrounding whitespace.
 type Name = string
 
@@ -900,6 +1257,9 @@ type Pagination struct {
 	NextCursor *string `json:"next_cursor"`
 }
 
+// PipelineKind `build`: build an image from a commit, release and deploy it; `release`: release an existing image with the current settings and formation; `rollback`: a new release with an earlier release's image and config.
+type PipelineKind string
+
 // PipelineMetrics defines model for PipelineMetrics.
 type PipelineMetrics struct {
 	Build  StageMetrics `json:"build"`
@@ -910,14 +1270,39 @@ type PipelineMetrics struct {
 	Release StageMetrics `json:"release"`
 }
 
+// PipelineStarted defines model for PipelineStarted.
+type PipelineStarted struct {
+	Ok PipelineStartedOk `json:"ok"`
+
+	// PipelineId UUID (time-ordered v7).
+	//
+	// Examples: 01936f4e-7c1a-7000-8000-000000000001
+	PipelineId Id `json:"pipeline_id"`
+
+	// ReleaseId UUID (time-ordered v7).
+	//
+	// Examples: 01936f4e-7c1a-7000-8000-000000000001
+	ReleaseId Id `json:"release_id"`
+}
+
+// PipelineStartedOk defines model for PipelineStarted.Ok.
+type PipelineStartedOk bool
+
 // PipelineStatus Examples: {"build":{"error_detail":null,"id":"01936f4e-7c1a-7000-8000-0000000000d0","progress":{"current":"complete","steps":["queued","building","complete"]},"started":"2026-11-26T16:17:31.123Z","status":"complete","updated":"2026-11-26T16:19:02.456Z","version":3},"deploy":{"error_detail":null,"id":"01936f4e-7c1a-7000-8000-0000000000f0","progress":{"current":"rollout","steps":["rollout","complete"]},"started":"2026-11-26T16:19:04.210Z","status":"in_progress","updated":"2026-11-26T16:19:04.210Z","version":3},"pipeline_active":true,"release":{"error_detail":null,"id":"01936f4e-7c1a-7000-8000-0000000000e0","progress":{"current":"complete","steps":["snapshot","complete"]},"started":"2026-11-26T16:19:03.001Z","status":"complete","updated":"2026-11-26T16:19:03.001Z","version":3}}
 type PipelineStatus struct {
-	Build  *BuildStage  `json:"build"`
-	Deploy *DeployStage `json:"deploy"`
+	Build  *BuildStage   `json:"build"`
+	Deploy *DeployStage  `json:"deploy"`
+	Kind   *PipelineKind `json:"kind"`
 
 	// PipelineActive `true` while a pipeline of the application runs (a Full Deploy would be a 409).
-	PipelineActive bool          `json:"pipeline_active"`
-	Release        *ReleaseStage `json:"release"`
+	PipelineActive bool `json:"pipeline_active"`
+
+	// PipelineId The running pipeline, else the newest (`null` before the first).
+	PipelineId *Id `json:"pipeline_id"`
+
+	// Queued The push waiting for the running pipeline to end, or `null`.
+	Queued  *QueuedPush   `json:"queued"`
+	Release *ReleaseStage `json:"release"`
 }
 
 // PodClass | class | CPU request/limit | memory request/limit |
@@ -1013,8 +1398,23 @@ type ProjectPage struct {
 // ProjectSlug A slug that is not one of the reserved words (they would collide with the id routes).
 type ProjectSlug = string
 
+// QueuedPush defines model for QueuedPush.
+type QueuedPush struct {
+	CommitSha string `json:"commit_sha"`
+
+	// Since RFC 3339 UTC with `Z` and milliseconds.
+	//
+	// Examples: 2026-11-26T16:17:31.123Z
+	Since       Timestamp `json:"since"`
+	Trigger     string    `json:"trigger"`
+	TriggeredBy string    `json:"triggered_by"`
+}
+
 // Release defines model for Release.
 type Release struct {
+	// ConfigVersion The config version the release runs with (`0`: none).
+	ConfigVersion int `json:"config_version"`
+
 	// Created RFC 3339 UTC with `Z` and milliseconds.
 	//
 	// Examples: 2026-11-26T16:17:31.123Z
@@ -1029,15 +1429,43 @@ type Release struct {
 	// ImageId UUID (time-ordered v7).
 	//
 	// Examples: 01936f4e-7c1a-7000-8000-000000000001
-	ImageId      Id     `json:"image_id"`
-	ImageVersion int    `json:"image_version"`
-	Status       Status `json:"status"`
+	ImageId      Id  `json:"image_id"`
+	ImageVersion int `json:"image_version"`
+
+	// Kind `build`: build an image from a commit, release and deploy it; `release`: release an existing image with the current settings and formation; `rollback`: a new release with an earlier release's image and config.
+	Kind PipelineKind `json:"kind"`
+
+	// ProcessCounts Replicas per process (an application has at most 50 processes).
+	ProcessCounts ProcessCounts `json:"process_counts"`
+
+	// ProcessPodClasses Pod class per process (a process without an entry runs as `m1.large`).
+	ProcessPodClasses ProcessPodClasses `json:"process_pod_classes"`
+
+	// Processes The image's Procfile processes, name to command.
+	Processes map[string]string `json:"processes"`
+
+	// RollbackOf The release version a rollback copies (`null` for other kinds).
+	RollbackOf *int   `json:"rollback_of"`
+	Status     Status `json:"status"`
 
 	// Updated RFC 3339 UTC with `Z` and milliseconds.
 	//
 	// Examples: 2026-11-26T16:17:31.123Z
 	Updated Timestamp `json:"updated"`
 	Version int       `json:"version"`
+}
+
+// ReleasePage defines model for ReleasePage.
+type ReleasePage struct {
+	// Items Newest first.
+	Items      []Release  `json:"items"`
+	Pagination Pagination `json:"pagination"`
+}
+
+// ReleaseRequest defines model for ReleaseRequest.
+type ReleaseRequest struct {
+	// ImageVersion The image to release (default the newest successful image).
+	ImageVersion *int `json:"image_version,omitempty"`
 }
 
 // ReleaseStage The release stage: `snapshot` while the image and settings are recorded.
@@ -1068,6 +1496,14 @@ type ReleaseStage struct {
 	Version int `json:"version"`
 }
 
+// RollbackRequest defines model for RollbackRequest.
+type RollbackRequest struct {
+	ReleaseVersion int `json:"release_version"`
+
+	// RunReleaseCommand Run the release command (default `false`; recorded on the release).
+	RunReleaseCommand *bool `json:"run_release_command,omitempty"`
+}
+
 // ScaleRequest Each map may be omitted or partial; given keys are merged into the current maps.
 //
 // Examples: {"process_counts":{"web":2,"worker":1},"process_pod_classes":{"web":"m1.small"}}
@@ -1083,7 +1519,10 @@ type ScaleRequest struct {
 //
 // Examples: {"auto_deploy_branch":"main","deployment_timeout":300,"github_repository":"octo-org/web","subdirectory":null}
 type SettingsPatch struct {
-	AutoDeployBranch          *BranchName              `json:"auto_deploy_branch,omitempty"`
+	AutoDeployBranch *BranchName `json:"auto_deploy_branch,omitempty"`
+
+	// AutoDeployPaused `false` resumes auto-deploy after a rollback paused it (`null` is a 422).
+	AutoDeployPaused          *bool                    `json:"auto_deploy_paused,omitempty"`
 	DeploymentTimeout         *DeploymentTimeout       `json:"deployment_timeout,omitempty"`
 	GithubAppInstallationId   *GithubAppInstallationId `json:"github_app_installation_id,omitempty"`
 	GithubEnvironmentName     *GithubEnvironmentName   `json:"github_environment_name,omitempty"`
@@ -1222,8 +1661,35 @@ type TokenCreated struct {
 	Token string `json:"token"`
 }
 
+// TokenPage defines model for TokenPage.
+type TokenPage struct {
+	// Items Newest first.
+	Items      []TokenSummary `json:"items"`
+	Pagination Pagination     `json:"pagination"`
+}
+
 // TokenRole `member` reads everything in the organization; `admin` also creates, changes and deploys.
 type TokenRole string
+
+// TokenSummary defines model for TokenSummary.
+type TokenSummary struct {
+	// Created RFC 3339 UTC with `Z` and milliseconds.
+	//
+	// Examples: 2026-11-26T16:17:31.123Z
+	Created Timestamp `json:"created"`
+
+	// Id UUID (time-ordered v7).
+	//
+	// Examples: 01936f4e-7c1a-7000-8000-000000000001
+	Id Id `json:"id"`
+
+	// LastUsed When the token last authenticated a request (at most about five minutes stale); null when it never did.
+	LastUsed *Timestamp `json:"last_used"`
+	Name     string     `json:"name"`
+
+	// Role `member` reads everything in the organization; `admin` also creates, changes and deploys.
+	Role TokenRole `json:"role"`
+}
 
 // WebhookDuplicate A delivery processed before (same `X-GitHub-Delivery`); nothing was done.
 type WebhookDuplicate struct {
@@ -1273,6 +1739,9 @@ type WebhookProcessedOk bool
 //
 // Examples: 01936f4e-7c1a-7000-8000-000000000001
 type ApplicationId = Id
+
+// ConfigIfMatch defines model for ConfigIfMatch.
+type ConfigIfMatch = string
 
 // Cursor defines model for Cursor.
 type Cursor = string
@@ -1362,11 +1831,16 @@ type PipelineRunning struct {
 	// ImageId UUID (time-ordered v7).
 	//
 	// Examples: 01936f4e-7c1a-7000-8000-000000000001
-	ImageId   Id      `json:"image_id"`
-	Instance  *string `json:"instance,omitempty"`
-	RequestId string  `json:"request_id"`
-	Status    int     `json:"status"`
-	Title     string  `json:"title"`
+	ImageId  *Id     `json:"image_id,omitempty"`
+	Instance *string `json:"instance,omitempty"`
+
+	// PipelineId UUID (time-ordered v7).
+	//
+	// Examples: 01936f4e-7c1a-7000-8000-000000000001
+	PipelineId Id     `json:"pipeline_id"`
+	RequestId  string `json:"request_id"`
+	Status     int    `json:"status"`
+	Title      string `json:"title"`
 
 	// Type A URI identifying the problem type (`about:blank` or a documentation URL).
 	Type                 string                 `json:"type"`
@@ -1415,6 +1889,48 @@ type CreateApplicationParams struct {
 	XRequestId *XRequestIdParameter `json:"X-Request-Id,omitempty"`
 }
 
+// DeleteApplicationParams defines parameters for DeleteApplication.
+type DeleteApplicationParams struct {
+	// XRequestId Echoed in the response when valid (1-128 characters of `A-Z a-z 0-9 . _ : -`); otherwise the server generates one.
+	XRequestId *XRequestIdParameter `json:"X-Request-Id,omitempty"`
+}
+
+// DeleteApplication409ApplicationProblemPlusJSONResponseBodyCode defines parameters for DeleteApplication.
+type DeleteApplication409ApplicationProblemPlusJSONResponseBodyCode string
+
+// GetApplicationByIdParams defines parameters for GetApplicationById.
+type GetApplicationByIdParams struct {
+	// XRequestId Echoed in the response when valid (1-128 characters of `A-Z a-z 0-9 . _ : -`); otherwise the server generates one.
+	XRequestId *XRequestIdParameter `json:"X-Request-Id,omitempty"`
+}
+
+// GetConfigParams defines parameters for GetConfig.
+type GetConfigParams struct {
+	// XRequestId Echoed in the response when valid (1-128 characters of `A-Z a-z 0-9 . _ : -`); otherwise the server generates one.
+	XRequestId *XRequestIdParameter `json:"X-Request-Id,omitempty"`
+}
+
+// PatchConfigParams defines parameters for PatchConfig.
+type PatchConfigParams struct {
+	// IfMatch The config's `ETag` (`"c<version>"`) from a previous response (or `*`). Stale: 412.
+	IfMatch *ConfigIfMatch `json:"If-Match,omitempty"`
+
+	// XRequestId Echoed in the response when valid (1-128 characters of `A-Z a-z 0-9 . _ : -`); otherwise the server generates one.
+	XRequestId *XRequestIdParameter `json:"X-Request-Id,omitempty"`
+}
+
+// ListConfigVersionsParams defines parameters for ListConfigVersions.
+type ListConfigVersionsParams struct {
+	// Limit Page size; out of range is a 422 naming `limit`.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Opaque cursor from the previous page's `pagination.next_cursor`. It is signed and bound to its list: a tampered cursor or one from another list is a 400.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// XRequestId Echoed in the response when valid (1-128 characters of `A-Z a-z 0-9 . _ : -`); otherwise the server generates one.
+	XRequestId *XRequestIdParameter `json:"X-Request-Id,omitempty"`
+}
+
 // FullDeployParams defines parameters for FullDeploy.
 type FullDeployParams struct {
 	// IdempotencyKey 1-255 printable ASCII characters. The first response is stored for 24 h and replayed for the same key and body; the same key with a different body is a 422. On token creation a repeated key after a success is a 409. Refusals (401, 403, 404) and 5xx are not stored.
@@ -1429,6 +1945,18 @@ type FullDeploy409ApplicationProblemPlusJSONResponseBodyCode string
 
 // ListDeploymentsParams defines parameters for ListDeployments.
 type ListDeploymentsParams struct {
+	// Limit Page size; out of range is a 422 naming `limit`.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Opaque cursor from the previous page's `pagination.next_cursor`. It is signed and bound to its list: a tampered cursor or one from another list is a 400.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// XRequestId Echoed in the response when valid (1-128 characters of `A-Z a-z 0-9 . _ : -`); otherwise the server generates one.
+	XRequestId *XRequestIdParameter `json:"X-Request-Id,omitempty"`
+}
+
+// ListImagesParams defines parameters for ListImages.
+type ListImagesParams struct {
 	// Limit Page size; out of range is a 422 naming `limit`.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
@@ -1470,6 +1998,51 @@ type GetPipelineStatusParams struct {
 	// XRequestId Echoed in the response when valid (1-128 characters of `A-Z a-z 0-9 . _ : -`); otherwise the server generates one.
 	XRequestId *XRequestIdParameter `json:"X-Request-Id,omitempty"`
 }
+
+// CancelPipelineParams defines parameters for CancelPipeline.
+type CancelPipelineParams struct {
+	// IdempotencyKey 1-255 printable ASCII characters. The first response is stored for 24 h and replayed for the same key and body; the same key with a different body is a 422. On token creation a repeated key after a success is a 409. Refusals (401, 403, 404) and 5xx are not stored.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XRequestId Echoed in the response when valid (1-128 characters of `A-Z a-z 0-9 . _ : -`); otherwise the server generates one.
+	XRequestId *XRequestIdParameter `json:"X-Request-Id,omitempty"`
+}
+
+// ListReleasesParams defines parameters for ListReleases.
+type ListReleasesParams struct {
+	// Limit Page size; out of range is a 422 naming `limit`.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Opaque cursor from the previous page's `pagination.next_cursor`. It is signed and bound to its list: a tampered cursor or one from another list is a 400.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// XRequestId Echoed in the response when valid (1-128 characters of `A-Z a-z 0-9 . _ : -`); otherwise the server generates one.
+	XRequestId *XRequestIdParameter `json:"X-Request-Id,omitempty"`
+}
+
+// CreateReleaseParams defines parameters for CreateRelease.
+type CreateReleaseParams struct {
+	// IdempotencyKey 1-255 printable ASCII characters. The first response is stored for 24 h and replayed for the same key and body; the same key with a different body is a 422. On token creation a repeated key after a success is a 409. Refusals (401, 403, 404) and 5xx are not stored.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XRequestId Echoed in the response when valid (1-128 characters of `A-Z a-z 0-9 . _ : -`); otherwise the server generates one.
+	XRequestId *XRequestIdParameter `json:"X-Request-Id,omitempty"`
+}
+
+// CreateRelease409ApplicationProblemPlusJSONResponseBodyCode defines parameters for CreateRelease.
+type CreateRelease409ApplicationProblemPlusJSONResponseBodyCode string
+
+// RollbackParams defines parameters for Rollback.
+type RollbackParams struct {
+	// IdempotencyKey 1-255 printable ASCII characters. The first response is stored for 24 h and replayed for the same key and body; the same key with a different body is a 422. On token creation a repeated key after a success is a 409. Refusals (401, 403, 404) and 5xx are not stored.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XRequestId Echoed in the response when valid (1-128 characters of `A-Z a-z 0-9 . _ : -`); otherwise the server generates one.
+	XRequestId *XRequestIdParameter `json:"X-Request-Id,omitempty"`
+}
+
+// Rollback409ApplicationProblemPlusJSONResponseBodyCode defines parameters for Rollback.
+type Rollback409ApplicationProblemPlusJSONResponseBodyCode string
 
 // ScaleApplicationParams defines parameters for ScaleApplication.
 type ScaleApplicationParams struct {
@@ -1564,6 +2137,18 @@ type CreateProjectParams struct {
 	XRequestId *XRequestIdParameter `json:"X-Request-Id,omitempty"`
 }
 
+// ListTokensParams defines parameters for ListTokens.
+type ListTokensParams struct {
+	// Limit Page size; out of range is a 422 naming `limit`.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Opaque cursor from the previous page's `pagination.next_cursor`. It is signed and bound to its list: a tampered cursor or one from another list is a 400.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// XRequestId Echoed in the response when valid (1-128 characters of `A-Z a-z 0-9 . _ : -`); otherwise the server generates one.
+	XRequestId *XRequestIdParameter `json:"X-Request-Id,omitempty"`
+}
+
 // CreateTokenParams defines parameters for CreateToken.
 type CreateTokenParams struct {
 	// IdempotencyKey 1-255 printable ASCII characters. The first response is stored for 24 h and replayed for the same key and body; the same key with a different body is a 422. On token creation a repeated key after a success is a 409. Refusals (401, 403, 404) and 5xx are not stored.
@@ -1602,8 +2187,20 @@ type ReceiveGithubWebhook200JSONResponseBody struct {
 // CreateApplicationJSONRequestBody defines body for CreateApplication for application/json ContentType.
 type CreateApplicationJSONRequestBody = ApplicationCreate
 
+// PatchConfigJSONRequestBody defines body for PatchConfig for application/json ContentType.
+type PatchConfigJSONRequestBody = ConfigPatch
+
 // FullDeployJSONRequestBody defines body for FullDeploy for application/json ContentType.
 type FullDeployJSONRequestBody = DeployRequest
+
+// CancelPipelineJSONRequestBody defines body for CancelPipeline for application/json ContentType.
+type CancelPipelineJSONRequestBody = CancelRequest
+
+// CreateReleaseJSONRequestBody defines body for CreateRelease for application/json ContentType.
+type CreateReleaseJSONRequestBody = ReleaseRequest
+
+// RollbackJSONRequestBody defines body for Rollback for application/json ContentType.
+type RollbackJSONRequestBody = RollbackRequest
 
 // ScaleApplicationJSONRequestBody defines body for ScaleApplication for application/json ContentType.
 type ScaleApplicationJSONRequestBody = ScaleRequest
@@ -2069,6 +2666,14 @@ func (a *PipelineRunning) UnmarshalJSON(b []byte) error {
 		delete(object, "instance")
 	}
 
+	if raw, found := object["pipeline_id"]; found {
+		err = json.Unmarshal(raw, &a.PipelineId)
+		if err != nil {
+			return fmt.Errorf("error reading 'pipeline_id': %w", err)
+		}
+		delete(object, "pipeline_id")
+	}
+
 	if raw, found := object["request_id"]; found {
 		err = json.Unmarshal(raw, &a.RequestId)
 		if err != nil {
@@ -2139,9 +2744,11 @@ func (a PipelineRunning) MarshalJSON() ([]byte, error) {
 		}
 	}
 
-	object["image_id"], err = json.Marshal(a.ImageId)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'image_id': %w", err)
+	if a.ImageId != nil {
+		object["image_id"], err = json.Marshal(a.ImageId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'image_id': %w", err)
+		}
 	}
 
 	if a.Instance != nil {
@@ -2149,6 +2756,11 @@ func (a PipelineRunning) MarshalJSON() ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("error marshaling 'instance': %w", err)
 		}
+	}
+
+	object["pipeline_id"], err = json.Marshal(a.PipelineId)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'pipeline_id': %w", err)
 	}
 
 	object["request_id"], err = json.Marshal(a.RequestId)
@@ -2178,6 +2790,68 @@ func (a PipelineRunning) MarshalJSON() ([]byte, error) {
 		}
 	}
 	return json.Marshal(object)
+}
+
+// AsConfigPatchVars0 returns the union data inside the ConfigPatch_Vars_AdditionalProperties as a ConfigPatchVars0
+func (t ConfigPatch_Vars_AdditionalProperties) AsConfigPatchVars0() (ConfigPatchVars0, error) {
+	var body ConfigPatchVars0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromConfigPatchVars0 overwrites any union data inside the ConfigPatch_Vars_AdditionalProperties as the provided ConfigPatchVars0
+func (t *ConfigPatch_Vars_AdditionalProperties) FromConfigPatchVars0(v ConfigPatchVars0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeConfigPatchVars0 performs a merge with any union data inside the ConfigPatch_Vars_AdditionalProperties, using the provided ConfigPatchVars0
+func (t *ConfigPatch_Vars_AdditionalProperties) MergeConfigPatchVars0(v ConfigPatchVars0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsConfigVarInput returns the union data inside the ConfigPatch_Vars_AdditionalProperties as a ConfigVarInput
+func (t ConfigPatch_Vars_AdditionalProperties) AsConfigVarInput() (ConfigVarInput, error) {
+	var body ConfigVarInput
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromConfigVarInput overwrites any union data inside the ConfigPatch_Vars_AdditionalProperties as the provided ConfigVarInput
+func (t *ConfigPatch_Vars_AdditionalProperties) FromConfigVarInput(v ConfigVarInput) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeConfigVarInput performs a merge with any union data inside the ConfigPatch_Vars_AdditionalProperties, using the provided ConfigVarInput
+func (t *ConfigPatch_Vars_AdditionalProperties) MergeConfigVarInput(v ConfigVarInput) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t ConfigPatch_Vars_AdditionalProperties) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *ConfigPatch_Vars_AdditionalProperties) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
 }
 
 // AsWebhookPong returns the union data inside the ReceiveGithubWebhook200JSONResponseBody as a WebhookPong
@@ -2360,9 +3034,55 @@ type ClientInterface interface {
 	// Corresponds with POST /applications (the `CreateApplication` operationId).
 	CreateApplication(ctx context.Context, params *CreateApplicationParams, body CreateApplicationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DeleteApplication Delete an application
+	//
+	// Organization admin. The application is gone at once: every route answers 404 for it and its slug can be reused, while its cluster objects and every record it owned are removed in the background (retried until done; nothing brings the application back). While a pipeline of the application runs: 409 naming it (`pipeline_id`, and `image_id`). Repeating the DELETE before the teardown finished answers 202 again and restarts the teardown (the way to recover from a 503 whose teardown could not start).
+	//
+	// Corresponds with DELETE /applications/{application_id} (the `DeleteApplication` operationId).
+	DeleteApplication(ctx context.Context, applicationId ApplicationId, params *DeleteApplicationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetApplicationById Get an application by id
+	//
+	// Organization member. The application object, with an `ETag` for `If-Match`.
+	//
+	// Corresponds with GET /applications/{application_id} (the `GetApplicationById` operationId).
+	GetApplicationById(ctx context.Context, applicationId ApplicationId, params *GetApplicationByIdParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetConfig Get Config
+	//
+	// Organization member. The application's current config version (version 0, without vars, for a new application). Secret values are write-only: their `value` is always `null`; `fingerprint` (keyed HMAC, equal for equal values of one application) lets a value be checked without reading it.
+	//
+	// Corresponds with GET /applications/{application_id}/config (the `GetConfig` operationId).
+	GetConfig(ctx context.Context, applicationId ApplicationId, params *GetConfigParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchConfigWithBody Update Config
+	//
+	// Organization admin. JSON merge patch over `vars`: a string sets a non-secret runtime var, an object sets value, `secret` (default false) and `scope` (default `runtime`), `null` removes the var. Every change makes a new version; a PATCH that changes nothing makes none. Names match `^[A-Za-z_][A-Za-z0-9_]*$` (at most 255 characters; `PORT`, `SLIPWAY_*` and `KUBERNETES_*` are reserved), values are at most 32 KiB (without NUL), a config at most 500 vars and 256 KiB of names and values: each a 422 naming `vars.NAME`. A body over 1 MiB is a 413. With `If-Match` (the config's ETag `"c<version>"`), a stale version is a 412; without it, concurrent PATCHes never lose an update. A change takes effect at the next release; it restarts nothing by itself.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /applications/{application_id}/config (the `PatchConfig` operationId).
+	PatchConfigWithBody(ctx context.Context, applicationId ApplicationId, params *PatchConfigParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchConfig Update Config
+	//
+	// Organization admin. JSON merge patch over `vars`: a string sets a non-secret runtime var, an object sets value, `secret` (default false) and `scope` (default `runtime`), `null` removes the var. Every change makes a new version; a PATCH that changes nothing makes none. Names match `^[A-Za-z_][A-Za-z0-9_]*$` (at most 255 characters; `PORT`, `SLIPWAY_*` and `KUBERNETES_*` are reserved), values are at most 32 KiB (without NUL), a config at most 500 vars and 256 KiB of names and values: each a 422 naming `vars.NAME`. A body over 1 MiB is a 413. With `If-Match` (the config's ETag `"c<version>"`), a stale version is a 412; without it, concurrent PATCHes never lose an update. A change takes effect at the next release; it restarts nothing by itself.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /applications/{application_id}/config (the `PatchConfig` operationId).
+	PatchConfig(ctx context.Context, applicationId ApplicationId, params *PatchConfigParams, body PatchConfigJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListConfigVersions List Config Versions
+	//
+	// Organization member. The config's history, newest first, paginated: who made each version and which names it added, removed and changed (names only, never values).
+	//
+	// Corresponds with GET /applications/{application_id}/config/versions (the `ListConfigVersions` operationId).
+	ListConfigVersions(ctx context.Context, applicationId ApplicationId, params *ListConfigVersionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// FullDeployWithBody Full Deploy
 	//
-	// Organization admin. Starts the build -> release -> deploy pipeline for the head of the application's `auto_deploy_branch` of its `github_repository` (422 naming the missing field(s) when either is unset). The new image's id names the whole pipeline run: follow it with Pipeline Status. While a pipeline of this application is still running: 409 with the running pipeline's `image_id` in the problem. The body is optional and, when present, must be an empty JSON object.
+	// Organization admin. Starts the build -> release -> deploy pipeline for the head of the application's `auto_deploy_branch` of its `github_repository` (422 naming the missing field(s) when either is unset). The new image's id names the whole pipeline run: follow it with Pipeline Status. While a pipeline of this application is still running: 409 with the running pipeline's `pipeline_id` and `image_id` in the problem. The body is optional: `{}` builds the head of `auto_deploy_branch`, `{"commit_sha"}` that commit, `{"ref"}` the head of that branch or tag.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2371,7 +3091,7 @@ type ClientInterface interface {
 
 	// FullDeploy Full Deploy
 	//
-	// Organization admin. Starts the build -> release -> deploy pipeline for the head of the application's `auto_deploy_branch` of its `github_repository` (422 naming the missing field(s) when either is unset). The new image's id names the whole pipeline run: follow it with Pipeline Status. While a pipeline of this application is still running: 409 with the running pipeline's `image_id` in the problem. The body is optional and, when present, must be an empty JSON object.
+	// Organization admin. Starts the build -> release -> deploy pipeline for the head of the application's `auto_deploy_branch` of its `github_repository` (422 naming the missing field(s) when either is unset). The new image's id names the whole pipeline run: follow it with Pipeline Status. While a pipeline of this application is still running: 409 with the running pipeline's `pipeline_id` and `image_id` in the problem. The body is optional: `{}` builds the head of `auto_deploy_branch`, `{"commit_sha"}` that commit, `{"ref"}` the head of that branch or tag.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2384,6 +3104,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /applications/{application_id}/deployments (the `ListDeployments` operationId).
 	ListDeployments(ctx context.Context, applicationId ApplicationId, params *ListDeploymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListImages List images
+	//
+	// Organization member. Paginated, newest first (highest version first).
+	//
+	// Corresponds with GET /applications/{application_id}/images (the `ListImages` operationId).
+	ListImages(ctx context.Context, applicationId ApplicationId, params *ListImagesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetObservability Observability
 	//
@@ -2405,6 +3132,67 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /applications/{application_id}/pipeline-status (the `GetPipelineStatus` operationId).
 	GetPipelineStatus(ctx context.Context, applicationId ApplicationId, params *GetPipelineStatusParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelPipelineWithBody Cancel a running pipeline
+	//
+	// Organization admin. Stops the pipeline: its running stage ends `canceled` with `error_detail` "canceled by <token name>", a running build is stopped, a rollout in progress is reverted to the serving release; the application is free within seconds. Then the queued push starts unless `include_queued` is true. 404 for an unknown pipeline; 409 when it already ended or is being canceled.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /applications/{application_id}/pipelines/{pipeline_id}/cancel (the `CancelPipeline` operationId).
+	CancelPipelineWithBody(ctx context.Context, applicationId ApplicationId, pipelineId Id, params *CancelPipelineParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelPipeline Cancel a running pipeline
+	//
+	// Organization admin. Stops the pipeline: its running stage ends `canceled` with `error_detail` "canceled by <token name>", a running build is stopped, a rollout in progress is reverted to the serving release; the application is free within seconds. Then the queued push starts unless `include_queued` is true. 404 for an unknown pipeline; 409 when it already ended or is being canceled.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /applications/{application_id}/pipelines/{pipeline_id}/cancel (the `CancelPipeline` operationId).
+	CancelPipeline(ctx context.Context, applicationId ApplicationId, pipelineId Id, params *CancelPipelineParams, body CancelPipelineJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListReleases List releases
+	//
+	// Organization member. Paginated, newest first (highest version first).
+	//
+	// Corresponds with GET /applications/{application_id}/releases (the `ListReleases` operationId).
+	ListReleases(ctx context.Context, applicationId ApplicationId, params *ListReleasesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateReleaseWithBody Release an existing image
+	//
+	// Organization admin. Starts a `release` pipeline: a new release of image `image_version` (default: the newest successful image) with the current settings and formation, then its deployment; no build. 422 (`image_version`) when there is no such successful image; 409 while a pipeline runs.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /applications/{application_id}/releases (the `CreateRelease` operationId).
+	CreateReleaseWithBody(ctx context.Context, applicationId ApplicationId, params *CreateReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRelease Release an existing image
+	//
+	// Organization admin. Starts a `release` pipeline: a new release of image `image_version` (default: the newest successful image) with the current settings and formation, then its deployment; no build. 422 (`image_version`) when there is no such successful image; 409 while a pipeline runs.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /applications/{application_id}/releases (the `CreateRelease` operationId).
+	CreateRelease(ctx context.Context, applicationId ApplicationId, params *CreateReleaseParams, body CreateReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RollbackWithBody Roll back to an earlier release
+	//
+	// Organization admin. Starts a `rollback` pipeline: a new release with release `release_version`'s image and config (`rollback_of` names it), then its deployment; the release command is skipped unless `run_release_command` is true. Sets `auto_deploy_paused`. 422 (`release_version`) for an unknown or incomplete release; 409 while a pipeline runs.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /applications/{application_id}/rollback (the `Rollback` operationId).
+	RollbackWithBody(ctx context.Context, applicationId ApplicationId, params *RollbackParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// Rollback Roll back to an earlier release
+	//
+	// Organization admin. Starts a `rollback` pipeline: a new release with release `release_version`'s image and config (`rollback_of` names it), then its deployment; the release command is skipped unless `run_release_command` is true. Sets `auto_deploy_paused`. 422 (`release_version`) for an unknown or incomplete release; 409 while a pipeline runs.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /applications/{application_id}/rollback (the `Rollback` operationId).
+	Rollback(ctx context.Context, applicationId ApplicationId, params *RollbackParams, body RollbackJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ScaleApplicationWithBody Scale Application
 	//
@@ -2537,6 +3325,13 @@ type ClientInterface interface {
 	// Corresponds with POST /organizations/{org_slug}/projects (the `CreateProject` operationId).
 	CreateProject(ctx context.Context, orgSlug OrgSlug, params *CreateProjectParams, body CreateProjectJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListTokens List an organization's tokens
+	//
+	// Organization admin. Paginated, newest first: `{id, name, role, created, last_used}`, never the secret or its hash. `last_used` is when the token last authenticated a request, at most about five minutes stale (a use is recorded at most once per five minutes per token); `null` when it never did.
+	//
+	// Corresponds with GET /organizations/{org_slug}/tokens (the `ListTokens` operationId).
+	ListTokens(ctx context.Context, orgSlug OrgSlug, params *ListTokensParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreateTokenWithBody Create an organization token
 	//
 	// Organization admin. The secret `token` is shown only in this response and is never stored (only its hash), so a repeated `Idempotency-Key` is a 409 instead of a replay.
@@ -2667,9 +3462,115 @@ func (c *Client) CreateApplication(ctx context.Context, params *CreateApplicatio
 	return c.Client.Do(req)
 }
 
+// DeleteApplication Delete an application
+//
+// Organization admin. The application is gone at once: every route answers 404 for it and its slug can be reused, while its cluster objects and every record it owned are removed in the background (retried until done; nothing brings the application back). While a pipeline of the application runs: 409 naming it (`pipeline_id`, and `image_id`). Repeating the DELETE before the teardown finished answers 202 again and restarts the teardown (the way to recover from a 503 whose teardown could not start).
+//
+// Corresponds with DELETE /applications/{application_id} (the `DeleteApplication` operationId).
+func (c *Client) DeleteApplication(ctx context.Context, applicationId ApplicationId, params *DeleteApplicationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteApplicationRequest(c.Server, applicationId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetApplicationById Get an application by id
+//
+// Organization member. The application object, with an `ETag` for `If-Match`.
+//
+// Corresponds with GET /applications/{application_id} (the `GetApplicationById` operationId).
+func (c *Client) GetApplicationById(ctx context.Context, applicationId ApplicationId, params *GetApplicationByIdParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApplicationByIdRequest(c.Server, applicationId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetConfig Get Config
+//
+// Organization member. The application's current config version (version 0, without vars, for a new application). Secret values are write-only: their `value` is always `null`; `fingerprint` (keyed HMAC, equal for equal values of one application) lets a value be checked without reading it.
+//
+// Corresponds with GET /applications/{application_id}/config (the `GetConfig` operationId).
+func (c *Client) GetConfig(ctx context.Context, applicationId ApplicationId, params *GetConfigParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetConfigRequest(c.Server, applicationId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchConfigWithBody Update Config
+//
+// Organization admin. JSON merge patch over `vars`: a string sets a non-secret runtime var, an object sets value, `secret` (default false) and `scope` (default `runtime`), `null` removes the var. Every change makes a new version; a PATCH that changes nothing makes none. Names match `^[A-Za-z_][A-Za-z0-9_]*$` (at most 255 characters; `PORT`, `SLIPWAY_*` and `KUBERNETES_*` are reserved), values are at most 32 KiB (without NUL), a config at most 500 vars and 256 KiB of names and values: each a 422 naming `vars.NAME`. A body over 1 MiB is a 413. With `If-Match` (the config's ETag `"c<version>"`), a stale version is a 412; without it, concurrent PATCHes never lose an update. A change takes effect at the next release; it restarts nothing by itself.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /applications/{application_id}/config (the `PatchConfig` operationId).
+func (c *Client) PatchConfigWithBody(ctx context.Context, applicationId ApplicationId, params *PatchConfigParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchConfigRequestWithBody(c.Server, applicationId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchConfig Update Config
+//
+// Organization admin. JSON merge patch over `vars`: a string sets a non-secret runtime var, an object sets value, `secret` (default false) and `scope` (default `runtime`), `null` removes the var. Every change makes a new version; a PATCH that changes nothing makes none. Names match `^[A-Za-z_][A-Za-z0-9_]*$` (at most 255 characters; `PORT`, `SLIPWAY_*` and `KUBERNETES_*` are reserved), values are at most 32 KiB (without NUL), a config at most 500 vars and 256 KiB of names and values: each a 422 naming `vars.NAME`. A body over 1 MiB is a 413. With `If-Match` (the config's ETag `"c<version>"`), a stale version is a 412; without it, concurrent PATCHes never lose an update. A change takes effect at the next release; it restarts nothing by itself.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /applications/{application_id}/config (the `PatchConfig` operationId).
+func (c *Client) PatchConfig(ctx context.Context, applicationId ApplicationId, params *PatchConfigParams, body PatchConfigJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchConfigRequest(c.Server, applicationId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListConfigVersions List Config Versions
+//
+// Organization member. The config's history, newest first, paginated: who made each version and which names it added, removed and changed (names only, never values).
+//
+// Corresponds with GET /applications/{application_id}/config/versions (the `ListConfigVersions` operationId).
+func (c *Client) ListConfigVersions(ctx context.Context, applicationId ApplicationId, params *ListConfigVersionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListConfigVersionsRequest(c.Server, applicationId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // FullDeployWithBody Full Deploy
 //
-// Organization admin. Starts the build -> release -> deploy pipeline for the head of the application's `auto_deploy_branch` of its `github_repository` (422 naming the missing field(s) when either is unset). The new image's id names the whole pipeline run: follow it with Pipeline Status. While a pipeline of this application is still running: 409 with the running pipeline's `image_id` in the problem. The body is optional and, when present, must be an empty JSON object.
+// Organization admin. Starts the build -> release -> deploy pipeline for the head of the application's `auto_deploy_branch` of its `github_repository` (422 naming the missing field(s) when either is unset). The new image's id names the whole pipeline run: follow it with Pipeline Status. While a pipeline of this application is still running: 409 with the running pipeline's `pipeline_id` and `image_id` in the problem. The body is optional: `{}` builds the head of `auto_deploy_branch`, `{"commit_sha"}` that commit, `{"ref"}` the head of that branch or tag.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2688,7 +3589,7 @@ func (c *Client) FullDeployWithBody(ctx context.Context, applicationId Applicati
 
 // FullDeploy Full Deploy
 //
-// Organization admin. Starts the build -> release -> deploy pipeline for the head of the application's `auto_deploy_branch` of its `github_repository` (422 naming the missing field(s) when either is unset). The new image's id names the whole pipeline run: follow it with Pipeline Status. While a pipeline of this application is still running: 409 with the running pipeline's `image_id` in the problem. The body is optional and, when present, must be an empty JSON object.
+// Organization admin. Starts the build -> release -> deploy pipeline for the head of the application's `auto_deploy_branch` of its `github_repository` (422 naming the missing field(s) when either is unset). The new image's id names the whole pipeline run: follow it with Pipeline Status. While a pipeline of this application is still running: 409 with the running pipeline's `pipeline_id` and `image_id` in the problem. The body is optional: `{}` builds the head of `auto_deploy_branch`, `{"commit_sha"}` that commit, `{"ref"}` the head of that branch or tag.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2712,6 +3613,23 @@ func (c *Client) FullDeploy(ctx context.Context, applicationId ApplicationId, pa
 // Corresponds with GET /applications/{application_id}/deployments (the `ListDeployments` operationId).
 func (c *Client) ListDeployments(ctx context.Context, applicationId ApplicationId, params *ListDeploymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListDeploymentsRequest(c.Server, applicationId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListImages List images
+//
+// Organization member. Paginated, newest first (highest version first).
+//
+// Corresponds with GET /applications/{application_id}/images (the `ListImages` operationId).
+func (c *Client) ListImages(ctx context.Context, applicationId ApplicationId, params *ListImagesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListImagesRequest(c.Server, applicationId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2763,6 +3681,137 @@ func (c *Client) GetPipelineMetrics(ctx context.Context, applicationId Applicati
 // Corresponds with GET /applications/{application_id}/pipeline-status (the `GetPipelineStatus` operationId).
 func (c *Client) GetPipelineStatus(ctx context.Context, applicationId ApplicationId, params *GetPipelineStatusParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPipelineStatusRequest(c.Server, applicationId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelPipelineWithBody Cancel a running pipeline
+//
+// Organization admin. Stops the pipeline: its running stage ends `canceled` with `error_detail` "canceled by <token name>", a running build is stopped, a rollout in progress is reverted to the serving release; the application is free within seconds. Then the queued push starts unless `include_queued` is true. 404 for an unknown pipeline; 409 when it already ended or is being canceled.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /applications/{application_id}/pipelines/{pipeline_id}/cancel (the `CancelPipeline` operationId).
+func (c *Client) CancelPipelineWithBody(ctx context.Context, applicationId ApplicationId, pipelineId Id, params *CancelPipelineParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelPipelineRequestWithBody(c.Server, applicationId, pipelineId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelPipeline Cancel a running pipeline
+//
+// Organization admin. Stops the pipeline: its running stage ends `canceled` with `error_detail` "canceled by <token name>", a running build is stopped, a rollout in progress is reverted to the serving release; the application is free within seconds. Then the queued push starts unless `include_queued` is true. 404 for an unknown pipeline; 409 when it already ended or is being canceled.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /applications/{application_id}/pipelines/{pipeline_id}/cancel (the `CancelPipeline` operationId).
+func (c *Client) CancelPipeline(ctx context.Context, applicationId ApplicationId, pipelineId Id, params *CancelPipelineParams, body CancelPipelineJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelPipelineRequest(c.Server, applicationId, pipelineId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListReleases List releases
+//
+// Organization member. Paginated, newest first (highest version first).
+//
+// Corresponds with GET /applications/{application_id}/releases (the `ListReleases` operationId).
+func (c *Client) ListReleases(ctx context.Context, applicationId ApplicationId, params *ListReleasesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListReleasesRequest(c.Server, applicationId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateReleaseWithBody Release an existing image
+//
+// Organization admin. Starts a `release` pipeline: a new release of image `image_version` (default: the newest successful image) with the current settings and formation, then its deployment; no build. 422 (`image_version`) when there is no such successful image; 409 while a pipeline runs.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /applications/{application_id}/releases (the `CreateRelease` operationId).
+func (c *Client) CreateReleaseWithBody(ctx context.Context, applicationId ApplicationId, params *CreateReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateReleaseRequestWithBody(c.Server, applicationId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRelease Release an existing image
+//
+// Organization admin. Starts a `release` pipeline: a new release of image `image_version` (default: the newest successful image) with the current settings and formation, then its deployment; no build. 422 (`image_version`) when there is no such successful image; 409 while a pipeline runs.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /applications/{application_id}/releases (the `CreateRelease` operationId).
+func (c *Client) CreateRelease(ctx context.Context, applicationId ApplicationId, params *CreateReleaseParams, body CreateReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateReleaseRequest(c.Server, applicationId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RollbackWithBody Roll back to an earlier release
+//
+// Organization admin. Starts a `rollback` pipeline: a new release with release `release_version`'s image and config (`rollback_of` names it), then its deployment; the release command is skipped unless `run_release_command` is true. Sets `auto_deploy_paused`. 422 (`release_version`) for an unknown or incomplete release; 409 while a pipeline runs.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /applications/{application_id}/rollback (the `Rollback` operationId).
+func (c *Client) RollbackWithBody(ctx context.Context, applicationId ApplicationId, params *RollbackParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRollbackRequestWithBody(c.Server, applicationId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// Rollback Roll back to an earlier release
+//
+// Organization admin. Starts a `rollback` pipeline: a new release with release `release_version`'s image and config (`rollback_of` names it), then its deployment; the release command is skipped unless `run_release_command` is true. Sets `auto_deploy_paused`. 422 (`release_version`) for an unknown or incomplete release; 409 while a pipeline runs.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /applications/{application_id}/rollback (the `Rollback` operationId).
+func (c *Client) Rollback(ctx context.Context, applicationId ApplicationId, params *RollbackParams, body RollbackJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRollbackRequest(c.Server, applicationId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3074,6 +4123,23 @@ func (c *Client) CreateProject(ctx context.Context, orgSlug OrgSlug, params *Cre
 	return c.Client.Do(req)
 }
 
+// ListTokens List an organization's tokens
+//
+// Organization admin. Paginated, newest first: `{id, name, role, created, last_used}`, never the secret or its hash. `last_used` is when the token last authenticated a request, at most about five minutes stale (a use is recorded at most once per five minutes per token); `null` when it never did.
+//
+// Corresponds with GET /organizations/{org_slug}/tokens (the `ListTokens` operationId).
+func (c *Client) ListTokens(ctx context.Context, orgSlug OrgSlug, params *ListTokensParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListTokensRequest(c.Server, orgSlug, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CreateTokenWithBody Create an organization token
 //
 // Organization admin. The secret `token` is shown only in this response and is never stored (only its hash), so a repeated `Idempotency-Key` is a 409 instead of a replay.
@@ -3281,6 +4347,314 @@ func NewCreateApplicationRequestWithBody(server string, params *CreateApplicatio
 	return req, nil
 }
 
+// NewDeleteApplicationRequest constructs an http.Request for the DeleteApplication method
+func NewDeleteApplicationRequest(server string, applicationId ApplicationId, params *DeleteApplicationParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "application_id", applicationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/applications/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestId != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-Id", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetApplicationByIdRequest constructs an http.Request for the GetApplicationById method
+func NewGetApplicationByIdRequest(server string, applicationId ApplicationId, params *GetApplicationByIdParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "application_id", applicationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/applications/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestId != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-Id", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetConfigRequest constructs an http.Request for the GetConfig method
+func NewGetConfigRequest(server string, applicationId ApplicationId, params *GetConfigParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "application_id", applicationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/applications/%s/config", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestId != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-Id", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewPatchConfigRequest calls the generic PatchConfig builder with application/json body
+func NewPatchConfigRequest(server string, applicationId ApplicationId, params *PatchConfigParams, body PatchConfigJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchConfigRequestWithBody(server, applicationId, params, "application/json", bodyReader)
+}
+
+// NewPatchConfigRequestWithBody constructs an http.Request for the PatchConfig method, with any body, and a specified content type
+func NewPatchConfigRequestWithBody(server string, applicationId ApplicationId, params *PatchConfigParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "application_id", applicationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/applications/%s/config", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.XRequestId != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-Id", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListConfigVersionsRequest constructs an http.Request for the ListConfigVersions method
+func NewListConfigVersionsRequest(server string, applicationId ApplicationId, params *ListConfigVersionsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "application_id", applicationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/applications/%s/config/versions", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestId != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-Id", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewFullDeployRequest calls the generic FullDeploy builder with application/json body
 func NewFullDeployRequest(server string, applicationId ApplicationId, params *FullDeployParams, body FullDeployJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -3371,6 +4745,94 @@ func NewListDeploymentsRequest(server string, applicationId ApplicationId, param
 	}
 
 	operationPath := fmt.Sprintf("/applications/%s/deployments", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestId != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-Id", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListImagesRequest constructs an http.Request for the ListImages method
+func NewListImagesRequest(server string, applicationId ApplicationId, params *ListImagesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "application_id", applicationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/applications/%s/images", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3636,6 +5098,320 @@ func NewGetPipelineStatusRequest(server string, applicationId ApplicationId, par
 			}
 
 			req.Header.Set("X-Request-Id", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCancelPipelineRequest calls the generic CancelPipeline builder with application/json body
+func NewCancelPipelineRequest(server string, applicationId ApplicationId, pipelineId Id, params *CancelPipelineParams, body CancelPipelineJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCancelPipelineRequestWithBody(server, applicationId, pipelineId, params, "application/json", bodyReader)
+}
+
+// NewCancelPipelineRequestWithBody constructs an http.Request for the CancelPipeline method, with any body, and a specified content type
+func NewCancelPipelineRequestWithBody(server string, applicationId ApplicationId, pipelineId Id, params *CancelPipelineParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "application_id", applicationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "pipeline_id", pipelineId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/applications/%s/pipelines/%s/cancel", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.XRequestId != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-Id", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListReleasesRequest constructs an http.Request for the ListReleases method
+func NewListReleasesRequest(server string, applicationId ApplicationId, params *ListReleasesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "application_id", applicationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/applications/%s/releases", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestId != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-Id", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCreateReleaseRequest calls the generic CreateRelease builder with application/json body
+func NewCreateReleaseRequest(server string, applicationId ApplicationId, params *CreateReleaseParams, body CreateReleaseJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateReleaseRequestWithBody(server, applicationId, params, "application/json", bodyReader)
+}
+
+// NewCreateReleaseRequestWithBody constructs an http.Request for the CreateRelease method, with any body, and a specified content type
+func NewCreateReleaseRequestWithBody(server string, applicationId ApplicationId, params *CreateReleaseParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "application_id", applicationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/applications/%s/releases", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.XRequestId != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-Id", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewRollbackRequest calls the generic Rollback builder with application/json body
+func NewRollbackRequest(server string, applicationId ApplicationId, params *RollbackParams, body RollbackJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRollbackRequestWithBody(server, applicationId, params, "application/json", bodyReader)
+}
+
+// NewRollbackRequestWithBody constructs an http.Request for the Rollback method, with any body, and a specified content type
+func NewRollbackRequestWithBody(server string, applicationId ApplicationId, params *RollbackParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "application_id", applicationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/applications/%s/rollback", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.XRequestId != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-Id", headerParam1)
 		}
 
 	}
@@ -4442,6 +6218,94 @@ func NewCreateProjectRequestWithBody(server string, orgSlug OrgSlug, params *Cre
 	return req, nil
 }
 
+// NewListTokensRequest constructs an http.Request for the ListTokens method
+func NewListTokensRequest(server string, orgSlug OrgSlug, params *ListTokensParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "org_slug", orgSlug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organizations/%s/tokens", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestId != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-Id", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewCreateTokenRequest calls the generic CreateToken builder with application/json body
 func NewCreateTokenRequest(server string, orgSlug OrgSlug, params *CreateTokenParams, body CreateTokenJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -4715,9 +6579,63 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /applications (the `CreateApplication` operationId).
 	CreateApplicationWithResponse(ctx context.Context, params *CreateApplicationParams, body CreateApplicationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApplicationResponse, error)
 
+	// DeleteApplicationWithResponse Delete an application
+	//
+	// Organization admin. The application is gone at once: every route answers 404 for it and its slug can be reused, while its cluster objects and every record it owned are removed in the background (retried until done; nothing brings the application back). While a pipeline of the application runs: 409 naming it (`pipeline_id`, and `image_id`). Repeating the DELETE before the teardown finished answers 202 again and restarts the teardown (the way to recover from a 503 whose teardown could not start).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /applications/{application_id} (the `DeleteApplication` operationId).
+	DeleteApplicationWithResponse(ctx context.Context, applicationId ApplicationId, params *DeleteApplicationParams, reqEditors ...RequestEditorFn) (*DeleteApplicationResponse, error)
+
+	// GetApplicationByIdWithResponse Get an application by id
+	//
+	// Organization member. The application object, with an `ETag` for `If-Match`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /applications/{application_id} (the `GetApplicationById` operationId).
+	GetApplicationByIdWithResponse(ctx context.Context, applicationId ApplicationId, params *GetApplicationByIdParams, reqEditors ...RequestEditorFn) (*GetApplicationByIdResponse, error)
+
+	// GetConfigWithResponse Get Config
+	//
+	// Organization member. The application's current config version (version 0, without vars, for a new application). Secret values are write-only: their `value` is always `null`; `fingerprint` (keyed HMAC, equal for equal values of one application) lets a value be checked without reading it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /applications/{application_id}/config (the `GetConfig` operationId).
+	GetConfigWithResponse(ctx context.Context, applicationId ApplicationId, params *GetConfigParams, reqEditors ...RequestEditorFn) (*GetConfigResponse, error)
+
+	// PatchConfigWithBodyWithResponse Update Config
+	//
+	// Organization admin. JSON merge patch over `vars`: a string sets a non-secret runtime var, an object sets value, `secret` (default false) and `scope` (default `runtime`), `null` removes the var. Every change makes a new version; a PATCH that changes nothing makes none. Names match `^[A-Za-z_][A-Za-z0-9_]*$` (at most 255 characters; `PORT`, `SLIPWAY_*` and `KUBERNETES_*` are reserved), values are at most 32 KiB (without NUL), a config at most 500 vars and 256 KiB of names and values: each a 422 naming `vars.NAME`. A body over 1 MiB is a 413. With `If-Match` (the config's ETag `"c<version>"`), a stale version is a 412; without it, concurrent PATCHes never lose an update. A change takes effect at the next release; it restarts nothing by itself.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /applications/{application_id}/config (the `PatchConfig` operationId).
+	PatchConfigWithBodyWithResponse(ctx context.Context, applicationId ApplicationId, params *PatchConfigParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchConfigResponse, error)
+
+	// PatchConfigWithResponse Update Config
+	//
+	// Organization admin. JSON merge patch over `vars`: a string sets a non-secret runtime var, an object sets value, `secret` (default false) and `scope` (default `runtime`), `null` removes the var. Every change makes a new version; a PATCH that changes nothing makes none. Names match `^[A-Za-z_][A-Za-z0-9_]*$` (at most 255 characters; `PORT`, `SLIPWAY_*` and `KUBERNETES_*` are reserved), values are at most 32 KiB (without NUL), a config at most 500 vars and 256 KiB of names and values: each a 422 naming `vars.NAME`. A body over 1 MiB is a 413. With `If-Match` (the config's ETag `"c<version>"`), a stale version is a 412; without it, concurrent PATCHes never lose an update. A change takes effect at the next release; it restarts nothing by itself.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /applications/{application_id}/config (the `PatchConfig` operationId).
+	PatchConfigWithResponse(ctx context.Context, applicationId ApplicationId, params *PatchConfigParams, body PatchConfigJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchConfigResponse, error)
+
+	// ListConfigVersionsWithResponse List Config Versions
+	//
+	// Organization member. The config's history, newest first, paginated: who made each version and which names it added, removed and changed (names only, never values).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /applications/{application_id}/config/versions (the `ListConfigVersions` operationId).
+	ListConfigVersionsWithResponse(ctx context.Context, applicationId ApplicationId, params *ListConfigVersionsParams, reqEditors ...RequestEditorFn) (*ListConfigVersionsResponse, error)
+
 	// FullDeployWithBodyWithResponse Full Deploy
 	//
-	// Organization admin. Starts the build -> release -> deploy pipeline for the head of the application's `auto_deploy_branch` of its `github_repository` (422 naming the missing field(s) when either is unset). The new image's id names the whole pipeline run: follow it with Pipeline Status. While a pipeline of this application is still running: 409 with the running pipeline's `image_id` in the problem. The body is optional and, when present, must be an empty JSON object.
+	// Organization admin. Starts the build -> release -> deploy pipeline for the head of the application's `auto_deploy_branch` of its `github_repository` (422 naming the missing field(s) when either is unset). The new image's id names the whole pipeline run: follow it with Pipeline Status. While a pipeline of this application is still running: 409 with the running pipeline's `pipeline_id` and `image_id` in the problem. The body is optional: `{}` builds the head of `auto_deploy_branch`, `{"commit_sha"}` that commit, `{"ref"}` the head of that branch or tag.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4726,7 +6644,7 @@ type ClientWithResponsesInterface interface {
 
 	// FullDeployWithResponse Full Deploy
 	//
-	// Organization admin. Starts the build -> release -> deploy pipeline for the head of the application's `auto_deploy_branch` of its `github_repository` (422 naming the missing field(s) when either is unset). The new image's id names the whole pipeline run: follow it with Pipeline Status. While a pipeline of this application is still running: 409 with the running pipeline's `image_id` in the problem. The body is optional and, when present, must be an empty JSON object.
+	// Organization admin. Starts the build -> release -> deploy pipeline for the head of the application's `auto_deploy_branch` of its `github_repository` (422 naming the missing field(s) when either is unset). The new image's id names the whole pipeline run: follow it with Pipeline Status. While a pipeline of this application is still running: 409 with the running pipeline's `pipeline_id` and `image_id` in the problem. The body is optional: `{}` builds the head of `auto_deploy_branch`, `{"commit_sha"}` that commit, `{"ref"}` the head of that branch or tag.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4741,6 +6659,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /applications/{application_id}/deployments (the `ListDeployments` operationId).
 	ListDeploymentsWithResponse(ctx context.Context, applicationId ApplicationId, params *ListDeploymentsParams, reqEditors ...RequestEditorFn) (*ListDeploymentsResponse, error)
+
+	// ListImagesWithResponse List images
+	//
+	// Organization member. Paginated, newest first (highest version first).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /applications/{application_id}/images (the `ListImages` operationId).
+	ListImagesWithResponse(ctx context.Context, applicationId ApplicationId, params *ListImagesParams, reqEditors ...RequestEditorFn) (*ListImagesResponse, error)
 
 	// GetObservabilityWithResponse Observability
 	//
@@ -4768,6 +6695,69 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /applications/{application_id}/pipeline-status (the `GetPipelineStatus` operationId).
 	GetPipelineStatusWithResponse(ctx context.Context, applicationId ApplicationId, params *GetPipelineStatusParams, reqEditors ...RequestEditorFn) (*GetPipelineStatusResponse, error)
+
+	// CancelPipelineWithBodyWithResponse Cancel a running pipeline
+	//
+	// Organization admin. Stops the pipeline: its running stage ends `canceled` with `error_detail` "canceled by <token name>", a running build is stopped, a rollout in progress is reverted to the serving release; the application is free within seconds. Then the queued push starts unless `include_queued` is true. 404 for an unknown pipeline; 409 when it already ended or is being canceled.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /applications/{application_id}/pipelines/{pipeline_id}/cancel (the `CancelPipeline` operationId).
+	CancelPipelineWithBodyWithResponse(ctx context.Context, applicationId ApplicationId, pipelineId Id, params *CancelPipelineParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelPipelineResponse, error)
+
+	// CancelPipelineWithResponse Cancel a running pipeline
+	//
+	// Organization admin. Stops the pipeline: its running stage ends `canceled` with `error_detail` "canceled by <token name>", a running build is stopped, a rollout in progress is reverted to the serving release; the application is free within seconds. Then the queued push starts unless `include_queued` is true. 404 for an unknown pipeline; 409 when it already ended or is being canceled.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /applications/{application_id}/pipelines/{pipeline_id}/cancel (the `CancelPipeline` operationId).
+	CancelPipelineWithResponse(ctx context.Context, applicationId ApplicationId, pipelineId Id, params *CancelPipelineParams, body CancelPipelineJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelPipelineResponse, error)
+
+	// ListReleasesWithResponse List releases
+	//
+	// Organization member. Paginated, newest first (highest version first).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /applications/{application_id}/releases (the `ListReleases` operationId).
+	ListReleasesWithResponse(ctx context.Context, applicationId ApplicationId, params *ListReleasesParams, reqEditors ...RequestEditorFn) (*ListReleasesResponse, error)
+
+	// CreateReleaseWithBodyWithResponse Release an existing image
+	//
+	// Organization admin. Starts a `release` pipeline: a new release of image `image_version` (default: the newest successful image) with the current settings and formation, then its deployment; no build. 422 (`image_version`) when there is no such successful image; 409 while a pipeline runs.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /applications/{application_id}/releases (the `CreateRelease` operationId).
+	CreateReleaseWithBodyWithResponse(ctx context.Context, applicationId ApplicationId, params *CreateReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateReleaseResponse, error)
+
+	// CreateReleaseWithResponse Release an existing image
+	//
+	// Organization admin. Starts a `release` pipeline: a new release of image `image_version` (default: the newest successful image) with the current settings and formation, then its deployment; no build. 422 (`image_version`) when there is no such successful image; 409 while a pipeline runs.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /applications/{application_id}/releases (the `CreateRelease` operationId).
+	CreateReleaseWithResponse(ctx context.Context, applicationId ApplicationId, params *CreateReleaseParams, body CreateReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateReleaseResponse, error)
+
+	// RollbackWithBodyWithResponse Roll back to an earlier release
+	//
+	// Organization admin. Starts a `rollback` pipeline: a new release with release `release_version`'s image and config (`rollback_of` names it), then its deployment; the release command is skipped unless `run_release_command` is true. Sets `auto_deploy_paused`. 422 (`release_version`) for an unknown or incomplete release; 409 while a pipeline runs.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /applications/{application_id}/rollback (the `Rollback` operationId).
+	RollbackWithBodyWithResponse(ctx context.Context, applicationId ApplicationId, params *RollbackParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RollbackResponse, error)
+
+	// RollbackWithResponse Roll back to an earlier release
+	//
+	// Organization admin. Starts a `rollback` pipeline: a new release with release `release_version`'s image and config (`rollback_of` names it), then its deployment; the release command is skipped unless `run_release_command` is true. Sets `auto_deploy_paused`. 422 (`release_version`) for an unknown or incomplete release; 409 while a pipeline runs.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /applications/{application_id}/rollback (the `Rollback` operationId).
+	RollbackWithResponse(ctx context.Context, applicationId ApplicationId, params *RollbackParams, body RollbackJSONRequestBody, reqEditors ...RequestEditorFn) (*RollbackResponse, error)
 
 	// ScaleApplicationWithBodyWithResponse Scale Application
 	//
@@ -4917,6 +6907,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /organizations/{org_slug}/projects (the `CreateProject` operationId).
 	CreateProjectWithResponse(ctx context.Context, orgSlug OrgSlug, params *CreateProjectParams, body CreateProjectJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateProjectResponse, error)
+
+	// ListTokensWithResponse List an organization's tokens
+	//
+	// Organization admin. Paginated, newest first: `{id, name, role, created, last_used}`, never the secret or its hash. `last_used` is when the token last authenticated a request, at most about five minutes stale (a use is recorded at most once per five minutes per token); `null` when it never did.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /organizations/{org_slug}/tokens (the `ListTokens` operationId).
+	ListTokensWithResponse(ctx context.Context, orgSlug OrgSlug, params *ListTokensParams, reqEditors ...RequestEditorFn) (*ListTokensResponse, error)
 
 	// CreateTokenWithBodyWithResponse Create an organization token
 	//
@@ -5229,6 +7228,830 @@ func (r CreateApplicationResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateApplicationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteApplicationResponse202Headers the declared response headers of an HTTP 202 response for DeleteApplication
+type DeleteApplicationResponse202Headers struct {
+	XRequestId string
+}
+
+// DeleteApplicationResponse401Headers the declared response headers of an HTTP 401 response for DeleteApplication
+type DeleteApplicationResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      string
+}
+
+// DeleteApplicationResponse403Headers the declared response headers of an HTTP 403 response for DeleteApplication
+type DeleteApplicationResponse403Headers struct {
+	XRequestId string
+}
+
+// DeleteApplicationResponse404Headers the declared response headers of an HTTP 404 response for DeleteApplication
+type DeleteApplicationResponse404Headers struct {
+	XRequestId string
+}
+
+// DeleteApplicationResponse405Headers the declared response headers of an HTTP 405 response for DeleteApplication
+type DeleteApplicationResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
+// DeleteApplicationResponse409Headers the declared response headers of an HTTP 409 response for DeleteApplication
+type DeleteApplicationResponse409Headers struct {
+	XRequestId string
+}
+
+// DeleteApplicationResponse429Headers the declared response headers of an HTTP 429 response for DeleteApplication
+type DeleteApplicationResponse429Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+// DeleteApplicationResponse500Headers the declared response headers of an HTTP 500 response for DeleteApplication
+type DeleteApplicationResponse500Headers struct {
+	XRequestId string
+}
+
+// DeleteApplicationResponse503Headers the declared response headers of an HTTP 503 response for DeleteApplication
+type DeleteApplicationResponse503Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+type DeleteApplicationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *ApplicationDeleted
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *PipelineRunning
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *DeleteApplicationResponse202Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteApplicationResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DeleteApplicationResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *DeleteApplicationResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *DeleteApplicationResponse405Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *DeleteApplicationResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteApplicationResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *DeleteApplicationResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteApplicationResponse503Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r DeleteApplicationResponse) GetJSON202() *ApplicationDeleted {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteApplicationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteApplicationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteApplicationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r DeleteApplicationResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteApplicationResponse) GetApplicationproblemJSON409() *PipelineRunning {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteApplicationResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteApplicationResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteApplicationResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteApplicationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteApplicationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteApplicationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteApplicationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetApplicationByIdResponse200Headers the declared response headers of an HTTP 200 response for GetApplicationById
+type GetApplicationByIdResponse200Headers struct {
+	ETag       string
+	XRequestId string
+}
+
+// GetApplicationByIdResponse401Headers the declared response headers of an HTTP 401 response for GetApplicationById
+type GetApplicationByIdResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      string
+}
+
+// GetApplicationByIdResponse404Headers the declared response headers of an HTTP 404 response for GetApplicationById
+type GetApplicationByIdResponse404Headers struct {
+	XRequestId string
+}
+
+// GetApplicationByIdResponse405Headers the declared response headers of an HTTP 405 response for GetApplicationById
+type GetApplicationByIdResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
+// GetApplicationByIdResponse429Headers the declared response headers of an HTTP 429 response for GetApplicationById
+type GetApplicationByIdResponse429Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+// GetApplicationByIdResponse500Headers the declared response headers of an HTTP 500 response for GetApplicationById
+type GetApplicationByIdResponse500Headers struct {
+	XRequestId string
+}
+
+// GetApplicationByIdResponse503Headers the declared response headers of an HTTP 503 response for GetApplicationById
+type GetApplicationByIdResponse503Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+type GetApplicationByIdResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Application
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetApplicationByIdResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetApplicationByIdResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetApplicationByIdResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *GetApplicationByIdResponse405Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetApplicationByIdResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetApplicationByIdResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetApplicationByIdResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetApplicationByIdResponse) GetJSON200() *Application {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetApplicationByIdResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetApplicationByIdResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetApplicationByIdResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetApplicationByIdResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetApplicationByIdResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetApplicationByIdResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetApplicationByIdResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetApplicationByIdResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetApplicationByIdResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetApplicationByIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetConfigResponse200Headers the declared response headers of an HTTP 200 response for GetConfig
+type GetConfigResponse200Headers struct {
+	ETag       string
+	XRequestId string
+}
+
+// GetConfigResponse401Headers the declared response headers of an HTTP 401 response for GetConfig
+type GetConfigResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      string
+}
+
+// GetConfigResponse404Headers the declared response headers of an HTTP 404 response for GetConfig
+type GetConfigResponse404Headers struct {
+	XRequestId string
+}
+
+// GetConfigResponse405Headers the declared response headers of an HTTP 405 response for GetConfig
+type GetConfigResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
+// GetConfigResponse429Headers the declared response headers of an HTTP 429 response for GetConfig
+type GetConfigResponse429Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+// GetConfigResponse500Headers the declared response headers of an HTTP 500 response for GetConfig
+type GetConfigResponse500Headers struct {
+	XRequestId string
+}
+
+// GetConfigResponse503Headers the declared response headers of an HTTP 503 response for GetConfig
+type GetConfigResponse503Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+type GetConfigResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Config
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetConfigResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetConfigResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetConfigResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *GetConfigResponse405Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetConfigResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetConfigResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetConfigResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetConfigResponse) GetJSON200() *Config {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetConfigResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetConfigResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetConfigResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetConfigResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetConfigResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetConfigResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetConfigResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetConfigResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetConfigResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetConfigResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PatchConfigResponse200Headers the declared response headers of an HTTP 200 response for PatchConfig
+type PatchConfigResponse200Headers struct {
+	ETag       string
+	XRequestId string
+}
+
+// PatchConfigResponse400Headers the declared response headers of an HTTP 400 response for PatchConfig
+type PatchConfigResponse400Headers struct {
+	XRequestId string
+}
+
+// PatchConfigResponse401Headers the declared response headers of an HTTP 401 response for PatchConfig
+type PatchConfigResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      string
+}
+
+// PatchConfigResponse403Headers the declared response headers of an HTTP 403 response for PatchConfig
+type PatchConfigResponse403Headers struct {
+	XRequestId string
+}
+
+// PatchConfigResponse404Headers the declared response headers of an HTTP 404 response for PatchConfig
+type PatchConfigResponse404Headers struct {
+	XRequestId string
+}
+
+// PatchConfigResponse405Headers the declared response headers of an HTTP 405 response for PatchConfig
+type PatchConfigResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
+// PatchConfigResponse412Headers the declared response headers of an HTTP 412 response for PatchConfig
+type PatchConfigResponse412Headers struct {
+	XRequestId string
+}
+
+// PatchConfigResponse413Headers the declared response headers of an HTTP 413 response for PatchConfig
+type PatchConfigResponse413Headers struct {
+	XRequestId string
+}
+
+// PatchConfigResponse415Headers the declared response headers of an HTTP 415 response for PatchConfig
+type PatchConfigResponse415Headers struct {
+	XRequestId string
+}
+
+// PatchConfigResponse422Headers the declared response headers of an HTTP 422 response for PatchConfig
+type PatchConfigResponse422Headers struct {
+	XRequestId string
+}
+
+// PatchConfigResponse429Headers the declared response headers of an HTTP 429 response for PatchConfig
+type PatchConfigResponse429Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+// PatchConfigResponse500Headers the declared response headers of an HTTP 500 response for PatchConfig
+type PatchConfigResponse500Headers struct {
+	XRequestId string
+}
+
+// PatchConfigResponse503Headers the declared response headers of an HTTP 503 response for PatchConfig
+type PatchConfigResponse503Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+type PatchConfigResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Config
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PatchConfigResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *PatchConfigResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PatchConfigResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *PatchConfigResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *PatchConfigResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *PatchConfigResponse405Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *PatchConfigResponse412Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *PatchConfigResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *PatchConfigResponse415Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *PatchConfigResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PatchConfigResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *PatchConfigResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PatchConfigResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchConfigResponse) GetJSON200() *Config {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchConfigResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PatchConfigResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchConfigResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchConfigResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r PatchConfigResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PatchConfigResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchConfigResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PatchConfigResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PatchConfigResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PatchConfigResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PatchConfigResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PatchConfigResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchConfigResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchConfigResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchConfigResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchConfigResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListConfigVersionsResponse200Headers the declared response headers of an HTTP 200 response for ListConfigVersions
+type ListConfigVersionsResponse200Headers struct {
+	Link       *string
+	XRequestId string
+}
+
+// ListConfigVersionsResponse400Headers the declared response headers of an HTTP 400 response for ListConfigVersions
+type ListConfigVersionsResponse400Headers struct {
+	XRequestId string
+}
+
+// ListConfigVersionsResponse401Headers the declared response headers of an HTTP 401 response for ListConfigVersions
+type ListConfigVersionsResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      string
+}
+
+// ListConfigVersionsResponse404Headers the declared response headers of an HTTP 404 response for ListConfigVersions
+type ListConfigVersionsResponse404Headers struct {
+	XRequestId string
+}
+
+// ListConfigVersionsResponse405Headers the declared response headers of an HTTP 405 response for ListConfigVersions
+type ListConfigVersionsResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
+// ListConfigVersionsResponse422Headers the declared response headers of an HTTP 422 response for ListConfigVersions
+type ListConfigVersionsResponse422Headers struct {
+	XRequestId string
+}
+
+// ListConfigVersionsResponse429Headers the declared response headers of an HTTP 429 response for ListConfigVersions
+type ListConfigVersionsResponse429Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+// ListConfigVersionsResponse500Headers the declared response headers of an HTTP 500 response for ListConfigVersions
+type ListConfigVersionsResponse500Headers struct {
+	XRequestId string
+}
+
+// ListConfigVersionsResponse503Headers the declared response headers of an HTTP 503 response for ListConfigVersions
+type ListConfigVersionsResponse503Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+type ListConfigVersionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConfigVersionPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListConfigVersionsResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ListConfigVersionsResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListConfigVersionsResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ListConfigVersionsResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *ListConfigVersionsResponse405Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ListConfigVersionsResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListConfigVersionsResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListConfigVersionsResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListConfigVersionsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListConfigVersionsResponse) GetJSON200() *ConfigVersionPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListConfigVersionsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListConfigVersionsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListConfigVersionsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ListConfigVersionsResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListConfigVersionsResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListConfigVersionsResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListConfigVersionsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListConfigVersionsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListConfigVersionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListConfigVersionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListConfigVersionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListConfigVersionsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -5615,6 +8438,171 @@ func (r ListDeploymentsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListDeploymentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListImagesResponse200Headers the declared response headers of an HTTP 200 response for ListImages
+type ListImagesResponse200Headers struct {
+	Link       *string
+	XRequestId string
+}
+
+// ListImagesResponse400Headers the declared response headers of an HTTP 400 response for ListImages
+type ListImagesResponse400Headers struct {
+	XRequestId string
+}
+
+// ListImagesResponse401Headers the declared response headers of an HTTP 401 response for ListImages
+type ListImagesResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      string
+}
+
+// ListImagesResponse404Headers the declared response headers of an HTTP 404 response for ListImages
+type ListImagesResponse404Headers struct {
+	XRequestId string
+}
+
+// ListImagesResponse405Headers the declared response headers of an HTTP 405 response for ListImages
+type ListImagesResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
+// ListImagesResponse422Headers the declared response headers of an HTTP 422 response for ListImages
+type ListImagesResponse422Headers struct {
+	XRequestId string
+}
+
+// ListImagesResponse429Headers the declared response headers of an HTTP 429 response for ListImages
+type ListImagesResponse429Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+// ListImagesResponse500Headers the declared response headers of an HTTP 500 response for ListImages
+type ListImagesResponse500Headers struct {
+	XRequestId string
+}
+
+// ListImagesResponse503Headers the declared response headers of an HTTP 503 response for ListImages
+type ListImagesResponse503Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+type ListImagesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImagePage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListImagesResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ListImagesResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListImagesResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ListImagesResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *ListImagesResponse405Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ListImagesResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListImagesResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListImagesResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListImagesResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListImagesResponse) GetJSON200() *ImagePage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListImagesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListImagesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListImagesResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ListImagesResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListImagesResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListImagesResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListImagesResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListImagesResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListImagesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListImagesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListImagesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListImagesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -6079,6 +9067,831 @@ func (r GetPipelineStatusResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetPipelineStatusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CancelPipelineResponse202Headers the declared response headers of an HTTP 202 response for CancelPipeline
+type CancelPipelineResponse202Headers struct {
+	XRequestId string
+}
+
+// CancelPipelineResponse400Headers the declared response headers of an HTTP 400 response for CancelPipeline
+type CancelPipelineResponse400Headers struct {
+	XRequestId string
+}
+
+// CancelPipelineResponse401Headers the declared response headers of an HTTP 401 response for CancelPipeline
+type CancelPipelineResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      string
+}
+
+// CancelPipelineResponse403Headers the declared response headers of an HTTP 403 response for CancelPipeline
+type CancelPipelineResponse403Headers struct {
+	XRequestId string
+}
+
+// CancelPipelineResponse404Headers the declared response headers of an HTTP 404 response for CancelPipeline
+type CancelPipelineResponse404Headers struct {
+	XRequestId string
+}
+
+// CancelPipelineResponse405Headers the declared response headers of an HTTP 405 response for CancelPipeline
+type CancelPipelineResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
+// CancelPipelineResponse409Headers the declared response headers of an HTTP 409 response for CancelPipeline
+type CancelPipelineResponse409Headers struct {
+	XRequestId string
+}
+
+// CancelPipelineResponse413Headers the declared response headers of an HTTP 413 response for CancelPipeline
+type CancelPipelineResponse413Headers struct {
+	XRequestId string
+}
+
+// CancelPipelineResponse415Headers the declared response headers of an HTTP 415 response for CancelPipeline
+type CancelPipelineResponse415Headers struct {
+	XRequestId string
+}
+
+// CancelPipelineResponse422Headers the declared response headers of an HTTP 422 response for CancelPipeline
+type CancelPipelineResponse422Headers struct {
+	XRequestId string
+}
+
+// CancelPipelineResponse429Headers the declared response headers of an HTTP 429 response for CancelPipeline
+type CancelPipelineResponse429Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+// CancelPipelineResponse500Headers the declared response headers of an HTTP 500 response for CancelPipeline
+type CancelPipelineResponse500Headers struct {
+	XRequestId string
+}
+
+// CancelPipelineResponse503Headers the declared response headers of an HTTP 503 response for CancelPipeline
+type CancelPipelineResponse503Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+type CancelPipelineResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Accepted
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *CancelPipelineResponse202Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *CancelPipelineResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CancelPipelineResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CancelPipelineResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *CancelPipelineResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *CancelPipelineResponse405Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CancelPipelineResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *CancelPipelineResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CancelPipelineResponse415Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *CancelPipelineResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CancelPipelineResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *CancelPipelineResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CancelPipelineResponse503Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r CancelPipelineResponse) GetJSON202() *Accepted {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CancelPipelineResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CancelPipelineResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CancelPipelineResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CancelPipelineResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r CancelPipelineResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CancelPipelineResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CancelPipelineResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CancelPipelineResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CancelPipelineResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CancelPipelineResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CancelPipelineResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CancelPipelineResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelPipelineResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelPipelineResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelPipelineResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelPipelineResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListReleasesResponse200Headers the declared response headers of an HTTP 200 response for ListReleases
+type ListReleasesResponse200Headers struct {
+	Link       *string
+	XRequestId string
+}
+
+// ListReleasesResponse400Headers the declared response headers of an HTTP 400 response for ListReleases
+type ListReleasesResponse400Headers struct {
+	XRequestId string
+}
+
+// ListReleasesResponse401Headers the declared response headers of an HTTP 401 response for ListReleases
+type ListReleasesResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      string
+}
+
+// ListReleasesResponse404Headers the declared response headers of an HTTP 404 response for ListReleases
+type ListReleasesResponse404Headers struct {
+	XRequestId string
+}
+
+// ListReleasesResponse405Headers the declared response headers of an HTTP 405 response for ListReleases
+type ListReleasesResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
+// ListReleasesResponse422Headers the declared response headers of an HTTP 422 response for ListReleases
+type ListReleasesResponse422Headers struct {
+	XRequestId string
+}
+
+// ListReleasesResponse429Headers the declared response headers of an HTTP 429 response for ListReleases
+type ListReleasesResponse429Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+// ListReleasesResponse500Headers the declared response headers of an HTTP 500 response for ListReleases
+type ListReleasesResponse500Headers struct {
+	XRequestId string
+}
+
+// ListReleasesResponse503Headers the declared response headers of an HTTP 503 response for ListReleases
+type ListReleasesResponse503Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+type ListReleasesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ReleasePage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListReleasesResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ListReleasesResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListReleasesResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ListReleasesResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *ListReleasesResponse405Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ListReleasesResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListReleasesResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListReleasesResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListReleasesResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListReleasesResponse) GetJSON200() *ReleasePage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListReleasesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListReleasesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListReleasesResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ListReleasesResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListReleasesResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListReleasesResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListReleasesResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListReleasesResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListReleasesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListReleasesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListReleasesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListReleasesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateReleaseResponse202Headers the declared response headers of an HTTP 202 response for CreateRelease
+type CreateReleaseResponse202Headers struct {
+	XRequestId string
+}
+
+// CreateReleaseResponse400Headers the declared response headers of an HTTP 400 response for CreateRelease
+type CreateReleaseResponse400Headers struct {
+	XRequestId string
+}
+
+// CreateReleaseResponse401Headers the declared response headers of an HTTP 401 response for CreateRelease
+type CreateReleaseResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      string
+}
+
+// CreateReleaseResponse403Headers the declared response headers of an HTTP 403 response for CreateRelease
+type CreateReleaseResponse403Headers struct {
+	XRequestId string
+}
+
+// CreateReleaseResponse404Headers the declared response headers of an HTTP 404 response for CreateRelease
+type CreateReleaseResponse404Headers struct {
+	XRequestId string
+}
+
+// CreateReleaseResponse405Headers the declared response headers of an HTTP 405 response for CreateRelease
+type CreateReleaseResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
+// CreateReleaseResponse409Headers the declared response headers of an HTTP 409 response for CreateRelease
+type CreateReleaseResponse409Headers struct {
+	XRequestId string
+}
+
+// CreateReleaseResponse413Headers the declared response headers of an HTTP 413 response for CreateRelease
+type CreateReleaseResponse413Headers struct {
+	XRequestId string
+}
+
+// CreateReleaseResponse415Headers the declared response headers of an HTTP 415 response for CreateRelease
+type CreateReleaseResponse415Headers struct {
+	XRequestId string
+}
+
+// CreateReleaseResponse422Headers the declared response headers of an HTTP 422 response for CreateRelease
+type CreateReleaseResponse422Headers struct {
+	XRequestId string
+}
+
+// CreateReleaseResponse429Headers the declared response headers of an HTTP 429 response for CreateRelease
+type CreateReleaseResponse429Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+// CreateReleaseResponse500Headers the declared response headers of an HTTP 500 response for CreateRelease
+type CreateReleaseResponse500Headers struct {
+	XRequestId string
+}
+
+// CreateReleaseResponse503Headers the declared response headers of an HTTP 503 response for CreateRelease
+type CreateReleaseResponse503Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+type CreateReleaseResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *PipelineStarted
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *PipelineRunning
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *CreateReleaseResponse202Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *CreateReleaseResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateReleaseResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CreateReleaseResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *CreateReleaseResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *CreateReleaseResponse405Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CreateReleaseResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *CreateReleaseResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CreateReleaseResponse415Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *CreateReleaseResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateReleaseResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *CreateReleaseResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateReleaseResponse503Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r CreateReleaseResponse) GetJSON202() *PipelineStarted {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateReleaseResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateReleaseResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateReleaseResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateReleaseResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r CreateReleaseResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateReleaseResponse) GetApplicationproblemJSON409() *PipelineRunning {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateReleaseResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateReleaseResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateReleaseResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateReleaseResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateReleaseResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateReleaseResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateReleaseResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateReleaseResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateReleaseResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateReleaseResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RollbackResponse202Headers the declared response headers of an HTTP 202 response for Rollback
+type RollbackResponse202Headers struct {
+	XRequestId string
+}
+
+// RollbackResponse400Headers the declared response headers of an HTTP 400 response for Rollback
+type RollbackResponse400Headers struct {
+	XRequestId string
+}
+
+// RollbackResponse401Headers the declared response headers of an HTTP 401 response for Rollback
+type RollbackResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      string
+}
+
+// RollbackResponse403Headers the declared response headers of an HTTP 403 response for Rollback
+type RollbackResponse403Headers struct {
+	XRequestId string
+}
+
+// RollbackResponse404Headers the declared response headers of an HTTP 404 response for Rollback
+type RollbackResponse404Headers struct {
+	XRequestId string
+}
+
+// RollbackResponse405Headers the declared response headers of an HTTP 405 response for Rollback
+type RollbackResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
+// RollbackResponse409Headers the declared response headers of an HTTP 409 response for Rollback
+type RollbackResponse409Headers struct {
+	XRequestId string
+}
+
+// RollbackResponse413Headers the declared response headers of an HTTP 413 response for Rollback
+type RollbackResponse413Headers struct {
+	XRequestId string
+}
+
+// RollbackResponse415Headers the declared response headers of an HTTP 415 response for Rollback
+type RollbackResponse415Headers struct {
+	XRequestId string
+}
+
+// RollbackResponse422Headers the declared response headers of an HTTP 422 response for Rollback
+type RollbackResponse422Headers struct {
+	XRequestId string
+}
+
+// RollbackResponse429Headers the declared response headers of an HTTP 429 response for Rollback
+type RollbackResponse429Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+// RollbackResponse500Headers the declared response headers of an HTTP 500 response for Rollback
+type RollbackResponse500Headers struct {
+	XRequestId string
+}
+
+// RollbackResponse503Headers the declared response headers of an HTTP 503 response for Rollback
+type RollbackResponse503Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+type RollbackResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *PipelineStarted
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *PipelineRunning
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *RollbackResponse202Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *RollbackResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RollbackResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *RollbackResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *RollbackResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *RollbackResponse405Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *RollbackResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *RollbackResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *RollbackResponse415Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *RollbackResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RollbackResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *RollbackResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *RollbackResponse503Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r RollbackResponse) GetJSON202() *PipelineStarted {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RollbackResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RollbackResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RollbackResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RollbackResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r RollbackResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RollbackResponse) GetApplicationproblemJSON409() *PipelineRunning {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RollbackResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r RollbackResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RollbackResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RollbackResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RollbackResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RollbackResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RollbackResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RollbackResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RollbackResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RollbackResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -8217,6 +12030,185 @@ func (r CreateProjectResponse) ContentType() string {
 	return ""
 }
 
+// ListTokensResponse200Headers the declared response headers of an HTTP 200 response for ListTokens
+type ListTokensResponse200Headers struct {
+	Link       *string
+	XRequestId string
+}
+
+// ListTokensResponse400Headers the declared response headers of an HTTP 400 response for ListTokens
+type ListTokensResponse400Headers struct {
+	XRequestId string
+}
+
+// ListTokensResponse401Headers the declared response headers of an HTTP 401 response for ListTokens
+type ListTokensResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      string
+}
+
+// ListTokensResponse403Headers the declared response headers of an HTTP 403 response for ListTokens
+type ListTokensResponse403Headers struct {
+	XRequestId string
+}
+
+// ListTokensResponse404Headers the declared response headers of an HTTP 404 response for ListTokens
+type ListTokensResponse404Headers struct {
+	XRequestId string
+}
+
+// ListTokensResponse405Headers the declared response headers of an HTTP 405 response for ListTokens
+type ListTokensResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
+// ListTokensResponse422Headers the declared response headers of an HTTP 422 response for ListTokens
+type ListTokensResponse422Headers struct {
+	XRequestId string
+}
+
+// ListTokensResponse429Headers the declared response headers of an HTTP 429 response for ListTokens
+type ListTokensResponse429Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+// ListTokensResponse500Headers the declared response headers of an HTTP 500 response for ListTokens
+type ListTokensResponse500Headers struct {
+	XRequestId string
+}
+
+// ListTokensResponse503Headers the declared response headers of an HTTP 503 response for ListTokens
+type ListTokensResponse503Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+type ListTokensResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TokenPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListTokensResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ListTokensResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListTokensResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListTokensResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ListTokensResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *ListTokensResponse405Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ListTokensResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListTokensResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListTokensResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListTokensResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListTokensResponse) GetJSON200() *TokenPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListTokensResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListTokensResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListTokensResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListTokensResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ListTokensResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListTokensResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListTokensResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListTokensResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListTokensResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListTokensResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListTokensResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListTokensResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListTokensResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CreateTokenResponse201Headers the declared response headers of an HTTP 201 response for CreateToken
 type CreateTokenResponse201Headers struct {
 	CacheControl *string
@@ -8802,9 +12794,99 @@ func (c *ClientWithResponses) CreateApplicationWithResponse(ctx context.Context,
 	return ParseCreateApplicationResponse(rsp)
 }
 
+// DeleteApplicationWithResponse Delete an application
+//
+// Organization admin. The application is gone at once: every route answers 404 for it and its slug can be reused, while its cluster objects and every record it owned are removed in the background (retried until done; nothing brings the application back). While a pipeline of the application runs: 409 naming it (`pipeline_id`, and `image_id`). Repeating the DELETE before the teardown finished answers 202 again and restarts the teardown (the way to recover from a 503 whose teardown could not start).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /applications/{application_id} (the `DeleteApplication` operationId).
+func (c *ClientWithResponses) DeleteApplicationWithResponse(ctx context.Context, applicationId ApplicationId, params *DeleteApplicationParams, reqEditors ...RequestEditorFn) (*DeleteApplicationResponse, error) {
+	rsp, err := c.DeleteApplication(ctx, applicationId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteApplicationResponse(rsp)
+}
+
+// GetApplicationByIdWithResponse Get an application by id
+//
+// Organization member. The application object, with an `ETag` for `If-Match`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /applications/{application_id} (the `GetApplicationById` operationId).
+func (c *ClientWithResponses) GetApplicationByIdWithResponse(ctx context.Context, applicationId ApplicationId, params *GetApplicationByIdParams, reqEditors ...RequestEditorFn) (*GetApplicationByIdResponse, error) {
+	rsp, err := c.GetApplicationById(ctx, applicationId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetApplicationByIdResponse(rsp)
+}
+
+// GetConfigWithResponse Get Config
+//
+// Organization member. The application's current config version (version 0, without vars, for a new application). Secret values are write-only: their `value` is always `null`; `fingerprint` (keyed HMAC, equal for equal values of one application) lets a value be checked without reading it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /applications/{application_id}/config (the `GetConfig` operationId).
+func (c *ClientWithResponses) GetConfigWithResponse(ctx context.Context, applicationId ApplicationId, params *GetConfigParams, reqEditors ...RequestEditorFn) (*GetConfigResponse, error) {
+	rsp, err := c.GetConfig(ctx, applicationId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetConfigResponse(rsp)
+}
+
+// PatchConfigWithBodyWithResponse Update Config
+//
+// Organization admin. JSON merge patch over `vars`: a string sets a non-secret runtime var, an object sets value, `secret` (default false) and `scope` (default `runtime`), `null` removes the var. Every change makes a new version; a PATCH that changes nothing makes none. Names match `^[A-Za-z_][A-Za-z0-9_]*$` (at most 255 characters; `PORT`, `SLIPWAY_*` and `KUBERNETES_*` are reserved), values are at most 32 KiB (without NUL), a config at most 500 vars and 256 KiB of names and values: each a 422 naming `vars.NAME`. A body over 1 MiB is a 413. With `If-Match` (the config's ETag `"c<version>"`), a stale version is a 412; without it, concurrent PATCHes never lose an update. A change takes effect at the next release; it restarts nothing by itself.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /applications/{application_id}/config (the `PatchConfig` operationId).
+func (c *ClientWithResponses) PatchConfigWithBodyWithResponse(ctx context.Context, applicationId ApplicationId, params *PatchConfigParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchConfigResponse, error) {
+	rsp, err := c.PatchConfigWithBody(ctx, applicationId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchConfigResponse(rsp)
+}
+
+// PatchConfigWithResponse Update Config
+//
+// Organization admin. JSON merge patch over `vars`: a string sets a non-secret runtime var, an object sets value, `secret` (default false) and `scope` (default `runtime`), `null` removes the var. Every change makes a new version; a PATCH that changes nothing makes none. Names match `^[A-Za-z_][A-Za-z0-9_]*$` (at most 255 characters; `PORT`, `SLIPWAY_*` and `KUBERNETES_*` are reserved), values are at most 32 KiB (without NUL), a config at most 500 vars and 256 KiB of names and values: each a 422 naming `vars.NAME`. A body over 1 MiB is a 413. With `If-Match` (the config's ETag `"c<version>"`), a stale version is a 412; without it, concurrent PATCHes never lose an update. A change takes effect at the next release; it restarts nothing by itself.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /applications/{application_id}/config (the `PatchConfig` operationId).
+func (c *ClientWithResponses) PatchConfigWithResponse(ctx context.Context, applicationId ApplicationId, params *PatchConfigParams, body PatchConfigJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchConfigResponse, error) {
+	rsp, err := c.PatchConfig(ctx, applicationId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchConfigResponse(rsp)
+}
+
+// ListConfigVersionsWithResponse List Config Versions
+//
+// Organization member. The config's history, newest first, paginated: who made each version and which names it added, removed and changed (names only, never values).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /applications/{application_id}/config/versions (the `ListConfigVersions` operationId).
+func (c *ClientWithResponses) ListConfigVersionsWithResponse(ctx context.Context, applicationId ApplicationId, params *ListConfigVersionsParams, reqEditors ...RequestEditorFn) (*ListConfigVersionsResponse, error) {
+	rsp, err := c.ListConfigVersions(ctx, applicationId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListConfigVersionsResponse(rsp)
+}
+
 // FullDeployWithBodyWithResponse Full Deploy
 //
-// Organization admin. Starts the build -> release -> deploy pipeline for the head of the application's `auto_deploy_branch` of its `github_repository` (422 naming the missing field(s) when either is unset). The new image's id names the whole pipeline run: follow it with Pipeline Status. While a pipeline of this application is still running: 409 with the running pipeline's `image_id` in the problem. The body is optional and, when present, must be an empty JSON object.
+// Organization admin. Starts the build -> release -> deploy pipeline for the head of the application's `auto_deploy_branch` of its `github_repository` (422 naming the missing field(s) when either is unset). The new image's id names the whole pipeline run: follow it with Pipeline Status. While a pipeline of this application is still running: 409 with the running pipeline's `pipeline_id` and `image_id` in the problem. The body is optional: `{}` builds the head of `auto_deploy_branch`, `{"commit_sha"}` that commit, `{"ref"}` the head of that branch or tag.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8819,7 +12901,7 @@ func (c *ClientWithResponses) FullDeployWithBodyWithResponse(ctx context.Context
 
 // FullDeployWithResponse Full Deploy
 //
-// Organization admin. Starts the build -> release -> deploy pipeline for the head of the application's `auto_deploy_branch` of its `github_repository` (422 naming the missing field(s) when either is unset). The new image's id names the whole pipeline run: follow it with Pipeline Status. While a pipeline of this application is still running: 409 with the running pipeline's `image_id` in the problem. The body is optional and, when present, must be an empty JSON object.
+// Organization admin. Starts the build -> release -> deploy pipeline for the head of the application's `auto_deploy_branch` of its `github_repository` (422 naming the missing field(s) when either is unset). The new image's id names the whole pipeline run: follow it with Pipeline Status. While a pipeline of this application is still running: 409 with the running pipeline's `pipeline_id` and `image_id` in the problem. The body is optional: `{}` builds the head of `auto_deploy_branch`, `{"commit_sha"}` that commit, `{"ref"}` the head of that branch or tag.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8845,6 +12927,21 @@ func (c *ClientWithResponses) ListDeploymentsWithResponse(ctx context.Context, a
 		return nil, err
 	}
 	return ParseListDeploymentsResponse(rsp)
+}
+
+// ListImagesWithResponse List images
+//
+// Organization member. Paginated, newest first (highest version first).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /applications/{application_id}/images (the `ListImages` operationId).
+func (c *ClientWithResponses) ListImagesWithResponse(ctx context.Context, applicationId ApplicationId, params *ListImagesParams, reqEditors ...RequestEditorFn) (*ListImagesResponse, error) {
+	rsp, err := c.ListImages(ctx, applicationId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListImagesResponse(rsp)
 }
 
 // GetObservabilityWithResponse Observability
@@ -8890,6 +12987,111 @@ func (c *ClientWithResponses) GetPipelineStatusWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseGetPipelineStatusResponse(rsp)
+}
+
+// CancelPipelineWithBodyWithResponse Cancel a running pipeline
+//
+// Organization admin. Stops the pipeline: its running stage ends `canceled` with `error_detail` "canceled by <token name>", a running build is stopped, a rollout in progress is reverted to the serving release; the application is free within seconds. Then the queued push starts unless `include_queued` is true. 404 for an unknown pipeline; 409 when it already ended or is being canceled.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /applications/{application_id}/pipelines/{pipeline_id}/cancel (the `CancelPipeline` operationId).
+func (c *ClientWithResponses) CancelPipelineWithBodyWithResponse(ctx context.Context, applicationId ApplicationId, pipelineId Id, params *CancelPipelineParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelPipelineResponse, error) {
+	rsp, err := c.CancelPipelineWithBody(ctx, applicationId, pipelineId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelPipelineResponse(rsp)
+}
+
+// CancelPipelineWithResponse Cancel a running pipeline
+//
+// Organization admin. Stops the pipeline: its running stage ends `canceled` with `error_detail` "canceled by <token name>", a running build is stopped, a rollout in progress is reverted to the serving release; the application is free within seconds. Then the queued push starts unless `include_queued` is true. 404 for an unknown pipeline; 409 when it already ended or is being canceled.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /applications/{application_id}/pipelines/{pipeline_id}/cancel (the `CancelPipeline` operationId).
+func (c *ClientWithResponses) CancelPipelineWithResponse(ctx context.Context, applicationId ApplicationId, pipelineId Id, params *CancelPipelineParams, body CancelPipelineJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelPipelineResponse, error) {
+	rsp, err := c.CancelPipeline(ctx, applicationId, pipelineId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelPipelineResponse(rsp)
+}
+
+// ListReleasesWithResponse List releases
+//
+// Organization member. Paginated, newest first (highest version first).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /applications/{application_id}/releases (the `ListReleases` operationId).
+func (c *ClientWithResponses) ListReleasesWithResponse(ctx context.Context, applicationId ApplicationId, params *ListReleasesParams, reqEditors ...RequestEditorFn) (*ListReleasesResponse, error) {
+	rsp, err := c.ListReleases(ctx, applicationId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListReleasesResponse(rsp)
+}
+
+// CreateReleaseWithBodyWithResponse Release an existing image
+//
+// Organization admin. Starts a `release` pipeline: a new release of image `image_version` (default: the newest successful image) with the current settings and formation, then its deployment; no build. 422 (`image_version`) when there is no such successful image; 409 while a pipeline runs.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /applications/{application_id}/releases (the `CreateRelease` operationId).
+func (c *ClientWithResponses) CreateReleaseWithBodyWithResponse(ctx context.Context, applicationId ApplicationId, params *CreateReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateReleaseResponse, error) {
+	rsp, err := c.CreateReleaseWithBody(ctx, applicationId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateReleaseResponse(rsp)
+}
+
+// CreateReleaseWithResponse Release an existing image
+//
+// Organization admin. Starts a `release` pipeline: a new release of image `image_version` (default: the newest successful image) with the current settings and formation, then its deployment; no build. 422 (`image_version`) when there is no such successful image; 409 while a pipeline runs.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /applications/{application_id}/releases (the `CreateRelease` operationId).
+func (c *ClientWithResponses) CreateReleaseWithResponse(ctx context.Context, applicationId ApplicationId, params *CreateReleaseParams, body CreateReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateReleaseResponse, error) {
+	rsp, err := c.CreateRelease(ctx, applicationId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateReleaseResponse(rsp)
+}
+
+// RollbackWithBodyWithResponse Roll back to an earlier release
+//
+// Organization admin. Starts a `rollback` pipeline: a new release with release `release_version`'s image and config (`rollback_of` names it), then its deployment; the release command is skipped unless `run_release_command` is true. Sets `auto_deploy_paused`. 422 (`release_version`) for an unknown or incomplete release; 409 while a pipeline runs.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /applications/{application_id}/rollback (the `Rollback` operationId).
+func (c *ClientWithResponses) RollbackWithBodyWithResponse(ctx context.Context, applicationId ApplicationId, params *RollbackParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RollbackResponse, error) {
+	rsp, err := c.RollbackWithBody(ctx, applicationId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRollbackResponse(rsp)
+}
+
+// RollbackWithResponse Roll back to an earlier release
+//
+// Organization admin. Starts a `rollback` pipeline: a new release with release `release_version`'s image and config (`rollback_of` names it), then its deployment; the release command is skipped unless `run_release_command` is true. Sets `auto_deploy_paused`. 422 (`release_version`) for an unknown or incomplete release; 409 while a pipeline runs.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /applications/{application_id}/rollback (the `Rollback` operationId).
+func (c *ClientWithResponses) RollbackWithResponse(ctx context.Context, applicationId ApplicationId, params *RollbackParams, body RollbackJSONRequestBody, reqEditors ...RequestEditorFn) (*RollbackResponse, error) {
+	rsp, err := c.Rollback(ctx, applicationId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRollbackResponse(rsp)
 }
 
 // ScaleApplicationWithBodyWithResponse Scale Application
@@ -9141,6 +13343,21 @@ func (c *ClientWithResponses) CreateProjectWithResponse(ctx context.Context, org
 		return nil, err
 	}
 	return ParseCreateProjectResponse(rsp)
+}
+
+// ListTokensWithResponse List an organization's tokens
+//
+// Organization admin. Paginated, newest first: `{id, name, role, created, last_used}`, never the secret or its hash. `last_used` is when the token last authenticated a request, at most about five minutes stale (a use is recorded at most once per five minutes per token); `null` when it never did.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /organizations/{org_slug}/tokens (the `ListTokens` operationId).
+func (c *ClientWithResponses) ListTokensWithResponse(ctx context.Context, orgSlug OrgSlug, params *ListTokensParams, reqEditors ...RequestEditorFn) (*ListTokensResponse, error) {
+	rsp, err := c.ListTokens(ctx, orgSlug, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListTokensResponse(rsp)
 }
 
 // CreateTokenWithBodyWithResponse Create an organization token
@@ -9538,6 +13755,1049 @@ func ParseCreateApplicationResponse(rsp *http.Response) (*CreateApplicationRespo
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers CreateApplicationResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteApplicationResponse parses an HTTP response from a DeleteApplicationWithResponse call
+func ParseDeleteApplicationResponse(rsp *http.Response) (*DeleteApplicationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteApplicationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest ApplicationDeleted
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest PipelineRunning
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		var headers DeleteApplicationResponse202Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers202 = &headers
+	case rsp.StatusCode == 401:
+		var headers DeleteApplicationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DeleteApplicationResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers DeleteApplicationResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers DeleteApplicationResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
+	case rsp.StatusCode == 409:
+		var headers DeleteApplicationResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteApplicationResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers DeleteApplicationResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteApplicationResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetApplicationByIdResponse parses an HTTP response from a GetApplicationByIdWithResponse call
+func ParseGetApplicationByIdResponse(rsp *http.Response) (*GetApplicationByIdResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetApplicationByIdResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Application
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetApplicationByIdResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetApplicationByIdResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetApplicationByIdResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers GetApplicationByIdResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetApplicationByIdResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetApplicationByIdResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetApplicationByIdResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetConfigResponse parses an HTTP response from a GetConfigWithResponse call
+func ParseGetConfigResponse(rsp *http.Response) (*GetConfigResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetConfigResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Config
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetConfigResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetConfigResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetConfigResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers GetConfigResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetConfigResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetConfigResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetConfigResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePatchConfigResponse parses an HTTP response from a PatchConfigWithResponse call
+func ParsePatchConfigResponse(rsp *http.Response) (*PatchConfigResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchConfigResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Config
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PatchConfigResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers PatchConfigResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers PatchConfigResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers PatchConfigResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers PatchConfigResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers PatchConfigResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
+	case rsp.StatusCode == 412:
+		var headers PatchConfigResponse412Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 413:
+		var headers PatchConfigResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers PatchConfigResponse415Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 422:
+		var headers PatchConfigResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers PatchConfigResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers PatchConfigResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers PatchConfigResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListConfigVersionsResponse parses an HTTP response from a ListConfigVersionsWithResponse call
+func ParseListConfigVersionsResponse(rsp *http.Response) (*ListConfigVersionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListConfigVersionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConfigVersionPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListConfigVersionsResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ListConfigVersionsResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListConfigVersionsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers ListConfigVersionsResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers ListConfigVersionsResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
+	case rsp.StatusCode == 422:
+		var headers ListConfigVersionsResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListConfigVersionsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListConfigVersionsResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListConfigVersionsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
@@ -10026,6 +15286,216 @@ func ParseListDeploymentsResponse(rsp *http.Response) (*ListDeploymentsResponse,
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers ListDeploymentsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListImagesResponse parses an HTTP response from a ListImagesWithResponse call
+func ParseListImagesResponse(rsp *http.Response) (*ListImagesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListImagesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImagePage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListImagesResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ListImagesResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListImagesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers ListImagesResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers ListImagesResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
+	case rsp.StatusCode == 422:
+		var headers ListImagesResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListImagesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListImagesResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListImagesResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
@@ -10581,6 +16051,1029 @@ func ParseGetPipelineStatusResponse(rsp *http.Response) (*GetPipelineStatusRespo
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetPipelineStatusResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCancelPipelineResponse parses an HTTP response from a CancelPipelineWithResponse call
+func ParseCancelPipelineResponse(rsp *http.Response) (*CancelPipelineResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelPipelineResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Accepted
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		var headers CancelPipelineResponse202Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers202 = &headers
+	case rsp.StatusCode == 400:
+		var headers CancelPipelineResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers CancelPipelineResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CancelPipelineResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers CancelPipelineResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers CancelPipelineResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
+	case rsp.StatusCode == 409:
+		var headers CancelPipelineResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers CancelPipelineResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers CancelPipelineResponse415Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 422:
+		var headers CancelPipelineResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers CancelPipelineResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers CancelPipelineResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers CancelPipelineResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListReleasesResponse parses an HTTP response from a ListReleasesWithResponse call
+func ParseListReleasesResponse(rsp *http.Response) (*ListReleasesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListReleasesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReleasePage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListReleasesResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ListReleasesResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListReleasesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers ListReleasesResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers ListReleasesResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
+	case rsp.StatusCode == 422:
+		var headers ListReleasesResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListReleasesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListReleasesResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListReleasesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateReleaseResponse parses an HTTP response from a CreateReleaseWithResponse call
+func ParseCreateReleaseResponse(rsp *http.Response) (*CreateReleaseResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateReleaseResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest PipelineStarted
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest PipelineRunning
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		var headers CreateReleaseResponse202Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers202 = &headers
+	case rsp.StatusCode == 400:
+		var headers CreateReleaseResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateReleaseResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CreateReleaseResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers CreateReleaseResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers CreateReleaseResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
+	case rsp.StatusCode == 409:
+		var headers CreateReleaseResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers CreateReleaseResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers CreateReleaseResponse415Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 422:
+		var headers CreateReleaseResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateReleaseResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers CreateReleaseResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateReleaseResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRollbackResponse parses an HTTP response from a RollbackWithResponse call
+func ParseRollbackResponse(rsp *http.Response) (*RollbackResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RollbackResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest PipelineStarted
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest PipelineRunning
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		var headers RollbackResponse202Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers202 = &headers
+	case rsp.StatusCode == 400:
+		var headers RollbackResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers RollbackResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers RollbackResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers RollbackResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers RollbackResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
+	case rsp.StatusCode == 409:
+		var headers RollbackResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers RollbackResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers RollbackResponse415Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 422:
+		var headers RollbackResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers RollbackResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers RollbackResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers RollbackResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
@@ -13265,6 +19758,233 @@ func ParseCreateProjectResponse(rsp *http.Response) (*CreateProjectResponse, err
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers CreateProjectResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListTokensResponse parses an HTTP response from a ListTokensWithResponse call
+func ParseListTokensResponse(rsp *http.Response) (*ListTokensResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListTokensResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TokenPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListTokensResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ListTokensResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListTokensResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListTokensResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ListTokensResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers ListTokensResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
+	case rsp.StatusCode == 422:
+		var headers ListTokensResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListTokensResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListTokensResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListTokensResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
