@@ -54,25 +54,41 @@ type app struct {
 	body []byte
 }
 
-// resolveApp finds ORG/PROJECT/APP: one request.
+// resolveApp finds an application named ORG/PROJECT/APP, or by its id:
+// one request.
 func (s *session) resolveApp(ref string) (*api, *app, error) {
-	parts, err := parseRef(ref, 3)
-	if err != nil {
-		return nil, nil, err
+	id, idErr := uuid.Parse(ref)
+	var parts []string
+	if idErr != nil {
+		var err error
+		if parts, err = parseRef(ref, 3); err != nil {
+			return nil, nil, err
+		}
 	}
 	a, err := s.api()
 	if err != nil {
 		return nil, nil, err
 	}
-	r, err := check(a.GetApplicationWithResponse(s.ctx, parts[0], parts[1], parts[2], nil))
-	if err != nil {
+	var obj *apiclient.Application
+	var body []byte
+	if idErr == nil {
+		r, err := check(a.GetApplicationByIdWithResponse(s.ctx, id, nil))
+		if err != nil {
+			return a, nil, err
+		}
+		obj, body = r.JSON200, r.Body
+	} else {
+		r, err := check(a.GetApplicationWithResponse(s.ctx, parts[0], parts[1], parts[2], nil))
+		if err != nil {
+			return a, nil, err
+		}
+		obj, body = r.JSON200, r.Body
+	}
+	if obj, err = decoded(obj, "application"); err != nil {
 		return a, nil, err
 	}
-	obj, err := decoded(r.JSON200, "application")
-	if err != nil {
-		return a, nil, err
-	}
-	return a, &app{ref: ref, id: obj.Id, obj: obj, body: r.Body}, nil
+	name := obj.OrganizationSlug + "/" + obj.ProjectSlug + "/" + obj.Slug
+	return a, &app{ref: name, id: obj.Id, obj: obj, body: body}, nil
 }
 
 func (s *session) appsCmd() *cobra.Command {
@@ -93,7 +109,7 @@ func (s *session) appsCmd() *cobra.Command {
 		RunE:  s.run(func(cmd *cobra.Command, args []string) error { return s.appsList(cmd, args[0], listJSON) }),
 	}
 	jsonFlag(list, &listJSON)
-	c.AddCommand(list, s.appsCreateCmd(), s.appsInfoCmd())
+	c.AddCommand(list, s.appsCreateCmd(), s.appsInfoCmd(), s.appsDeleteCmd())
 	return c
 }
 
@@ -208,7 +224,7 @@ func ptr[T any](v T) *T { return &v }
 func (s *session) appsInfoCmd() *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "info ORG/PROJECT/APP",
+		Use:   "info ORG/PROJECT/APP|ID",
 		Short: "Show an application: settings, formation, latest image, release and deployment",
 		Args:  exactArgs("ORG/PROJECT/APP"),
 		RunE: s.run(func(cmd *cobra.Command, args []string) error {

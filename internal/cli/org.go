@@ -263,11 +263,19 @@ func (s *session) projectsCreateCmd() *cobra.Command {
 }
 
 func (s *session) tokensCmd() *cobra.Command {
+	var asJSON bool
+	var page pageFlags
 	c := &cobra.Command{
-		Use:     "tokens",
-		Short:   "Create and revoke an organization's tokens",
+		Use:     "tokens ORG",
+		Short:   "List, create and revoke an organization's tokens (admin)",
 		GroupID: "org",
+		Args:    exactArgs("ORG"),
+		RunE: s.run(func(cmd *cobra.Command, args []string) error {
+			return s.tokensList(cmd, args[0], page, asJSON)
+		}),
 	}
+	jsonFlag(c, &asJSON)
+	page.add(c)
 	c.AddCommand(s.tokensCreateCmd(), s.tokensRevokeCmd())
 	return c
 }

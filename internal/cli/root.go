@@ -169,7 +169,7 @@ func (s *session) commands() []*cobra.Command {
 	return []*cobra.Command{
 		s.loginCmd(), s.orgsCmd(), s.projectsCmd(), s.tokensCmd(), s.installationsCmd(),
 		s.appsCmd(), s.settingsCmd(), s.scaleCmd(), s.deployCmd(), s.statusCmd(),
-		s.deploymentsCmd(), s.metricsCmd(), s.observeCmd(),
+		s.deploymentsCmd(), s.releasesCmd(), s.imagesCmd(), s.metricsCmd(), s.observeCmd(),
 	}
 }
 
