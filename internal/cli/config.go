@@ -1,0 +1,228 @@
+package cli
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/slipway-paas/slipway/internal/apiclient"
+	"github.com/spf13/cobra"
+)
+
+// The config commands: an application's config vars and secrets. A
+// secret's value is never printed: the API never returns it, and set
+// echoes names only.
+
+// configNameRE is the API's rule for var names.
+var configNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func (s *session) configCmd() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:     "config ORG/PROJECT/APP",
+		Short:   "Show, set and unset config vars and secrets (secret values are never shown)",
+		GroupID: "apps",
+		Args:    exactArgs("ORG/PROJECT/APP"),
+		RunE: s.run(func(cmd *cobra.Command, args []string) error {
+			a, ap, err := s.resolveApp(args[0])
+			if err != nil {
+				return err
+			}
+			r, err := check(a.GetConfigWithResponse(s.ctx, ap.id, nil))
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), r.Body)
+			}
+			cfg, err := decoded(r.JSON200, "config")
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: config v%d\n", ap.ref, cfg.Version)
+			names := make([]string, 0, len(cfg.Vars))
+			for n := range cfg.Vars {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			t := newTable(cmd.OutOrStdout(), "NAME", "VALUE", "SCOPE", "FINGERPRINT", "UPDATED", "BY")
+			now := time.Now()
+			for _, n := range names {
+				v := cfg.Vars[n]
+				value := orDash(v.Value)
+				if v.Secret {
+					value = "(secret)"
+				}
+				t.row(n, value, string(v.Scope), v.Fingerprint, since(v.Updated, now), v.UpdatedBy)
+			}
+			return t.flush()
+		}),
+	}
+	jsonFlag(c, &asJSON)
+	c.AddCommand(s.configSetCmd(), s.configUnsetCmd(), s.configVersionsCmd())
+	return c
+}
+
+func (s *session) configSetCmd() *cobra.Command {
+	var secret bool
+	var scope string
+	c := &cobra.Command{
+		Use:   "set ORG/PROJECT/APP [--secret] [--scope runtime|build|both] NAME=VALUE...",
+		Short: "Set config vars; with --secret, a bare NAME reads its value from standard input",
+		Long: `Set config vars of an application: a new config version, used by the next
+release (slipway deploy). --secret makes them write-only secrets; a bare NAME
+(without =VALUE) then reads its value from standard input (without echo on a
+terminal), so the value stays out of the shell's history. --scope says where
+they are delivered: runtime (default), build or both.`,
+		Args: minArgs("ORG/PROJECT/APP", "NAME=VALUE"),
+		RunE: s.run(func(cmd *cobra.Command, args []string) error {
+			if scope != "" && !apiclient.ConfigScope(scope).Valid() {
+				return usagef("--scope: want runtime, build or both, not %q", scope)
+			}
+			vars := map[string]*apiclient.ConfigPatch_Vars_AdditionalProperties{}
+			names := make([]string, 0, len(args)-1)
+			for _, arg := range args[1:] {
+				name, value, hasValue := strings.Cut(arg, "=")
+				if !configNameRE.MatchString(name) {
+					return usagef("%q: want NAME=VALUE with NAME of letters, digits and _", redactArg(arg))
+				}
+				if !hasValue {
+					if !secret {
+						return usagef("%q: want NAME=VALUE (a bare NAME reads a --secret from standard input)", name)
+					}
+					v, err := s.readSecret(name)
+					if err != nil {
+						return err
+					}
+					value = v
+				}
+				item := &apiclient.ConfigPatch_Vars_AdditionalProperties{}
+				var err error
+				if secret || scope != "" {
+					in := apiclient.ConfigVarInput{Value: value, Secret: &secret}
+					if scope != "" {
+						sc := apiclient.ConfigScope(scope)
+						in.Scope = &sc
+					}
+					err = item.FromConfigVarInput(in)
+				} else {
+					err = item.FromConfigPatchVars0(value)
+				}
+				if err != nil {
+					return err
+				}
+				vars[name] = item
+				names = append(names, name)
+			}
+			return s.patchConfig(cmd, args[0], vars, "Set "+strings.Join(names, ", "))
+		}),
+	}
+	c.Flags().BoolVar(&secret, "secret", false, "write-only: the value is never shown again")
+	c.Flags().StringVar(&scope, "scope", "", "runtime (default), build or both")
+	return c
+}
+
+// redactArg is NAME=VALUE without its value (for error messages).
+func redactArg(arg string) string {
+	if name, _, ok := strings.Cut(arg, "="); ok {
+		return name + "=…"
+	}
+	return arg
+}
+
+// readSecret reads one value from standard input, without echo on a
+// terminal.
+func (s *session) readSecret(name string) (string, error) {
+	if isTerminal(s.opts.Stdin) {
+		fmt.Fprintf(s.opts.Stderr, "%s: ", name)
+	}
+	v, err := s.readLine()
+	if err != nil || v == "" {
+		return "", usagef("no value for %s on standard input", name)
+	}
+	return v, nil
+}
+
+func (s *session) configUnsetCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "unset ORG/PROJECT/APP NAME...",
+		Short: "Remove config vars",
+		Args:  minArgs("ORG/PROJECT/APP", "NAME"),
+		RunE: s.run(func(cmd *cobra.Command, args []string) error {
+			vars := map[string]*apiclient.ConfigPatch_Vars_AdditionalProperties{}
+			for _, name := range args[1:] {
+				if !configNameRE.MatchString(name) {
+					return usagef("%q is not a config var name", name)
+				}
+				vars[name] = nil // null removes the var
+			}
+			return s.patchConfig(cmd, args[0], vars, "Unset "+strings.Join(args[1:], ", "))
+		}),
+	}
+}
+
+// patchConfig sends one merge patch and says what it did, naming vars only.
+func (s *session) patchConfig(cmd *cobra.Command, ref string, vars map[string]*apiclient.ConfigPatch_Vars_AdditionalProperties, did string) error {
+	a, ap, err := s.resolveApp(ref)
+	if err != nil {
+		return err
+	}
+	r, err := check(a.PatchConfigWithResponse(s.ctx, ap.id, nil, apiclient.ConfigPatch{Vars: &vars}))
+	if err != nil {
+		return err
+	}
+	cfg, err := decoded(r.JSON200, "config")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "%s on %s: config v%d (used by the next release: slipway deploy %s)\n", did, ap.ref, cfg.Version, ap.ref)
+	return nil
+}
+
+func (s *session) configVersionsCmd() *cobra.Command {
+	var asJSON bool
+	var page pageFlags
+	c := &cobra.Command{
+		Use:   "versions ORG/PROJECT/APP",
+		Short: "The config's history, newest first: who changed which names",
+		Args:  exactArgs("ORG/PROJECT/APP"),
+		RunE: s.run(func(cmd *cobra.Command, args []string) error {
+			a, ap, err := s.resolveApp(args[0])
+			if err != nil {
+				return err
+			}
+			limit, cursor := page.params()
+			r, err := check(a.ListConfigVersionsWithResponse(s.ctx, ap.id, &apiclient.ListConfigVersionsParams{Limit: limit, Cursor: cursor}))
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), r.Body)
+			}
+			p, err := decoded(r.JSON200, "config versions")
+			if err != nil {
+				return err
+			}
+			t := newTable(cmd.OutOrStdout(), "VERSION", "BY", "CREATED", "ADDED", "CHANGED", "REMOVED")
+			now := time.Now()
+			for _, v := range p.Items {
+				t.row(fmt.Sprintf("v%d", v.Version), v.CreatedBy, since(v.Created, now),
+					joinOrDash(v.Changes.Added), joinOrDash(v.Changes.Changed), joinOrDash(v.Changes.Removed))
+			}
+			moreHint(cmd.ErrOrStderr(), p.Pagination.NextCursor)
+			return t.flush()
+		}),
+	}
+	jsonFlag(c, &asJSON)
+	page.add(c)
+	return c
+}
+
+func joinOrDash(names []string) string {
+	if len(names) == 0 {
+		return "-"
+	}
+	return strings.Join(names, ",")
+}
