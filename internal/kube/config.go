@@ -30,6 +30,9 @@ type Config struct {
 	Token TokenSource
 	// HTTPClient, when set, is used as is (CAData must then be empty).
 	HTTPClient *http.Client
+	// OnWarning receives the API server's Warning headers (deprecations,
+	// "would violate PodSecurity"); nil logs them with slog at warn level.
+	OnWarning func(method, path, warning string)
 }
 
 // TokenSource returns the bearer token for the next request.
