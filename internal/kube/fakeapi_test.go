@@ -53,6 +53,9 @@ type recorded struct {
 	Method, Path, ContentType, Authorization string
 	Query                                    url.Values
 	Body                                     []byte
+	// Created is set for a server-side apply that created the object
+	// (which Kubernetes authorizes as create as well as patch).
+	Created bool
 }
 
 type fakeObject struct {
@@ -173,7 +176,7 @@ func (f *fakeAPI) apply(w http.ResponseWriter, r *http.Request, body []byte) {
 		return
 	}
 	obj := f.objects[r.URL.Path]
-	if obj != nil && selectorOf(obj.raw) != selectorOf(body) {
+	if obj != nil && strings.Contains(r.URL.Path, "/deployments/") && selectorOf(obj.raw) != selectorOf(body) {
 		writeStatusCauses(w, http.StatusUnprocessableEntity, "Invalid", `Deployment.apps "`+meta.Metadata.Name+`" is invalid: spec.selector: Invalid value: field is immutable`,
 			[]StatusCause{{Reason: "FieldValueInvalid", Field: "spec.selector"}})
 		return
@@ -181,6 +184,7 @@ func (f *fakeAPI) apply(w http.ResponseWriter, r *http.Request, body []byte) {
 	if obj == nil {
 		obj = &fakeObject{}
 		f.objects[r.URL.Path] = obj
+		f.requests[len(f.requests)-1].Created = true
 	}
 	if specOf(obj.raw) != specOf(body) {
 		obj.generation++
