@@ -45,14 +45,14 @@ $(foreach f,$(FUNCTIONS),$(eval $(call function_rules,$(f))))
 
 # ---------------------------------------------------------------- checks
 # Everything `make check` runs, in order.
-CHECKS := lint cfn-lint openapi-lint asl-lint config-lint test-moto smoke fuzz
+CHECKS := lint cfn-lint openapi-lint asl-lint config-lint test-moto smoke test-kube fuzz
 
 # asl-validator (npm), pinned by tools/asl/package-lock.json and installed into
 # tools/asl/node_modules (git-ignored) by `npm ci`, again whenever the lock file changes.
 ASL_TOOLS := tools/asl
 ASL_INSTALLED := $(ASL_TOOLS)/node_modules/.slipway-installed
 
-.PHONY: help run test check lint cfn-lint openapi-lint asl-lint config-lint test-moto smoke fuzz build clean
+.PHONY: help run test check lint cfn-lint openapi-lint asl-lint config-lint test-moto smoke test-kube fuzz build clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -95,6 +95,13 @@ test-moto: ## store tests on moto_server instead of the embedded DynamoDB; AWS a
 
 smoke: ## host-arch bootstraps under aws-lambda-rie, every events/ fixture invoked and checked
 	scripts/smoke.sh
+
+# The control plane of the kube tests (tools/kube pins it) is built once into
+# $${SLIPWAY_TOOLS_CACHE:-~/.cache/slipway}/kube/<hash of the pins>/bin, outside the clone:
+# ≈ 20 min on a cold machine, nothing when the binaries are there. Plain `make test` skips
+# the kube tests (no SLIPWAY_KUBE_BIN).
+test-kube: ## the Kubernetes adapter and RBAC manifests against a real control plane (etcd, apiserver, controllers, kwok)
+	bin="$$(scripts/kube-tools.sh)"; SLIPWAY_KUBE_BIN="$$bin" $(GO) test -race -count=1 ./internal/kube/...
 
 # FUZZTIME: how long each fuzz target runs (go test -fuzztime).
 FUZZTIME ?= 15s
