@@ -97,7 +97,7 @@ smoke: ## host-arch bootstraps under aws-lambda-rie, every events/ fixture invok
 	scripts/smoke.sh
 
 # The control plane of the kube tests (tools/kube pins it) is built once into
-# $${SLIPWAY_TOOLS_CACHE:-~/.cache/slipway}/kube/<hash of the pins>/bin, outside the clone:
+# ${SLIPWAY_TOOLS_CACHE:-~/.cache/slipway}/kube/<hash of the pins>/bin, outside the clone:
 # ≈ 20 min on a cold machine, nothing when the binaries are there. Plain `make test` skips
 # the kube tests (no SLIPWAY_KUBE_BIN).
 test-kube: ## the Kubernetes adapter and RBAC manifests against a real control plane (etcd, apiserver, controllers, kwok)
