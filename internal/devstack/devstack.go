@@ -67,6 +67,11 @@ type Options struct {
 	// Clock drives the pipeline and the simulators (nil: the real clock);
 	// tests pass a virtual one.
 	Clock stepfn.Clock
+	// Cluster, when set, runs the workloads on a real cluster instead of
+	// the cluster simulator (`slipway dev --cluster kubeconfig=PATH`, see
+	// ClusterFromSpec); observability then has no local source of usage
+	// history, and every point of it is null.
+	Cluster pipeline.Cluster
 }
 
 // Stack is the running local system.
@@ -80,7 +85,8 @@ type Stack struct {
 	TokenGenerated bool
 	Store          *store.Store
 	Handler        http.Handler
-	// Cluster is the cluster simulator (its samples feed observability).
+	// Cluster is the cluster simulator (its samples feed observability);
+	// nil when Options.Cluster is a real cluster.
 	Cluster *sim.Cluster
 	// Runner executes the deploy state machine in-process.
 	Runner *localrun.Runner
@@ -221,9 +227,13 @@ func (s *Stack) wire(opts Options) error {
 		clock = stepfn.RealClock{}
 	}
 	ids := &platform.IDGenerator{Now: clock.Now}
-	s.Cluster = sim.NewCluster(simCfg, clock.Now)
+	cluster, source := opts.Cluster, observability.Source(noHistory{})
+	if cluster == nil {
+		s.Cluster = sim.NewCluster(simCfg, clock.Now)
+		cluster, source = s.Cluster, simsource.Source{Cluster: s.Cluster}
+	}
 	steps := &pipeline.Steps{
-		Store: newStageLog(s.Store, s.running), Builder: sim.NewBuilder(simCfg, clock.Now), Sources: sim.NewSources(clock.Now), Cluster: s.Cluster,
+		Store: newStageLog(s.Store, s.running), Builder: sim.NewBuilder(simCfg, clock.Now), Sources: sim.NewSources(clock.Now), Cluster: cluster,
 		Now: clock.Now, IDs: ids, PollSeconds: opts.PollSeconds, Reporter: opts.Reporter,
 		Metrics: io.Discard, // the EMF lines are for CloudWatch Logs only
 	}
@@ -234,7 +244,7 @@ func (s *Stack) wire(opts Options) error {
 	s.Runner, s.steps = runner, steps
 	secret := []byte(opts.WebhookSecret)
 	s.Handler = httpapi.NewHandler(httpapi.Config{Tokens: s.Store, Idempotency: s.Store}, Routes(Wiring{
-		Store: s.Store, Starter: trackingStarter{next: runner, running: s.running}, Cluster: s.Cluster, Source: simsource.Source{Cluster: s.Cluster},
+		Store: s.Store, Starter: trackingStarter{next: runner, running: s.running}, Cluster: cluster, Source: source,
 		WebhookSecret: func(context.Context) ([]byte, error) { return secret, nil },
 		IDs:           ids, Now: clock.Now, OpenAPI: slipway.OpenAPI,
 	}))

@@ -140,7 +140,9 @@ func (c *client) send(ctx context.Context, method, u, contentType string, body [
 	if err != nil {
 		return 0, nil, nil, &tokenError{err: err}
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
+	if token != "" { // empty: a client certificate of Config.HTTPClient authenticates
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	req.Header.Set("Accept", contentTypeJSON)
 	req.Header.Set("User-Agent", "slipway")
 	if contentType != "" {

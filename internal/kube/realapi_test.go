@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slipway-paas/slipway/internal/devstack"
 	"github.com/slipway-paas/slipway/internal/kube"
 	"github.com/slipway-paas/slipway/internal/kube/kubetest"
 	"github.com/slipway-paas/slipway/internal/pipeline"
@@ -486,4 +487,26 @@ func TestRealServerFacts(t *testing.T) {
 	if code != http.StatusNotFound {
 		t.Errorf("deleted Deployment: %d", code)
 	}
+}
+
+// `slipway dev --cluster kubeconfig=PATH` drives the real cluster: the
+// kubeconfig the harness writes (a token and a CA file) reaches it.
+func TestRealDevCluster(t *testing.T) {
+	cp := kubetest.Shared(t)
+	t.Parallel()
+	k, err := devstack.ClusterFromSpec("kubeconfig=" + cp.Kubeconfig + ",context=kubetest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorkload(t)
+	if err := k.Apply(context.Background(), w); err != nil {
+		t.Fatal(err)
+	}
+	kubetest.Eventually(t, rolloutTimeout, func() error {
+		st, err := k.RolloutStatus(context.Background(), w)
+		if err != nil || !st.Done {
+			return fmt.Errorf("rollout %+v, %v", st, err)
+		}
+		return nil
+	})
 }

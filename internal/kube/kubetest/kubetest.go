@@ -83,6 +83,8 @@ type ControlPlane struct {
 	AdminToken, NoRightsToken, PipelineToken, ScaleToken string
 	// Started is how long Start took until the fake node was Ready.
 	Started time.Duration
+	// Kubeconfig is a kubeconfig file for the server with AdminToken.
+	Kubeconfig string
 
 	dir   string
 	procs []*process
@@ -233,6 +235,7 @@ func start(bin string) (cp *ControlPlane, err error) {
 	if err != nil {
 		return cp, err
 	}
+	cp.Kubeconfig = kubeconfig
 	stagesFile := filepath.Join(dir, "kwok-stages.yaml")
 	if err := os.WriteFile(stagesFile, stages, 0o600); err != nil {
 		return cp, err
