@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/slipway-paas/slipway/internal/pipeline"
 )
@@ -13,6 +14,11 @@ import (
 // a rollout before its progress deadline (the Progressing condition stays
 // True while pods crash).
 const CrashLoopRestarts = 3
+
+// noServiceAccountYet is in the FailedCreate message of a pod created in a
+// new namespace before its "default" service account: the ReplicaSet
+// controller retries, and the next attempt succeeds.
+const noServiceAccountYet = `serviceaccount "default" not found`
 
 // stuckReasons are the waiting reasons of a container that no retry cures:
 // the rollout fails at once.
@@ -25,7 +31,8 @@ var stuckReasons = map[string]bool{"InvalidImageName": true, "ErrImageNeverPull"
 // = spec.replicas and no pod still terminating). It has failed when a
 // Deployment whose status is current reports the Progressing condition
 // with reason ProgressDeadlineExceeded, or ReplicaFailure=True (pods that
-// cannot be created: quota, Pod Security, an invalid pod); a stale
+// cannot be created: quota, Pod Security, an invalid pod; not a new
+// namespace's service account still missing, which cures itself); a stale
 // status's conditions belong to an older rollout and are ignored. Desired
 // sums spec.replicas and Ready sums status.readyReplicas (at most the
 // desired count per Deployment); podsOf refines it.
@@ -52,7 +59,7 @@ func rolloutOf(live []Deployment) pipeline.RolloutStatus {
 			case c.Type == "Progressing" && c.Reason == "ProgressDeadlineExceeded":
 				st.Failed = true
 				st.Reason = fmt.Sprintf("Deployment %s made no progress: %s", d.Metadata.Name, c.Message)
-			case c.Type == "ReplicaFailure" && c.Status == "True":
+			case c.Type == "ReplicaFailure" && c.Status == "True" && !strings.Contains(c.Message, noServiceAccountYet):
 				st.Failed = true
 				st.Reason = fmt.Sprintf("Deployment %s cannot create its pods: %s", d.Metadata.Name, c.Message)
 			}

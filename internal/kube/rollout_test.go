@@ -67,6 +67,10 @@ func TestRolloutOf(t *testing.T) {
 				{Type: "ReplicaFailure", Status: "True", Reason: "FailedCreate", Message: `pods "shop-api-web-7c9d-x" is forbidden: exceeded quota: pods`}}}),
 		}, pipeline.RolloutStatus{Failed: true, Desired: 2,
 			Reason: `Deployment shop-api-web cannot create its pods: pods "shop-api-web-7c9d-x" is forbidden: exceeded quota: pods`}},
+		{"a new namespace's service account is not there yet", []Deployment{
+			deployment("shop-api-web", 2, 2, DeploymentStatus{ObservedGeneration: 2, Conditions: []Condition{
+				{Type: "ReplicaFailure", Status: "True", Reason: "FailedCreate", Message: `pods "shop-api-web-7c9d-x" is forbidden: error looking up service account acme/default: serviceaccount "default" not found`}}}),
+		}, pipeline.RolloutStatus{Desired: 2}},
 		{"progressing normally", []Deployment{
 			deployment("web", 1, 2, DeploymentStatus{ObservedGeneration: 2, Replicas: 2, UpdatedReplicas: 1, ReadyReplicas: 1, AvailableReplicas: 1,
 				Conditions: []Condition{{Type: "Progressing", Status: "True", Reason: "ReplicaSetUpdated"}}}),
