@@ -53,7 +53,7 @@ CHECKS := lint cfn-lint openapi-lint asl-lint config-lint test-moto smoke fuzz
 ASL_TOOLS := tools/asl
 ASL_INSTALLED := $(ASL_TOOLS)/node_modules/.slipway-installed
 
-.PHONY: help run test generate cli check lint cfn-lint openapi-lint asl-lint config-lint test-moto smoke fuzz build clean
+.PHONY: help run test generate cli check lint cfn-lint openapi-lint asl-lint config-lint test-moto smoke test-kube fuzz build clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -102,6 +102,15 @@ test-moto: ## store tests on moto_server instead of the embedded DynamoDB; AWS a
 
 smoke: ## host-arch bootstraps under aws-lambda-rie, every events/ fixture invoked and checked
 	scripts/smoke.sh
+
+# The control plane of the kube tests (tools/kube pins it) is built once into
+# ${SLIPWAY_TOOLS_CACHE:-~/.cache/slipway}/kube/<hash of the pins>/bin, outside the clone:
+# ≈ 20 min on a cold machine, nothing when the binaries are there. Plain `make test` skips
+# the kube tests (no SLIPWAY_KUBE_BIN). Not yet in CHECKS: its real-server tests have not had a
+# complete run on the shared machine (the cold build outlasted the session); add it before fuzz
+# once `make test-kube` passes.
+test-kube: ## the Kubernetes adapter and RBAC manifests against a real control plane (etcd, apiserver, controllers, kwok)
+	bin="$$(scripts/kube-tools.sh)"; SLIPWAY_KUBE_BIN="$$bin" $(GO) test -race -count=1 ./internal/kube/...
 
 # FUZZTIME: how long each fuzz target runs (go test -fuzztime).
 FUZZTIME ?= 15s

@@ -43,6 +43,7 @@ func runDev(args []string) error {
 	inMemory := fs.Bool("in-memory", false, "keep nothing: the data is gone when the process ends")
 	logLevel := fs.String("log-level", envOr(envLogLevel, "info"), "debug, info, warn or error ("+envLogLevel+")")
 	rotate := fs.Bool("rotate-token", false, "replace the platform token by a new one and print it (the old one stops working)")
+	clusterSpec := fs.String("cluster", os.Getenv("SLIPWAY_DEV_CLUSTER"), "where workloads run: "+devstack.ClusterSpecHelp+" (SLIPWAY_DEV_CLUSTER)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: slipway dev [flags]\n\nRuns the whole system locally: every route on one port, an embedded DynamoDB, the\nstate machine in-process, simulated builds and rollouts. Ctrl-C stops it.\n\nflags:\n")
 		fs.PrintDefaults()
@@ -75,13 +76,17 @@ func runDev(args []string) error {
 	if err != nil {
 		return err
 	}
+	cluster, err := devstack.ClusterFromSpec(*clusterSpec)
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	webhookSecret := os.Getenv(config.EnvLocalWebhookSecret)
 	stack, err := devstack.Start(ctx, devstack.Options{
 		Addr: *addr, DevToken: token, RotateToken: *rotate, DynamoDBEndpoint: *endpoint, TableName: *table, DataDir: *dataDir,
 		CursorSigningKey: []byte(os.Getenv(config.EnvCursorSigningKey)), Simulators: &simCfg,
-		WebhookSecret: webhookSecret, Reporter: reporter,
+		WebhookSecret: webhookSecret, Reporter: reporter, Cluster: cluster,
 	})
 	if err != nil {
 		return err
@@ -90,6 +95,9 @@ func runDev(args []string) error {
 		dataDir: *dataDir, endpoint: *endpoint, table: *table, sim: simCfg, webhooks: webhookSecret != "",
 		level: level, tokenFromEnv: token != "",
 	})
+	if cluster != nil {
+		fmt.Printf("  cluster: %s (observability history has no local source there: every point is null)\n", *clusterSpec)
+	}
 	<-ctx.Done()
 	stop()
 	fmt.Fprintln(os.Stderr, "Stopping (running pipelines are marked failed)…")

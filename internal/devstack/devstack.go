@@ -23,6 +23,7 @@ import (
 	"github.com/slipway-paas/slipway/internal/dynamolocal"
 	"github.com/slipway-paas/slipway/internal/httpapi"
 	"github.com/slipway-paas/slipway/internal/httpapi/allroutes"
+	"github.com/slipway-paas/slipway/internal/httpapi/observability"
 	"github.com/slipway-paas/slipway/internal/httpapi/observability/simsource"
 	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/pipeline/localrun"
@@ -65,6 +66,11 @@ type Options struct {
 	// Clock drives the pipeline and the simulators (nil: the real clock);
 	// tests pass a virtual one.
 	Clock stepfn.Clock
+	// Cluster, when set, runs the workloads on a real cluster instead of
+	// the cluster simulator (`slipway dev --cluster kubeconfig=PATH`, see
+	// ClusterFromSpec); observability then has no local source of usage
+	// history, and every point of it is null.
+	Cluster pipeline.Cluster
 }
 
 // Stack is the running local system.
@@ -78,7 +84,8 @@ type Stack struct {
 	TokenGenerated bool
 	Store          *store.Store
 	Handler        http.Handler
-	// Cluster is the cluster simulator (its samples feed observability).
+	// Cluster is the cluster simulator (its samples feed observability);
+	// nil when Options.Cluster is a real cluster.
 	Cluster *sim.Cluster
 	// Runner executes the deploy state machine in-process.
 	Runner *localrun.Runner
@@ -221,9 +228,13 @@ func (s *Stack) wire(opts Options) error {
 		clock = stepfn.RealClock{}
 	}
 	ids := &platform.IDGenerator{Now: clock.Now}
-	s.Cluster = sim.NewCluster(simCfg, clock.Now)
+	cluster, source := opts.Cluster, observability.Source(noHistory{})
+	if cluster == nil {
+		s.Cluster = sim.NewCluster(simCfg, clock.Now)
+		cluster, source = s.Cluster, simsource.Source{Cluster: s.Cluster}
+	}
 	steps := &pipeline.Steps{
-		Store: newStageLog(s.Store, s.running), Builder: sim.NewBuilder(simCfg, clock.Now), Sources: sim.NewSources(clock.Now), Cluster: s.Cluster,
+		Store: newStageLog(s.Store, s.running), Builder: sim.NewBuilder(simCfg, clock.Now), Sources: sim.NewSources(clock.Now), Cluster: cluster,
 		Now: clock.Now, IDs: ids, PollSeconds: opts.PollSeconds, Reporter: opts.Reporter,
 		Metrics: io.Discard, // the EMF lines are for CloudWatch Logs only
 	}
@@ -236,7 +247,7 @@ func (s *Stack) wire(opts Options) error {
 	if err != nil {
 		return err
 	}
-	teardowns, err := localrun.NewTeardowns(slipway.TeardownStateMachine, &teardown.Steps{Store: s.Store, Cluster: s.Cluster}, stepfn.WithClock(clock))
+	teardowns, err := localrun.NewTeardowns(slipway.TeardownStateMachine, &teardown.Steps{Store: s.Store, Cluster: cluster}, stepfn.WithClock(clock))
 	if err != nil {
 		return fmt.Errorf("devstack: loading the teardown state machine: %w", err)
 	}
@@ -246,7 +257,7 @@ func (s *Stack) wire(opts Options) error {
 	starter := trackingStarter{next: runner, running: s.running}
 	steps.Starter = starter
 	s.Handler = httpapi.NewHandler(httpapi.Config{Tokens: s.Store, Idempotency: s.Store}, allroutes.Routes(allroutes.Wiring{
-		Store: s.Store, Starter: starter, Stopper: runner, Builder: steps.Builder, Reporter: opts.Reporter, Cluster: s.Cluster, Source: simsource.Source{Cluster: s.Cluster},
+		Store: s.Store, Starter: starter, Stopper: runner, Builder: steps.Builder, Reporter: opts.Reporter, Cluster: cluster, Source: source,
 		WebhookSecret: func(context.Context) ([]byte, error) { return secret, nil },
 		IDs:           ids, Now: clock.Now, OpenAPI: slipway.OpenAPI,
 		Sealer: configKeys.Envelope, Fingerprints: configKeys.Fingerprints,

@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 )
 
 // maxResponse bounds the body of an API answer.
@@ -16,6 +19,7 @@ const maxResponse = 8 << 20
 // Content types of the API requests.
 const (
 	contentTypeApply = "application/apply-patch+yaml"
+	contentTypeMerge = "application/strategic-merge-patch+json"
 	contentTypeJSON  = "application/json"
 )
 
@@ -25,6 +29,7 @@ type client struct {
 	cluster string
 	token   TokenSource
 	http    *http.Client
+	warn    func(method, path, warning string)
 }
 
 func newClient(cfg Config) (*client, error) {
@@ -43,7 +48,13 @@ func newClient(cfg Config) (*client, error) {
 	if cluster == "" {
 		cluster = server.Host
 	}
-	return &client{server: server, cluster: cluster, token: cfg.Token, http: hc}, nil
+	warn := cfg.OnWarning
+	if warn == nil {
+		warn = func(method, path, warning string) {
+			slog.Warn("kubernetes API warning", "cluster", cluster, "request", method+" "+path, "warning", warning)
+		}
+	}
+	return &client{server: server, cluster: cluster, token: cfg.Token, http: hc, warn: warn}, nil
 }
 
 // apply server-side-applies obj at path as fieldManager, forcing
@@ -55,6 +66,25 @@ func (c *client) apply(ctx context.Context, path, fieldManager string, obj any) 
 	}
 	q := url.Values{"fieldManager": {fieldManager}, "force": {"true"}}
 	return c.do(ctx, http.MethodPatch, path, q, contentTypeApply, body, nil)
+}
+
+// create creates obj in the collection (POST).
+func (c *client) create(ctx context.Context, collection string, obj any) error {
+	body, err := json.Marshal(obj)
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, http.MethodPost, collection, nil, contentTypeJSON, body, nil)
+}
+
+// patch strategic-merge-patches the object at path as fieldManager; unlike
+// apply it never creates the object.
+func (c *client) patch(ctx context.Context, path, fieldManager string, obj any) error {
+	body, err := json.Marshal(obj)
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, http.MethodPatch, path, url.Values{"fieldManager": {fieldManager}}, contentTypeMerge, body, nil)
 }
 
 func (c *client) get(ctx context.Context, path string, q url.Values, out any) error {
@@ -80,7 +110,10 @@ func (c *client) do(ctx context.Context, method, path string, q url.Values, cont
 	u.RawQuery = q.Encode()
 	inv, canRefresh := c.token.(invalidator)
 	for attempt := 0; ; attempt++ {
-		code, data, err := c.send(ctx, method, u.String(), contentType, body)
+		code, data, warnings, err := c.send(ctx, method, u.String(), contentType, body)
+		for _, w := range warnings {
+			c.warn(method, path, w)
+		}
 		switch {
 		case err != nil:
 			return fmt.Errorf("kube: %s %s: %w", method, path, err)
@@ -98,16 +131,18 @@ func (c *client) do(ctx context.Context, method, path string, q url.Values, cont
 	}
 }
 
-func (c *client) send(ctx context.Context, method, u, contentType string, body []byte) (int, []byte, error) {
+func (c *client) send(ctx context.Context, method, u, contentType string, body []byte) (int, []byte, []string, error) {
 	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	token, err := c.token.Token(ctx)
 	if err != nil {
-		return 0, nil, &tokenError{err: err}
+		return 0, nil, nil, &tokenError{err: err}
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
+	if token != "" { // empty: a client certificate of Config.HTTPClient authenticates
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	req.Header.Set("Accept", contentTypeJSON)
 	req.Header.Set("User-Agent", "slipway")
 	if contentType != "" {
@@ -115,12 +150,30 @@ func (c *client) send(ctx context.Context, method, u, contentType string, body [
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return 0, nil, fmt.Errorf("reading the answer: %w", err)
+		return 0, nil, nil, fmt.Errorf("reading the answer: %w", err)
 	}
-	return resp.StatusCode, data, nil
+	return resp.StatusCode, data, warnings(resp.Header), nil
+}
+
+// warnings are the texts of the answer's Warning headers (RFC 7234 form
+// `299 - "text"`, which the API server uses for deprecations and for the
+// Pod Security "would violate" notices).
+func warnings(h http.Header) []string {
+	var out []string
+	for _, v := range h.Values("Warning") {
+		text := v
+		if _, rest, ok := strings.Cut(v, " - "); ok {
+			text = rest
+		}
+		if unq, err := strconv.Unquote(text); err == nil {
+			text = unq
+		}
+		out = append(out, text)
+	}
+	return out
 }

@@ -2,16 +2,19 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 
 	"github.com/slipway-paas/slipway/internal/pipeline"
+	"github.com/slipway-paas/slipway/internal/platform"
 )
 
-// The field managers of server-side apply. Apply owns the whole objects.
-// Scale owns only replicas and container resources, under a manager of its
-// own: re-applying a partial object as "slipway" would tell the server that
-// Slipway no longer wants every other field, and it would remove them.
+// The field managers. Apply owns the whole objects (server-side apply).
+// Scale patches only replicas and container resources, under a manager of
+// its own: re-applying a partial object as "slipway" would tell the server
+// that Slipway no longer wants every other field, and it would remove them.
 const (
 	FieldManager      = "slipway"
 	ScaleFieldManager = "slipway-scale"
@@ -33,44 +36,118 @@ func New(cfg Config) (*Cluster, error) {
 	return &Cluster{c: c}, nil
 }
 
-// Apply applies the workload's namespace, Deployments and Services, then
-// deletes the Deployments and Services of the application (by label) that
-// the workload no longer renders. Processes with no replicas keep their
-// Deployment, scaled to zero.
+// The Kubernetes groups the functions' identities belong to (template.yaml's
+// EKS access entries map the roles to them) and the ClusterRoles of the
+// same names that RoleBindings grant them inside each Slipway namespace.
+// infra/kubernetes/rbac.yaml defines the roles; a test keeps the two equal.
+const (
+	// PipelineGroup applies, prunes and watches workloads (PipelineFunction).
+	PipelineGroup = "slipway-pipeline"
+	// ScaleGroup scales live Deployments (ApplicationsFunction).
+	ScaleGroup = "slipway-api"
+)
+
+// Apply creates the workload's namespace and its RoleBindings when they
+// are missing, applies its Deployments and Services, then deletes the
+// Deployments and Services of the application (by label) that the workload
+// no longer renders. Processes with no replicas keep their Deployment,
+// scaled to zero. A Deployment of an earlier application of the same name
+// (its selector names that application) is replaced, since a selector is
+// immutable.
 func (k *Cluster) Apply(ctx context.Context, w pipeline.Workload) error {
 	objs, err := Render(w)
 	if err != nil {
 		return err
 	}
-	ns := Namespace{APIVersion: "v1", Kind: "Namespace", Metadata: ObjectMeta{Name: w.Namespace, Labels: map[string]string{LabelManagedBy: ManagedBy}}}
-	if err := k.c.apply(ctx, namespacePath(w.Namespace), FieldManager, ns); err != nil {
+	granted, err := k.ensureNamespace(ctx, w.Namespace)
+	if err != nil {
 		return classify(err)
 	}
+	err = k.applyObjects(ctx, w, objs)
+	var api *APIError
+	if granted && errors.As(err, &api) && api.StatusCode == http.StatusForbidden && api.Unauthorized() {
+		// The RoleBindings were just created: the authorizer may not see them yet.
+		return platform.Unavailable(fmt.Errorf("kube: the RoleBindings of namespace %s are not in effect yet: %w", w.Namespace, err))
+	}
+	return classify(err)
+}
+
+func (k *Cluster) applyObjects(ctx context.Context, w pipeline.Workload, objs Objects) error {
 	deployments, services := map[string]bool{}, map[string]bool{}
 	for _, d := range objs.Deployments {
 		deployments[d.Metadata.Name] = true
-		if err := k.c.apply(ctx, deploymentsPath(w.Namespace)+"/"+d.Metadata.Name, FieldManager, d); err != nil {
-			return classify(err)
+		if err := k.applyDeployment(ctx, deploymentsPath(w.Namespace)+"/"+d.Metadata.Name, d); err != nil {
+			return err
 		}
 	}
 	for _, s := range objs.Services {
 		services[s.Metadata.Name] = true
 		if err := k.c.apply(ctx, servicesPath(w.Namespace)+"/"+s.Metadata.Name, FieldManager, s); err != nil {
-			return classify(err)
+			return err
 		}
 	}
 	if err := k.prune(ctx, w, deploymentsPath(w.Namespace), deployments); err != nil {
-		return classify(err)
+		return err
 	}
-	return classify(k.prune(ctx, w, servicesPath(w.Namespace), services))
+	return k.prune(ctx, w, servicesPath(w.Namespace), services)
+}
+
+// applyDeployment applies d, replacing a live Deployment whose immutable
+// selector differs (one of an application deleted and re-created under
+// the same name).
+func (k *Cluster) applyDeployment(ctx context.Context, path string, d Deployment) error {
+	err := k.c.apply(ctx, path, FieldManager, d)
+	var api *APIError
+	if !errors.As(err, &api) || !api.immutableSelector() {
+		return err
+	}
+	if err := k.c.delete(ctx, path); err != nil {
+		return err
+	}
+	return k.c.apply(ctx, path, FieldManager, d)
+}
+
+// ensureNamespace creates the namespace and the RoleBindings that grant
+// PipelineGroup and ScaleGroup their roles in it, each unless it exists
+// (create only: the functions may not change namespaces or bindings
+// Slipway did not make). granted reports that a binding was created now.
+func (k *Cluster) ensureNamespace(ctx context.Context, ns string) (granted bool, err error) {
+	namespace := Namespace{APIVersion: "v1", Kind: "Namespace", Metadata: ObjectMeta{Name: ns, Labels: map[string]string{LabelManagedBy: ManagedBy}}}
+	if err := k.c.create(ctx, namespacesPath, namespace); err != nil && !isAlreadyExists(err) {
+		return false, err
+	}
+	for _, group := range []string{PipelineGroup, ScaleGroup} {
+		err := k.c.create(ctx, roleBindingsPath(ns), roleBinding(ns, group))
+		switch {
+		case err == nil:
+			granted = true
+		case !isAlreadyExists(err):
+			return false, err
+		}
+	}
+	return granted, nil
+}
+
+// roleBinding grants group the ClusterRole of the same name in ns.
+func roleBinding(ns, group string) RoleBinding {
+	return RoleBinding{
+		APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding",
+		Metadata: ObjectMeta{Name: group, Namespace: ns, Labels: map[string]string{LabelManagedBy: ManagedBy}},
+		RoleRef:  RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: group},
+		Subjects: []Subject{{APIGroup: "rbac.authorization.k8s.io", Kind: "Group", Name: group}},
+	}
+}
+
+func isAlreadyExists(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.alreadyExists()
 }
 
 // prune deletes the application's objects in the collection that are not
 // in keep.
 func (k *Cluster) prune(ctx context.Context, w pipeline.Workload, collection string, keep map[string]bool) error {
 	var list ObjectList
-	selector := LabelApplicationID + "=" + w.ApplicationID + "," + LabelManagedBy + "=" + ManagedBy
-	if err := k.c.get(ctx, collection, url.Values{"labelSelector": {selector}}, &list); err != nil {
+	if err := k.c.get(ctx, collection, url.Values{"labelSelector": {appSelector(w)}}, &list); err != nil {
 		return err
 	}
 	for _, item := range list.Items {
@@ -83,9 +160,15 @@ func (k *Cluster) prune(ctx context.Context, w pipeline.Workload, collection str
 	return nil
 }
 
-// RolloutStatus reads every Deployment of the workload; see rolloutOf for
-// when a rollout is done or failed. A Deployment that does not exist is an
-// error.
+// appSelector selects the objects and pods Slipway made for the application.
+func appSelector(w pipeline.Workload) string {
+	return LabelApplicationID + "=" + w.ApplicationID + "," + LabelManagedBy + "=" + ManagedBy
+}
+
+// RolloutStatus reads every Deployment of the workload and, while the
+// rollout is neither done nor failed, the application's pods; see
+// rolloutOf and podsOf for when a rollout is done or failed. A Deployment
+// that does not exist is an error.
 func (k *Cluster) RolloutStatus(ctx context.Context, w pipeline.Workload) (pipeline.RolloutStatus, error) {
 	objs, err := Render(w)
 	if err != nil {
@@ -99,19 +182,28 @@ func (k *Cluster) RolloutStatus(ctx context.Context, w pipeline.Workload) (pipel
 		}
 		live = append(live, got)
 	}
-	return rolloutOf(live), nil
+	st := rolloutOf(live)
+	if st.Done || st.Failed {
+		return st, nil
+	}
+	var pods PodList
+	if err := k.c.get(ctx, podsPath(w.Namespace), url.Values{"labelSelector": {appSelector(w)}}, &pods); err != nil {
+		return pipeline.RolloutStatus{}, classify(err)
+	}
+	return podsOf(st, live, pods.Items, w.ReleaseVersion), nil
 }
 
-// Scale applies, as ScaleFieldManager, each Deployment's replicas and
-// container resources and nothing else: the image and command stay as
-// they are, even while another release rolls out.
+// Scale patches (strategic merge, as ScaleFieldManager) each Deployment's
+// replicas and container resources and nothing else: the image and
+// command stay as they are, even while another release rolls out. A patch
+// never creates: a missing Deployment is a 404.
 func (k *Cluster) Scale(ctx context.Context, w pipeline.Workload) error {
 	objs, err := Render(w)
 	if err != nil {
 		return err
 	}
 	for _, d := range objs.Deployments {
-		if err := k.c.apply(ctx, deploymentsPath(w.Namespace)+"/"+d.Metadata.Name, ScaleFieldManager, scaleDeployment(d)); err != nil {
+		if err := k.c.patch(ctx, deploymentsPath(w.Namespace)+"/"+d.Metadata.Name, ScaleFieldManager, scaleDeployment(d)); err != nil {
 			return classify(fmt.Errorf("kube: scaling %s: %w", d.Metadata.Name, err))
 		}
 	}
@@ -120,6 +212,11 @@ func (k *Cluster) Scale(ctx context.Context, w pipeline.Workload) error {
 
 // Paths of the API. Names and namespaces are DNS labels (Render checks
 // them), so they need no escaping.
-func namespacePath(ns string) string   { return "/api/v1/namespaces/" + ns }
+const namespacesPath = "/api/v1/namespaces"
+
 func deploymentsPath(ns string) string { return "/apis/apps/v1/namespaces/" + ns + "/deployments" }
 func servicesPath(ns string) string    { return "/api/v1/namespaces/" + ns + "/services" }
+func podsPath(ns string) string        { return "/api/v1/namespaces/" + ns + "/pods" }
+func roleBindingsPath(ns string) string {
+	return "/apis/rbac.authorization.k8s.io/v1/namespaces/" + ns + "/rolebindings"
+}

@@ -31,7 +31,9 @@ func TestApplyRequests(t *testing.T) {
 		method, path string
 		body         any
 	}{
-		{"PATCH", "/api/v1/namespaces/acme", Namespace{APIVersion: "v1", Kind: "Namespace", Metadata: ObjectMeta{Name: "acme", Labels: map[string]string{LabelManagedBy: "slipway"}}}},
+		{"POST", "/api/v1/namespaces", Namespace{APIVersion: "v1", Kind: "Namespace", Metadata: ObjectMeta{Name: "acme", Labels: map[string]string{LabelManagedBy: "slipway"}}}},
+		{"POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/acme/rolebindings", roleBinding("acme", "slipway-pipeline")},
+		{"POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/acme/rolebindings", roleBinding("acme", "slipway-api")},
 		{"PATCH", tcpPath, objs.Deployments[0]},
 		{"PATCH", webPath, objs.Deployments[1]},
 		{"PATCH", workerPath, objs.Deployments[2]},
@@ -55,7 +57,11 @@ func TestApplyRequests(t *testing.T) {
 			}
 			continue
 		}
-		if r.ContentType != "application/apply-patch+yaml" || r.Query.Get("fieldManager") != "slipway" || r.Query.Get("force") != "true" {
+		if r.Method == "POST" {
+			if r.ContentType != "application/json" || len(r.Query) != 0 {
+				t.Fatalf("request %d: content type %q, query %v", i, r.ContentType, r.Query)
+			}
+		} else if r.ContentType != "application/apply-patch+yaml" || r.Query.Get("fieldManager") != "slipway" || r.Query.Get("force") != "true" {
 			t.Fatalf("request %d: content type %q, query %v", i, r.ContentType, r.Query)
 		}
 		assertJSON(t, r.Path, json.RawMessage(r.Body), jsonOf(wr.body))
@@ -130,9 +136,12 @@ func TestRolloutStatusFromAPI(t *testing.T) {
 		want     pipeline.RolloutStatus
 		wantGets int
 	}{
-		{"in progress", inProgress, 0, pipeline.RolloutStatus{Desired: 3, Ready: 3}, 3},
+		// Ready counts the ready pods of release 7 only (the Deployment's
+		// readyReplicas counts the old ReplicaSet's too); the pods are listed
+		// only while the rollout is in progress.
+		{"in progress", inProgress, 0, pipeline.RolloutStatus{Desired: 3, Ready: 2}, 4},
 		{"done", complete(2, 0), 0, pipeline.RolloutStatus{Done: true, Desired: 3, Ready: 3}, 3},
-		{"stale observed generation", complete(2, 0), 1, pipeline.RolloutStatus{Desired: 3, Ready: 3}, 3},
+		{"stale observed generation", complete(2, 0), 1, pipeline.RolloutStatus{Desired: 3, Ready: 2}, 4},
 		{"progress deadline exceeded", DeploymentStatus{Replicas: 3, UpdatedReplicas: 1, ReadyReplicas: 2, AvailableReplicas: 2, Conditions: []Condition{deadline}}, 0,
 			pipeline.RolloutStatus{Failed: true, Desired: 3, Ready: 3, Reason: `Deployment shop-api-web made no progress: ReplicaSet "shop-api-web-5d4f" has timed out progressing.`}, 3},
 	} {
@@ -146,6 +155,7 @@ func TestRolloutStatusFromAPI(t *testing.T) {
 			api.setStatus(tcpPath, complete(1, 0), 0)
 			api.setStatus(workerPath, DeploymentStatus{}, 0)
 			api.setStatus(webPath, tc.web, tc.webLag)
+			api.pods = []Pod{readyPod("shop-api-web-new", "web", 7), readyPod("shop-api-web-old", "web", 6), readyPod("shop-api-tcp-mqtt-new", "tcp-mqtt", 7)}
 			api.take()
 			got, err := k.RolloutStatus(context.Background(), w)
 			if err != nil || got != tc.want {
@@ -195,7 +205,7 @@ func TestScale(t *testing.T) {
 		t.Fatalf("%d requests, want one per Deployment", len(reqs))
 	}
 	for _, r := range reqs {
-		if r.Method != "PATCH" || r.ContentType != contentTypeApply || r.Query.Get("fieldManager") != "slipway-scale" || r.Query.Get("force") != "true" {
+		if r.Method != "PATCH" || r.ContentType != contentTypeMerge || r.Query.Get("fieldManager") != "slipway-scale" || r.Query.Has("force") {
 			t.Fatalf("request %s %s %s %v", r.Method, r.Path, r.ContentType, r.Query)
 		}
 	}
@@ -211,21 +221,35 @@ func TestScale(t *testing.T) {
 	}
 }
 
+// A patch never creates: scaling a Deployment (or into a namespace) that
+// does not exist is the real server's 404, not the 422 of an apply.
 func TestScaleOfMissingDeployment(t *testing.T) {
 	api := newFakeAPI(t, "t")
 	err := api.cluster(t).Scale(context.Background(), testWorkload())
-	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.StatusCode != 422 || platform.IsCode(err, platform.CodeUnavailable) {
+	if !IsNotFound(err) || platform.IsCode(err, platform.CodeUnavailable) {
 		t.Fatalf("error %v", err)
 	}
 }
 
+// readyPod is a Ready pod of a process at a release version.
+func readyPod(name, process string, version int64) Pod {
+	var p Pod
+	p.Metadata.Name = name
+	p.Metadata.Labels = map[string]string{LabelProcess: process, LabelReleaseVersion: fmt.Sprint(version)}
+	p.Status.Conditions = []Condition{{Type: "Ready", Status: "True"}}
+	return p
+}
+
+// The error answers of the real server (bodies as kube-apiserver 1.37 sends
+// them) and how they are classified.
 func TestAPIErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		code      int
+		status    fakeStatus
 		raw       string
 		token     string
+		fresh     bool // the namespace and its RoleBindings do not exist yet
 		retryable bool
 		wantMsg   string
 	}{
@@ -233,14 +257,31 @@ func TestAPIErrors(t *testing.T) {
 		{name: "throttled", code: 429, retryable: true, wantMsg: "429 Too Many Requests"},
 		{name: "server error", code: 503, retryable: true, wantMsg: "503 Service Unavailable"},
 		{name: "invalid", code: 422, wantMsg: "422 Unprocessable Entity"},
-		{name: "forbidden", code: 403, wantMsg: "kube: cluster credentials rejected by cluster test (403 Forbidden): injected failure of PATCH " + webPath},
+		{name: "forbidden by RBAC", code: 403, wantMsg: "kube: cluster test refused Slipway's RBAC rights (403 Forbidden): injected failure of PATCH " + webPath},
+		{name: "forbidden right after the RoleBindings were created", code: 403, fresh: true, retryable: true, wantMsg: "the RoleBindings of namespace acme are not in effect yet"},
+		{name: "quota exceeded", status: fakeStatus{code: 403, reason: "Forbidden",
+			message: `services "shop-api-web" is forbidden: exceeded quota: objects, requested: services=1, used: services=1, limited: services=1`},
+			wantMsg: "a resource quota of the namespace is exceeded: services"},
+		{name: "namespace terminating", status: fakeStatus{code: 403, reason: "Forbidden",
+			message: `deployments.apps "shop-api-web" is forbidden: unable to create new content in namespace acme because it is being terminated`,
+			causes:  []StatusCause{{Reason: "NamespaceTerminating", Field: "metadata.namespace"}}},
+			retryable: true, wantMsg: "because it is being terminated"},
+		{name: "apply body outside the schema", status: fakeStatus{code: 500, reason: "InternalError",
+			message: `failed to create typed patch object (acme/shop-api-web; apps/v1, Kind=Deployment): .spec.bogus: field not declared in schema`},
+			wantMsg: "500 Internal Server Error: failed to create typed patch object"},
 		{name: "wrong token", token: "wrong", wantMsg: "kube: cluster credentials rejected by cluster test (401 Unauthorized): Unauthorized"},
 		{name: "not a Status body", raw: "upstream connect error", retryable: true, wantMsg: "502 Bad Gateway: upstream connect error"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			api := newFakeAPI(t, "t")
+			if !tc.fresh {
+				api.seedNamespace("acme")
+			}
 			if tc.code != 0 {
 				api.failures["PATCH "+webPath] = tc.code
+			}
+			if tc.status.code != 0 {
+				api.statuses["PATCH "+webPath] = tc.status
 			}
 			if tc.raw != "" {
 				api.rawFailures["PATCH "+webPath] = tc.raw
@@ -255,11 +296,11 @@ func TestAPIErrors(t *testing.T) {
 			if !errors.As(err, &apiErr) {
 				t.Fatalf("error %v is no *APIError", err)
 			}
-			if platform.IsCode(err, platform.CodeUnavailable) != tc.retryable || apiErr.Retryable() != tc.retryable {
-				t.Fatalf("retryable = %v, want %v (%v)", apiErr.Retryable(), tc.retryable, err)
+			if platform.IsCode(err, platform.CodeUnavailable) != tc.retryable {
+				t.Fatalf("retryable = %v, want %v (%v)", !tc.retryable, tc.retryable, err)
 			}
-			if !strings.Contains(apiErr.Error(), tc.wantMsg) {
-				t.Fatalf("message %q does not contain %q", apiErr.Error(), tc.wantMsg)
+			if !strings.Contains(err.Error(), tc.wantMsg) {
+				t.Fatalf("message %q does not contain %q", err.Error(), tc.wantMsg)
 			}
 		})
 	}

@@ -26,10 +26,15 @@ type Config struct {
 	// ClusterName names the cluster in error messages (and is the name an
 	// EKSToken signs in).
 	ClusterName string
-	// Token authenticates every request.
+	// Token authenticates every request; a token source that returns ""
+	// sends no Authorization header (a client certificate of HTTPClient
+	// authenticates instead).
 	Token TokenSource
 	// HTTPClient, when set, is used as is (CAData must then be empty).
 	HTTPClient *http.Client
+	// OnWarning receives the API server's Warning headers (deprecations,
+	// "would violate PodSecurity"); nil logs them with slog at warn level.
+	OnWarning func(method, path, warning string)
 }
 
 // TokenSource returns the bearer token for the next request.

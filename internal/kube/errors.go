@@ -23,26 +23,94 @@ type APIError struct {
 	// ...); empty when the body was not a Status.
 	Reason  string
 	Message string
+	// Causes are the Status's details.causes reasons ("FieldValueInvalid",
+	// "NamespaceTerminating", ...) and the fields they name.
+	Causes []StatusCause
+}
+
+// StatusCause is one entry of a Status's details.causes.
+type StatusCause struct {
+	Reason string `json:"reason"`
+	Field  string `json:"field"`
 }
 
 func (e *APIError) Error() string {
 	status := fmt.Sprintf("%d %s", e.StatusCode, http.StatusText(e.StatusCode))
-	if e.Unauthorized() {
+	switch {
+	case e.StatusCode == http.StatusUnauthorized:
 		return fmt.Sprintf("kube: cluster credentials rejected by cluster %s (%s): %s", e.Cluster, status, e.Message)
+	case e.Unauthorized():
+		return fmt.Sprintf("kube: cluster %s refused Slipway's RBAC rights (%s): %s", e.Cluster, status, e.Message)
+	case e.QuotaExceeded():
+		return fmt.Sprintf("kube: %s %s: a resource quota of the namespace is exceeded: %s", e.Method, e.Path, e.Message)
 	}
 	return fmt.Sprintf("kube: %s %s: %s: %s", e.Method, e.Path, status, e.Message)
 }
 
 // Retryable reports whether the same request may succeed later: conflicts,
-// throttling and server errors.
+// throttling, a namespace still terminating, and server errors other than
+// a server-side apply body that does not fit the schema (the server
+// answers that with a 500, kubernetes#122480, and it never succeeds).
 func (e *APIError) Retryable() bool {
-	return e.StatusCode == http.StatusConflict || e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500
+	switch {
+	case e.StatusCode == http.StatusConflict, e.StatusCode == http.StatusTooManyRequests, e.NamespaceTerminating():
+		return true
+	case e.StatusCode >= 500:
+		return !e.invalidApplyBody()
+	}
+	return false
 }
 
 // Unauthorized reports whether the server rejected the credentials (401)
-// or what they may do (403).
+// or what they may do (403 by RBAC or another authorizer), as opposed to
+// the 403s of admission: a terminating namespace or an exceeded quota.
 func (e *APIError) Unauthorized() bool {
-	return e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden
+	return e.StatusCode == http.StatusUnauthorized ||
+		e.StatusCode == http.StatusForbidden && !e.NamespaceTerminating() && !e.QuotaExceeded()
+}
+
+// NamespaceTerminating reports the 403 of a create in a namespace being
+// deleted: the request may succeed once the namespace is gone and re-created.
+func (e *APIError) NamespaceTerminating() bool {
+	if e.StatusCode != http.StatusForbidden {
+		return false
+	}
+	for _, c := range e.Causes {
+		if c.Reason == "NamespaceTerminating" {
+			return true
+		}
+	}
+	return false
+}
+
+// QuotaExceeded reports the 403 of the ResourceQuota admission plugin.
+func (e *APIError) QuotaExceeded() bool {
+	return e.StatusCode == http.StatusForbidden && strings.Contains(e.Message, "exceeded quota")
+}
+
+// invalidApplyBody reports the 500 server-side apply answers for a body
+// with a field the schema does not declare or of the wrong type.
+func (e *APIError) invalidApplyBody() bool {
+	return e.StatusCode == http.StatusInternalServerError && strings.Contains(e.Message, "failed to create typed patch object")
+}
+
+// immutableSelector reports the 422 of an apply that changes a
+// Deployment's spec.selector.
+func (e *APIError) immutableSelector() bool {
+	if e.StatusCode != http.StatusUnprocessableEntity {
+		return false
+	}
+	for _, c := range e.Causes {
+		if c.Field == "spec.selector" && c.Reason == "FieldValueInvalid" {
+			return true
+		}
+	}
+	return false
+}
+
+// alreadyExists reports the 409 of a create of an object that exists.
+func (e *APIError) alreadyExists() bool {
+	return e.StatusCode == http.StatusConflict && e.Reason == "AlreadyExists"
 }
 
 // IsNotFound reports whether err is the server's 404.
@@ -56,6 +124,9 @@ type status struct {
 	Kind    string `json:"kind"`
 	Message string `json:"message"`
 	Reason  string `json:"reason"`
+	Details struct {
+		Causes []StatusCause `json:"causes"`
+	} `json:"details"`
 }
 
 // apiError reads an error answer's body.
@@ -63,7 +134,7 @@ func apiError(cluster, method, path string, code int, body []byte) *APIError {
 	e := &APIError{Cluster: cluster, Method: method, Path: path, StatusCode: code}
 	var st status
 	if json.Unmarshal(body, &st) == nil && st.Kind == "Status" {
-		e.Reason, e.Message = st.Reason, st.Message
+		e.Reason, e.Message, e.Causes = st.Reason, st.Message, st.Details.Causes
 	}
 	if e.Message == "" {
 		e.Message = strings.TrimSpace(string(body))

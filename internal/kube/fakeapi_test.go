@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -16,9 +17,13 @@ import (
 )
 
 // fakeAPI is a protocol-level fake of the Kubernetes API server: it checks
-// and records every request, keeps applied objects (bumping a Deployment's
-// generation when its spec changes) and serves Deployment status set by
-// the test.
+// and records every request, keeps created and applied objects (bumping a
+// Deployment's generation when its spec changes) and serves Deployment
+// status and pods set by the test. It answers as kube-apiserver 1.37 does
+// where the kube tests on the real server (package kubetest) measured it:
+// a create of an existing object is a 409 AlreadyExists, a patch of a
+// missing object a 404, a changed Deployment selector a 422 naming
+// spec.selector, and a DELETE answers with the object.
 type fakeAPI struct {
 	t     *testing.T
 	srv   *httptest.Server
@@ -31,12 +36,26 @@ type fakeAPI struct {
 	failures map[string]int
 	// rawFailures answers "METHOD path" with a status code and a non-Status body.
 	rawFailures map[string]string
+	// statuses answers "METHOD path" with a Status body as given.
+	statuses map[string]fakeStatus
+	// pods are what a list of pods answers.
+	pods []Pod
+}
+
+// fakeStatus is an error answer with the details the real server sends.
+type fakeStatus struct {
+	code            int
+	reason, message string
+	causes          []StatusCause
 }
 
 type recorded struct {
 	Method, Path, ContentType, Authorization string
 	Query                                    url.Values
 	Body                                     []byte
+	// Created is set for a server-side apply that created the object
+	// (which Kubernetes authorizes as create as well as patch).
+	Created bool
 }
 
 type fakeObject struct {
@@ -46,7 +65,7 @@ type fakeObject struct {
 }
 
 func newFakeAPI(t *testing.T, token string) *fakeAPI {
-	f := &fakeAPI{t: t, token: token, objects: map[string]*fakeObject{}, failures: map[string]int{}, rawFailures: map[string]string{}}
+	f := &fakeAPI{t: t, token: token, objects: map[string]*fakeObject{}, failures: map[string]int{}, rawFailures: map[string]string{}, statuses: map[string]fakeStatus{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve)) // binds 127.0.0.1
 	t.Cleanup(f.srv.Close)
 	return f
@@ -75,8 +94,17 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, f.failures[key], http.StatusText(f.failures[key]), "injected failure of "+key)
 	case f.rawFailures[key] != "":
 		http.Error(w, f.rawFailures[key], http.StatusBadGateway)
+	case f.statuses[key].code != 0:
+		st := f.statuses[key]
+		writeStatusCauses(w, st.code, st.reason, st.message, st.causes)
+	case r.Method == http.MethodPost:
+		f.create(w, r, body)
+	case r.Method == http.MethodPatch && r.Header.Get("Content-Type") == contentTypeMerge:
+		f.patch(w, r, body)
 	case r.Method == http.MethodPatch:
 		f.apply(w, r, body)
+	case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/pods"):
+		_ = json.NewEncoder(w).Encode(PodList{Items: f.pods})
 	case r.Method == http.MethodGet && isCollection(r.URL.Path):
 		f.list(w, r)
 	case r.Method == http.MethodGet:
@@ -90,6 +118,43 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 
 func isCollection(path string) bool {
 	return strings.HasSuffix(path, "/deployments") || strings.HasSuffix(path, "/services")
+}
+
+// create stores a new object at collection/name, or answers 409.
+func (f *fakeAPI) create(w http.ResponseWriter, r *http.Request, body []byte) {
+	var meta struct {
+		Metadata ObjectMeta `json:"metadata"`
+	}
+	if err := json.Unmarshal(body, &meta); err != nil || meta.Metadata.Name == "" || r.Header.Get("Content-Type") != contentTypeJSON {
+		writeStatus(w, http.StatusBadRequest, "BadRequest", fmt.Sprintf("not a JSON object with a name: %v", err))
+		return
+	}
+	path := r.URL.Path + "/" + meta.Metadata.Name
+	if f.objects[path] != nil {
+		writeStatus(w, http.StatusConflict, "AlreadyExists", fmt.Sprintf("%q already exists", meta.Metadata.Name))
+		return
+	}
+	f.objects[path] = &fakeObject{raw: body, generation: 1}
+	w.Header().Set("Content-Type", contentTypeJSON)
+	w.WriteHeader(http.StatusCreated)
+	_, _ = w.Write(body)
+}
+
+// patch merges Scale's strategic-merge patch into a live Deployment; a
+// patch never creates, so a missing object (or namespace) is a 404.
+func (f *fakeAPI) patch(w http.ResponseWriter, r *http.Request, body []byte) {
+	obj := f.objects[r.URL.Path]
+	if obj == nil || r.URL.Query().Get("fieldManager") == "" {
+		writeStatus(w, http.StatusNotFound, "NotFound", `deployments.apps "`+path.Base(r.URL.Path)+`" not found`)
+		return
+	}
+	merged := mergeScale(f.t, obj.raw, body)
+	if specOf(obj.raw) != specOf(merged) {
+		obj.generation++
+	}
+	obj.raw = merged
+	w.Header().Set("Content-Type", contentTypeJSON)
+	_, _ = w.Write(merged)
 }
 
 func (f *fakeAPI) apply(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -111,16 +176,15 @@ func (f *fakeAPI) apply(w http.ResponseWriter, r *http.Request, body []byte) {
 		return
 	}
 	obj := f.objects[r.URL.Path]
-	if manager == ScaleFieldManager {
-		if obj == nil {
-			writeStatus(w, http.StatusUnprocessableEntity, "Invalid", `Deployment.apps "`+meta.Metadata.Name+`" is invalid: spec.selector: Required value`)
-			return
-		}
-		body = mergeScale(f.t, obj.raw, body)
+	if obj != nil && strings.Contains(r.URL.Path, "/deployments/") && selectorOf(obj.raw) != selectorOf(body) {
+		writeStatusCauses(w, http.StatusUnprocessableEntity, "Invalid", `Deployment.apps "`+meta.Metadata.Name+`" is invalid: spec.selector: Invalid value: field is immutable`,
+			[]StatusCause{{Reason: "FieldValueInvalid", Field: "spec.selector"}})
+		return
 	}
 	if obj == nil {
 		obj = &fakeObject{}
 		f.objects[r.URL.Path] = obj
+		f.requests[len(f.requests)-1].Created = true
 	}
 	if specOf(obj.raw) != specOf(body) {
 		obj.generation++
@@ -150,6 +214,16 @@ func mergeScale(t *testing.T, live, partial []byte) []byte {
 	}
 	merged, _ := json.Marshal(d)
 	return merged
+}
+
+func selectorOf(raw []byte) string {
+	var o struct {
+		Spec struct {
+			Selector json.RawMessage `json:"selector"`
+		} `json:"spec"`
+	}
+	_ = json.Unmarshal(raw, &o)
+	return string(o.Spec.Selector)
 }
 
 func specOf(raw []byte) string {
@@ -210,19 +284,28 @@ func (f *fakeAPI) delete(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusBadRequest, "BadRequest", "want propagationPolicy=Background")
 		return
 	}
-	if f.objects[r.URL.Path] == nil {
+	obj := f.objects[r.URL.Path]
+	if obj == nil {
 		writeStatus(w, http.StatusNotFound, "NotFound", "not found")
 		return
 	}
 	delete(f.objects, r.URL.Path)
-	writeStatus(w, http.StatusOK, "", "deleted")
+	w.Header().Set("Content-Type", contentTypeJSON)
+	_, _ = w.Write(obj.raw) // the real server answers a DELETE with the object, not a Status
 }
 
 func writeStatus(w http.ResponseWriter, code int, reason, message string) {
+	writeStatusCauses(w, code, reason, message, nil)
+}
+
+func writeStatusCauses(w http.ResponseWriter, code int, reason, message string, causes []StatusCause) {
 	w.Header().Set("Content-Type", contentTypeJSON)
 	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(map[string]any{"kind": "Status", "apiVersion": "v1", "status": "Failure",
-		"message": message, "reason": reason, "code": code})
+	st := map[string]any{"kind": "Status", "apiVersion": "v1", "status": "Failure", "message": message, "reason": reason, "code": code}
+	if causes != nil {
+		st["details"] = map[string]any{"causes": causes}
+	}
+	_ = json.NewEncoder(w).Encode(st)
 }
 
 // seed stores an object as if applied earlier.
@@ -231,6 +314,15 @@ func (f *fakeAPI) seed(path string, obj any) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.objects[path] = &fakeObject{raw: raw, generation: 1}
+}
+
+// seedNamespace stores the namespace and its RoleBindings as if an earlier
+// Apply had created them.
+func (f *fakeAPI) seedNamespace(ns string) {
+	f.seed(namespacesPath+"/"+ns, Namespace{APIVersion: "v1", Kind: "Namespace", Metadata: ObjectMeta{Name: ns}})
+	for _, g := range []string{PipelineGroup, ScaleGroup} {
+		f.seed(roleBindingsPath(ns)+"/"+g, roleBinding(ns, g))
+	}
 }
 
 // setStatus sets a Deployment's status; observedLag makes the observed

@@ -134,12 +134,15 @@ type SecurityContext struct {
 
 // DeploymentStatus is what the Deployment controller reports.
 type DeploymentStatus struct {
-	ObservedGeneration  int64       `json:"observedGeneration,omitempty"`
-	Replicas            int32       `json:"replicas,omitempty"`
-	UpdatedReplicas     int32       `json:"updatedReplicas,omitempty"`
-	ReadyReplicas       int32       `json:"readyReplicas,omitempty"`
-	AvailableReplicas   int32       `json:"availableReplicas,omitempty"`
-	UnavailableReplicas int32       `json:"unavailableReplicas,omitempty"`
+	ObservedGeneration  int64 `json:"observedGeneration,omitempty"`
+	Replicas            int32 `json:"replicas,omitempty"`
+	UpdatedReplicas     int32 `json:"updatedReplicas,omitempty"`
+	ReadyReplicas       int32 `json:"readyReplicas,omitempty"`
+	AvailableReplicas   int32 `json:"availableReplicas,omitempty"`
+	UnavailableReplicas int32 `json:"unavailableReplicas,omitempty"`
+	// TerminatingReplicas counts the pods still shutting down, which
+	// Replicas excludes; nil when the server does not report it.
+	TerminatingReplicas *int32      `json:"terminatingReplicas,omitempty"`
 	Conditions          []Condition `json:"conditions,omitempty"`
 }
 
@@ -179,6 +182,66 @@ type Namespace struct {
 	APIVersion string     `json:"apiVersion"`
 	Kind       string     `json:"kind"`
 	Metadata   ObjectMeta `json:"metadata"`
+}
+
+// RoleBinding is an rbac.authorization.k8s.io/v1 RoleBinding.
+type RoleBinding struct {
+	APIVersion string     `json:"apiVersion"`
+	Kind       string     `json:"kind"`
+	Metadata   ObjectMeta `json:"metadata"`
+	RoleRef    RoleRef    `json:"roleRef"`
+	Subjects   []Subject  `json:"subjects"`
+}
+
+// RoleRef names the role a binding grants.
+type RoleRef struct {
+	APIGroup string `json:"apiGroup"`
+	Kind     string `json:"kind"`
+	Name     string `json:"name"`
+}
+
+// Subject is who a binding grants the role to.
+type Subject struct {
+	APIGroup string `json:"apiGroup,omitempty"`
+	Kind     string `json:"kind"`
+	Name     string `json:"name"`
+}
+
+// PodList is a list of pods, of which the adapter reads the labels, the
+// Ready condition and the containers' states.
+type PodList struct {
+	Items []Pod `json:"items"`
+}
+
+// Pod is the part of a v1 Pod the rollout status reads.
+type Pod struct {
+	Metadata struct {
+		Name              string            `json:"name"`
+		Labels            map[string]string `json:"labels"`
+		DeletionTimestamp *string           `json:"deletionTimestamp"`
+	} `json:"metadata"`
+	Status struct {
+		Conditions        []Condition       `json:"conditions"`
+		ContainerStatuses []ContainerStatus `json:"containerStatuses"`
+	} `json:"status"`
+}
+
+// ContainerStatus is a container's state in a pod's status.
+type ContainerStatus struct {
+	Name         string `json:"name"`
+	RestartCount int32  `json:"restartCount"`
+	State        struct {
+		Waiting *struct {
+			Reason  string `json:"reason"`
+			Message string `json:"message"`
+		} `json:"waiting"`
+	} `json:"state"`
+	LastState struct {
+		Terminated *struct {
+			ExitCode int32  `json:"exitCode"`
+			Reason   string `json:"reason"`
+		} `json:"terminated"`
+	} `json:"lastState"`
 }
 
 // ObjectList is a list of objects of which only the metadata is read.

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/platform"
@@ -77,6 +78,11 @@ func checkWorkload(w pipeline.Workload) error {
 		return fmt.Errorf("kube: application id %q is not a label value", w.ApplicationID)
 	case w.ImageURI == "":
 		return fmt.Errorf("kube: workload %s has no image", w.Name)
+	case strings.IndexFunc(w.ImageURI, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+		// The API server accepts such a Deployment, but none of its pods can be created.
+		return fmt.Errorf("kube: image %q of workload %s contains whitespace", w.ImageURI, w.Name)
+	case w.ReleaseVersion < 0:
+		return fmt.Errorf("kube: release version %d of workload %s is negative (not a label value)", w.ReleaseVersion, w.Name)
 	}
 	for name, command := range w.Processes {
 		if !platform.IsDNSLabel(name) {

@@ -231,6 +231,9 @@ func TestRenderRejects(t *testing.T) {
 		{"empty name", func(w *pipeline.Workload) { w.Name = "" }, `kube: workload name "" must match ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`},
 		{"application id", func(w *pipeline.Workload) { w.ApplicationID = "a b" }, `kube: application id "a b" is not a label value`},
 		{"no image", func(w *pipeline.Workload) { w.ImageURI = "" }, "kube: workload shop-api has no image"},
+		// The real server accepts both Deployments; the first makes no pods, the second is a 422.
+		{"image with a space", func(w *pipeline.Workload) { w.ImageURI = "nginx latest" }, `kube: image "nginx latest" of workload shop-api contains whitespace`},
+		{"negative release version", func(w *pipeline.Workload) { w.ReleaseVersion = -1 }, "kube: release version -1 of workload shop-api is negative (not a label value)"},
 		{"process name", func(w *pipeline.Workload) { w.Processes["Web"] = "x" }, `kube: process name "Web" is not a DNS label`},
 		{"empty command", func(w *pipeline.Workload) { w.Processes["web"] = " " }, "kube: process web has no command"},
 	} {

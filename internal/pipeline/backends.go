@@ -67,7 +67,7 @@ type Builder interface {
 
 // Workload is what the cluster runs for one release of an application.
 type Workload struct {
-	// Namespace is the Kubernetes namespace (the organization slug).
+	// Namespace is the Kubernetes namespace (platform.OrganizationNamespace).
 	Namespace string
 	// Name identifies the application in the cluster: "<project>-<app>".
 	Name           string

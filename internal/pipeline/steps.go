@@ -359,7 +359,7 @@ func WorkloadOf(app platform.Application, rel platform.Release) Workload {
 		classes[p] = app.PodClassOf(p)
 	}
 	return Workload{
-		Namespace: app.OrganizationSlug, Name: app.ProjectSlug + "-" + app.Slug, ApplicationID: app.ID,
+		Namespace: platform.OrganizationNamespace(app.OrganizationSlug), Name: app.ProjectSlug + "-" + app.Slug, ApplicationID: app.ID,
 		ReleaseID: rel.ID, ReleaseVersion: rel.Version, ImageURI: rel.ImageURI, Processes: rel.Processes,
 		ProcessCounts: app.ProcessCounts, PodClasses: classes, HealthCheckPath: rel.HealthCheckPath,
 		HealthCheckHost: deref(rel.HealthCheckHost), Privileged: rel.Privileged,

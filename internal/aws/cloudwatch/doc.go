@@ -6,7 +6,7 @@
 //
 // Per long-running process of the application's newest release it asks
 // for four series of the ContainerInsights namespace, dimensions
-// ClusterName (EKS_CLUSTER_NAME), Namespace (the organization's slug) and
+// ClusterName (EKS_CLUSTER_NAME), Namespace (platform.OrganizationNamespace) and
 // PodName, which Container Insights sets to the name of the pod's
 // Deployment — kube.ObjectName of the workload and the process, the very
 // name the Kubernetes adapter gives the Deployment:

@@ -28,7 +28,7 @@ func TestMoto(t *testing.T) {
 			MetricName: aws.String(metric), Value: aws.Float64(v), Timestamp: aws.Time(at(minute).Add(10 * time.Second)),
 			Dimensions: []types.Dimension{
 				{Name: aws.String("ClusterName"), Value: aws.String(cluster)},
-				{Name: aws.String("Namespace"), Value: aws.String("acme")},
+				{Name: aws.String("Namespace"), Value: aws.String("slipway-acme")},
 				{Name: aws.String("PodName"), Value: aws.String(pod)},
 			},
 		})

@@ -92,8 +92,8 @@ func TestQuery(t *testing.T) {
 			t.Errorf("query %s: %+v", *q.Id, q)
 		}
 	}
-	webDims := "[ClusterName=slipway-prod Namespace=acme PodName=storefront-checkout-web]"
-	workerDims := "[ClusterName=slipway-prod Namespace=acme PodName=" + longPod + "]"
+	webDims := "[ClusterName=slipway-prod Namespace=slipway-acme PodName=storefront-checkout-web]"
+	workerDims := "[ClusterName=slipway-prod Namespace=slipway-acme PodName=" + longPod + "]"
 	want := []string{
 		"cpu_0 web cpu ContainerInsights/pod_cpu_usage_total Sum 300 " + webDims,
 		"pods_0 web pods ContainerInsights/pod_cpu_usage_total SampleCount 300 " + webDims,
