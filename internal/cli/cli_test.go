@@ -267,6 +267,9 @@ func TestDecide(t *testing.T) {
 func status(t *testing.T, build, release, deploy map[string]any, active bool) apiclient.PipelineStatus {
 	t.Helper()
 	doc := map[string]any{"build": build, "release": release, "deploy": deploy, "pipeline_active": active}
+	if build != nil {
+		doc["pipeline_id"] = build["id"]
+	}
 	var ps apiclient.PipelineStatus
 	if err := remarshal(doc, &ps); err != nil {
 		t.Fatal(err)
