@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
 	"github.com/slipway-paas/slipway/internal/devstack"
 	"github.com/slipway-paas/slipway/internal/sim"
 )
@@ -43,7 +45,8 @@ func TestDeployReleaseRollback(t *testing.T) {
 }
 
 // TestCancel: cancel stops a running deploy, whose watch then fails with
-// "canceled"; with nothing running cancel is an error. It runs against a
+// "canceled"; with nothing running cancel is an error; Ctrl-C on a
+// terminal, answered y, cancels too. It runs against a
 // local system of its own whose builds take long enough to be canceled.
 func TestCancel(t *testing.T) {
 	t.Parallel()
@@ -82,5 +85,43 @@ func TestCancel(t *testing.T) {
 	_ = cmd.Wait()
 	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(stderr.String(), "canceled") {
 		t.Fatalf("watched deploy: exit %d\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
+	}
+
+	// On a terminal Ctrl-C asks; yes cancels and the watch reports it.
+	tcmd := exec.Command(binary, "deploy", ref)
+	tcmd.Env = append(cliEnv(t, env), "TERM=xterm-256color")
+	tty, err := pty.StartWithSize(tcmd, &pty.Winsize{Rows: 30, Cols: 120})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tty.Close()
+	var out bytes.Buffer
+	readUntil(t, tty, &out, "building")
+	if _, err := tty.Write([]byte{3}); err != nil { // Ctrl-C
+		t.Fatal(err)
+	}
+	readUntil(t, tty, &out, "cancel the pipeline? [y/N]")
+	if _, err := tty.Write([]byte("y")); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _, _ = io.Copy(&out, tty); close(done) }()
+	_ = tcmd.Wait()
+	<-done
+	if code := tcmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(out.String(), "was canceled") {
+		t.Fatalf("Ctrl-C, y: exit %d, output %q", code, out.String())
+	}
+}
+
+// readUntil reads r into out until out contains want.
+func readUntil(t *testing.T, r io.Reader, out *bytes.Buffer, want string) {
+	t.Helper()
+	buf := make([]byte, 4096)
+	for !strings.Contains(out.String(), want) {
+		n, err := r.Read(buf)
+		if err != nil {
+			t.Fatalf("reading until %q: %v (%q)", want, err, out.String())
+		}
+		out.Write(buf[:n])
 	}
 }

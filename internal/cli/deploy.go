@@ -27,7 +27,7 @@ three stages with their steps and the elapsed time, then the release deployed.
 Exit status 0 when the release is live, 1 when the pipeline failed or was
 canceled (its error is printed). On a terminal the view redraws in place;
 otherwise it prints one plain line per change. Ctrl-C stops watching (the
-pipeline goes on).`,
+pipeline goes on); on a terminal it first asks whether to cancel the pipeline.`,
 		GroupID: "apps",
 		Args:    exactArgs("ORG/PROJECT/APP"),
 		RunE: s.run(func(cmd *cobra.Command, args []string) error {
@@ -157,6 +157,8 @@ type (
 		err error
 	}
 	tickMsg time.Time
+	// cancelMsg is the answer to the request to cancel the pipeline.
+	cancelMsg struct{ err error }
 )
 
 // liveModel is the bubbletea model of a watched pipeline.
@@ -169,6 +171,13 @@ type liveModel struct {
 	frame    int
 	done     *doneMsg
 	detached bool
+	// cancel asks the API to cancel the pipeline; nil when keys are not
+	// read (no prompt then).
+	cancel func() error
+	// asking: ctrl+c was pressed and "cancel the pipeline?" awaits an
+	// answer; canceling: the answer was yes; cancelErr: the request failed.
+	asking, canceling bool
+	cancelErr         error
 }
 
 const tickEvery = 120 * time.Millisecond
@@ -187,10 +196,21 @@ func (m liveModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case doneMsg:
 		m.done, m.now = &msg, time.Now()
 		return m, tea.Quit
+	case cancelMsg:
+		m.cancelErr = msg.err
+		m.canceling = msg.err == nil
 	case tea.KeyPressMsg:
-		if msg.String() == "ctrl+c" || msg.String() == "q" {
-			m.detached = true
+		key := msg.String()
+		switch {
+		case m.asking && (key == "y" || key == "Y"):
+			m.asking, m.canceling = false, true
+			cancel := m.cancel
+			return m, func() tea.Msg { return cancelMsg{err: cancel()} }
+		case m.asking, key == "q", key == "ctrl+c" && (m.cancel == nil || m.canceling):
+			m.asking, m.detached = false, true
 			return m, tea.Quit
+		case key == "ctrl+c":
+			m.asking = true
 		}
 	}
 	return m, nil
@@ -222,7 +242,17 @@ func (m liveModel) render() string {
 	if !m.seen {
 		b.WriteString(styleFaint.Render("  waiting for the pipeline…") + "\n")
 	}
-	if m.done == nil && !m.detached {
+	switch {
+	case m.done != nil || m.detached:
+	case m.asking:
+		b.WriteString("\n  " + styleTitle.Render("cancel the pipeline? [y/N]") + "\n")
+	case m.cancelErr != nil:
+		b.WriteString("\n  " + styleFailed.Render("canceling failed: "+m.cancelErr.Error()) + "\n")
+	case m.canceling:
+		b.WriteString(styleFaint.Render("\n  canceling the pipeline…") + "\n")
+	case m.cancel != nil:
+		b.WriteString(styleFaint.Render("\n  ctrl+c stops watching or cancels the pipeline") + "\n")
+	default:
 		b.WriteString(styleFaint.Render("\n  ctrl+c stops watching (the pipeline goes on)") + "\n")
 	}
 	return b.String()
@@ -288,12 +318,14 @@ func (s *session) watchLive(out io.Writer, title string, start time.Time, a *api
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
 	opts := []tea.ProgramOption{tea.WithOutput(out), tea.WithContext(ctx)}
+	model := liveModel{title: title, start: start}
 	if isTerminal(s.opts.Stdin) {
 		opts = append(opts, tea.WithInput(s.opts.Stdin))
+		model.cancel = func() error { return cancelPipeline(ctx, a, appID, pipeline, false) }
 	} else {
 		opts = append(opts, tea.WithInput(nil))
 	}
-	p := tea.NewProgram(liveModel{title: title, start: start}, opts...)
+	p := tea.NewProgram(model, opts...)
 	go func() {
 		res, err := watchPipeline(ctx, a, appID, pipeline, pollInterval, func(sn snapshot) { p.Send(snapMsg(sn)) })
 		p.Send(doneMsg{out: res, err: err})

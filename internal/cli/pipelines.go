@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -18,7 +19,8 @@ func (s *session) releaseCmd() *cobra.Command {
 		Short: "Release an existing image with the current config and settings, deploy it, and watch it",
 		Long: `Start a release pipeline: a new release of image N (default: the newest
 successful image) with the current config, settings and formation, then its
-deployment. It is watched like deploy; exit status 0 when the release is live.`,
+deployment. It is watched like deploy (Ctrl-C too); exit status 0 when the
+release is live.`,
 		GroupID: "apps",
 		Args:    exactArgs("ORG/PROJECT/APP"),
 		RunE: s.run(func(cmd *cobra.Command, args []string) error {
@@ -126,11 +128,7 @@ status 1 when no pipeline is running.`,
 				return &FailedError{Msg: fmt.Sprintf("no pipeline of %s is running", ap.ref)}
 			}
 			pipeline := *ps.PipelineId
-			body := apiclient.CancelRequest{}
-			if includeQueued {
-				body.IncludeQueued = &includeQueued
-			}
-			if _, err := check(a.CancelPipelineWithResponse(s.ctx, ap.id, pipeline, nil, body)); err != nil {
+			if err := cancelPipeline(s.ctx, a, ap.id, pipeline, includeQueued); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Canceling pipeline %s of %s\n", pipeline, ap.ref)
@@ -139,4 +137,15 @@ status 1 when no pipeline is running.`,
 	}
 	c.Flags().BoolVar(&includeQueued, "include-queued", false, "also discard the queued push")
 	return c
+}
+
+// cancelPipeline asks the API to cancel pipeline of application appID
+// (and its queued push with includeQueued).
+func cancelPipeline(ctx context.Context, a *api, appID, pipeline uuid.UUID, includeQueued bool) error {
+	var body apiclient.CancelRequest
+	if includeQueued {
+		body.IncludeQueued = &includeQueued
+	}
+	_, err := check(a.CancelPipelineWithResponse(ctx, appID, pipeline, nil, body))
+	return err
 }
