@@ -415,7 +415,7 @@ func TestTokensCreateAndRevoke(t *testing.T) {
 
 // TestDeployInterrupted: Ctrl-C stops watching, leaves the pipeline
 // running and exits 130 — as a signal when stdout is a pipe, as a key
-// under a terminal.
+// under a terminal (answering no to "cancel the pipeline?").
 func TestDeployInterrupted(t *testing.T) {
 	t.Parallel()
 	t.Run("signal", func(t *testing.T) {
@@ -470,6 +470,10 @@ func TestDeployInterrupted(t *testing.T) {
 			out.Write(buf[:n])
 		}
 		if _, err := tty.Write([]byte{3}); err != nil { // Ctrl-C
+			t.Fatal(err)
+		}
+		readUntil(t, tty, &out, "cancel the pipeline? [y/N]")
+		if _, err := tty.Write([]byte("n")); err != nil {
 			t.Fatal(err)
 		}
 		done := make(chan struct{})

@@ -263,10 +263,38 @@ func TestDecide(t *testing.T) {
 	}
 }
 
+// TestReadSnapshotOfAReleasePipeline: a release pipeline is named by its
+// release; the older build is not ours, its deployment is.
+func TestReadSnapshotOfAReleasePipeline(t *testing.T) {
+	ours, older := uuid.New(), uuid.New()
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	ps := status(t,
+		stageOf(older, 1, "complete", "complete", t0.Add(-time.Hour), nil),
+		stageOf(ours, 2, "complete", "complete", t0, nil),
+		stageOf(older, 2, "complete", "complete", t0.Add(time.Second), nil), false)
+	ps.PipelineId = &ours
+	snap, err := readSnapshot(&ps, ours)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := [3]bool{snap.Stages[0].Ours, snap.Stages[1].Ours, snap.Stages[2].Ours}; got != [3]bool{false, true, true} {
+		t.Errorf("ours = %v, want the release and the deployment", got)
+	}
+	if done, out := decide(snap, 1); !done || out != (outcome{OK: true, Release: 2}) {
+		t.Errorf("decide = %v %+v", done, out)
+	}
+	if snap, _ := readSnapshot(&ps, older); snap.Stages[1].Ours || snap.Stages[2].Ours {
+		t.Error("stages are ours while Pipeline Status names another pipeline")
+	}
+}
+
 // status decodes a Pipeline Status document into the generated type.
 func status(t *testing.T, build, release, deploy map[string]any, active bool) apiclient.PipelineStatus {
 	t.Helper()
 	doc := map[string]any{"build": build, "release": release, "deploy": deploy, "pipeline_active": active}
+	if build != nil {
+		doc["pipeline_id"] = build["id"]
+	}
 	var ps apiclient.PipelineStatus
 	if err := remarshal(doc, &ps); err != nil {
 		t.Fatal(err)

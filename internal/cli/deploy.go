@@ -17,23 +17,34 @@ import (
 
 func (s *session) deployCmd() *cobra.Command {
 	var noWait, asJSON bool
+	var commit, ref string
 	c := &cobra.Command{
-		Use:   "deploy ORG/PROJECT/APP [--no-wait]",
-		Short: "Build, release and deploy the head of the auto-deploy branch, and watch it",
+		Use:   "deploy ORG/PROJECT/APP [--commit SHA | --ref REF] [--no-wait]",
+		Short: "Build, release and deploy a commit (default: the head of the auto-deploy branch), and watch it",
 		Long: `Start the build → release → deploy pipeline and watch it until it ends: the
 three stages with their steps and the elapsed time, then the release deployed.
+--commit builds that commit (40 hex digits), --ref the head of a branch or tag.
 Exit status 0 when the release is live, 1 when the pipeline failed or was
 canceled (its error is printed). On a terminal the view redraws in place;
 otherwise it prints one plain line per change. Ctrl-C stops watching (the
-pipeline goes on).`,
+pipeline goes on); on a terminal it first asks whether to cancel the pipeline.`,
 		GroupID: "apps",
 		Args:    exactArgs("ORG/PROJECT/APP"),
 		RunE: s.run(func(cmd *cobra.Command, args []string) error {
+			var body apiclient.DeployRequest
+			switch {
+			case commit != "" && ref != "":
+				return usagef("--commit and --ref are mutually exclusive")
+			case commit != "":
+				body.CommitSha = &commit
+			case ref != "":
+				body.Ref = &ref
+			}
 			a, ap, err := s.resolveApp(args[0])
 			if err != nil {
 				return err
 			}
-			r, err := check(a.FullDeployWithResponse(s.ctx, ap.id, nil, apiclient.DeployRequest{}))
+			r, err := check(a.FullDeployWithResponse(s.ctx, ap.id, nil, body))
 			if err != nil {
 				return err
 			}
@@ -41,25 +52,39 @@ pipeline goes on).`,
 			if err != nil {
 				return err
 			}
-			if noWait {
-				if asJSON {
-					return writeJSON(cmd.OutOrStdout(), r.Body)
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "Started pipeline %s of %s (follow it with `slipway status %s`)\n", started.ImageId, ap.ref, ap.ref)
-				return nil
-			}
-			return s.watch(cmd.OutOrStdout(), a, ap, started.ImageId)
+			return s.follow(cmd.OutOrStdout(), a, ap, "Deploying", started.PipelineId, r.Body, noWait, asJSON)
 		}),
 	}
-	c.Flags().BoolVar(&noWait, "no-wait", false, "start the pipeline and return")
-	c.Flags().BoolVar(&asJSON, "json", false, "with --no-wait: print the API's JSON response unchanged")
+	c.Flags().StringVar(&commit, "commit", "", "build this commit (a full 40-hex SHA)")
+	c.Flags().StringVar(&ref, "ref", "", "build the head of this branch or tag")
+	waitFlags(c, &noWait, &asJSON)
 	return c
 }
 
+// waitFlags adds --no-wait and --json to a command that starts a pipeline.
+func waitFlags(c *cobra.Command, noWait, asJSON *bool) {
+	c.Flags().BoolVar(noWait, "no-wait", false, "start the pipeline and return")
+	c.Flags().BoolVar(asJSON, "json", false, "with --no-wait: print the API's JSON response unchanged")
+}
+
+// follow finishes a command that started pipeline: with noWait it prints
+// the pipeline's id (or the API's JSON body), otherwise it watches it.
+func (s *session) follow(out io.Writer, a *api, ap *app, verb string, pipeline uuid.UUID, body []byte, noWait, asJSON bool) error {
+	if !noWait {
+		return s.watch(out, a, ap, verb, pipeline)
+	}
+	if asJSON {
+		return writeJSON(out, body)
+	}
+	fmt.Fprintf(out, "Started pipeline %s of %s (follow it with `slipway status %s`)\n", pipeline, ap.ref, ap.ref)
+	return nil
+}
+
 // watch follows pipeline to its end on out, live on a terminal, in plain
-// lines otherwise, and returns nil only when its release is deployed.
-func (s *session) watch(out io.Writer, a *api, ap *app, pipeline uuid.UUID) error {
-	title := fmt.Sprintf("Deploying %s (pipeline %s)", ap.ref, pipeline)
+// lines otherwise, and returns nil only when its release is deployed. verb
+// names what the pipeline does in the title ("Deploying").
+func (s *session) watch(out io.Writer, a *api, ap *app, verb string, pipeline uuid.UUID) error {
+	title := fmt.Sprintf("%s %s (pipeline %s)", verb, ap.ref, pipeline)
 	start := time.Now()
 	var res outcome
 	var err error
@@ -132,6 +157,8 @@ type (
 		err error
 	}
 	tickMsg time.Time
+	// cancelMsg is the answer to the request to cancel the pipeline.
+	cancelMsg struct{ err error }
 )
 
 // liveModel is the bubbletea model of a watched pipeline.
@@ -144,6 +171,13 @@ type liveModel struct {
 	frame    int
 	done     *doneMsg
 	detached bool
+	// cancel asks the API to cancel the pipeline; nil when keys are not
+	// read (no prompt then).
+	cancel func() error
+	// asking: ctrl+c was pressed and "cancel the pipeline?" awaits an
+	// answer; canceling: the answer was yes; cancelErr: the request failed.
+	asking, canceling bool
+	cancelErr         error
 }
 
 const tickEvery = 120 * time.Millisecond
@@ -162,10 +196,21 @@ func (m liveModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case doneMsg:
 		m.done, m.now = &msg, time.Now()
 		return m, tea.Quit
+	case cancelMsg:
+		m.cancelErr = msg.err
+		m.canceling = msg.err == nil
 	case tea.KeyPressMsg:
-		if msg.String() == "ctrl+c" || msg.String() == "q" {
-			m.detached = true
+		key := msg.String()
+		switch {
+		case m.asking && (key == "y" || key == "Y"):
+			m.asking, m.canceling = false, true
+			cancel := m.cancel
+			return m, func() tea.Msg { return cancelMsg{err: cancel()} }
+		case m.asking, key == "q", key == "ctrl+c" && (m.cancel == nil || m.canceling):
+			m.asking, m.detached = false, true
 			return m, tea.Quit
+		case key == "ctrl+c":
+			m.asking = true
 		}
 	}
 	return m, nil
@@ -197,7 +242,17 @@ func (m liveModel) render() string {
 	if !m.seen {
 		b.WriteString(styleFaint.Render("  waiting for the pipeline…") + "\n")
 	}
-	if m.done == nil && !m.detached {
+	switch {
+	case m.done != nil || m.detached:
+	case m.asking:
+		b.WriteString("\n  " + styleTitle.Render("cancel the pipeline? [y/N]") + "\n")
+	case m.cancelErr != nil:
+		b.WriteString("\n  " + styleFailed.Render("canceling failed: "+m.cancelErr.Error()) + "\n")
+	case m.canceling:
+		b.WriteString(styleFaint.Render("\n  canceling the pipeline…") + "\n")
+	case m.cancel != nil:
+		b.WriteString(styleFaint.Render("\n  ctrl+c stops watching or cancels the pipeline") + "\n")
+	default:
 		b.WriteString(styleFaint.Render("\n  ctrl+c stops watching (the pipeline goes on)") + "\n")
 	}
 	return b.String()
@@ -263,12 +318,14 @@ func (s *session) watchLive(out io.Writer, title string, start time.Time, a *api
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
 	opts := []tea.ProgramOption{tea.WithOutput(out), tea.WithContext(ctx)}
+	model := liveModel{title: title, start: start}
 	if isTerminal(s.opts.Stdin) {
 		opts = append(opts, tea.WithInput(s.opts.Stdin))
+		model.cancel = func() error { return cancelPipeline(ctx, a, appID, pipeline, false) }
 	} else {
 		opts = append(opts, tea.WithInput(nil))
 	}
-	p := tea.NewProgram(liveModel{title: title, start: start}, opts...)
+	p := tea.NewProgram(model, opts...)
 	go func() {
 		res, err := watchPipeline(ctx, a, appID, pipeline, pollInterval, func(sn snapshot) { p.Send(snapMsg(sn)) })
 		p.Send(doneMsg{out: res, err: err})
@@ -321,6 +378,12 @@ func (s *session) statusCmd() *cobra.Command {
 				state = "running"
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: pipeline %s\n", ap.ref, state)
+			if snap.Pipeline != uuid.Nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "pipeline %s (%s)\n", snap.Pipeline, snap.Kind)
+			}
+			if q := snap.Queued; q != nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "queued: %s (%s by %s, since %s)\n", q.CommitSha, q.Trigger, q.TriggeredBy, q.Since.UTC().Format(time.RFC3339))
+			}
 			t := newTable(cmd.OutOrStdout(), "STAGE", "VERSION", "STATUS", "STEP", "STEPS", "TOOK", "ERROR")
 			now := time.Now()
 			for _, v := range snap.Stages {

@@ -168,7 +168,7 @@ func (s *session) local(l Local) *cobra.Command {
 func (s *session) commands() []*cobra.Command {
 	return []*cobra.Command{
 		s.loginCmd(), s.orgsCmd(), s.projectsCmd(), s.tokensCmd(), s.installationsCmd(),
-		s.appsCmd(), s.settingsCmd(), s.scaleCmd(), s.configCmd(), s.deployCmd(), s.statusCmd(),
+		s.appsCmd(), s.settingsCmd(), s.scaleCmd(), s.configCmd(), s.deployCmd(), s.releaseCmd(), s.rollbackCmd(), s.cancelCmd(), s.statusCmd(),
 		s.deploymentsCmd(), s.releasesCmd(), s.imagesCmd(), s.metricsCmd(), s.observeCmd(),
 	}
 }

@@ -42,6 +42,12 @@ func (v stageView) failed() bool {
 type snapshot struct {
 	Stages [3]stageView
 	Active bool
+	// Pipeline is the running pipeline, else the newest (uuid.Nil before
+	// the first); Kind is its kind.
+	Pipeline uuid.UUID
+	Kind     string
+	// Queued is the push waiting for the running pipeline, or nil.
+	Queued *apiclient.QueuedPush
 }
 
 // outcome is how a watched pipeline ended.
@@ -66,13 +72,22 @@ type stageJSON struct {
 	Progress    apiclient.StageProgress `json:"progress"`
 }
 
-// readSnapshot turns Pipeline Status into the stages of pipeline id: the
-// build is ours when it is image id; release and deploy when they started
-// after our build did.
+// readSnapshot turns Pipeline Status into the stages of pipeline id. The
+// stages are ours only while Pipeline Status names pipeline: the stage
+// whose object is pipeline (the build of a build pipeline, the release of
+// a release or rollback one) and the later stages that started after it.
 func readSnapshot(ps *apiclient.PipelineStatus, pipeline uuid.UUID) (snapshot, error) {
-	snap := snapshot{Active: ps.PipelineActive}
+	snap := snapshot{Active: ps.PipelineActive, Queued: ps.Queued}
+	if ps.PipelineId != nil {
+		snap.Pipeline = *ps.PipelineId
+	}
+	if ps.Kind != nil {
+		snap.Kind = string(*ps.Kind)
+	}
+	named := pipeline != uuid.Nil && snap.Pipeline == pipeline
 	raw := [3]any{ps.Build, ps.Release, ps.Deploy}
-	var buildStarted time.Time
+	anchored := false
+	var anchorStarted time.Time
 	for i, st := range raw {
 		v := stageView{Name: stageNames[i]}
 		b, err := json.Marshal(st)
@@ -90,11 +105,12 @@ func readSnapshot(ps *apiclient.PipelineStatus, pipeline uuid.UUID) (snapshot, e
 			if sj.ErrorDetail != nil {
 				v.Error = *sj.ErrorDetail
 			}
-			if i == 0 {
-				v.Ours = sj.Id == pipeline
-				buildStarted = sj.Started
-			} else {
-				v.Ours = snap.Stages[0].Ours && !sj.Started.Before(buildStarted)
+			switch {
+			case !named:
+			case anchored:
+				v.Ours = !sj.Started.Before(anchorStarted)
+			case sj.Id == pipeline:
+				v.Ours, anchored, anchorStarted = true, true, sj.Started
 			}
 		}
 		snap.Stages[i] = v
