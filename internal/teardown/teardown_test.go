@@ -138,7 +138,7 @@ func TestDeleteAfterADeploy(t *testing.T) {
 	if left := h.partition(app.ID); len(left) != 0 {
 		t.Errorf("left in the partition: %v", left)
 	}
-	if got, want := fmt.Sprint(h.cluster.Removals()), fmt.Sprintf("[acme/%s acme/%s]", app.ID, app.ID); got != want {
+	if got, want := fmt.Sprint(h.cluster.Removals()), fmt.Sprintf("[%[1]s/%[2]s %[1]s/%[2]s]", platform.OrganizationNamespace("acme"), app.ID); got != want {
 		t.Errorf("removals %s, want %s", got, want)
 	}
 	// The pipeline's abnormal-end handling of the deleted application is
