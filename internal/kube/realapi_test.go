@@ -478,11 +478,31 @@ func TestRealServerFacts(t *testing.T) {
 			t.Errorf("Render accepted %+v", v)
 		}
 	}
-	// A DELETE answers with the object, not a Status.
-	code, body, err = cp.Do(ctx, cp.AdminToken, http.MethodDelete, web, nil)
-	var answer struct{ Kind string }
-	if err != nil || code != http.StatusOK || json.Unmarshal(body, &answer) != nil || answer.Kind != "Deployment" {
-		t.Errorf("DELETE answered %d %s %v", code, body, err)
+	// A DELETE of an object no finalizer keeps (without a propagationPolicy, or with the
+	// adapter's Background) answers 200 with a v1 Status "Success" naming it, not the object;
+	// with Foreground (or Orphan) a finalizer keeps it and the answer is the object, marked
+	// for deletion. The adapter's delete accepts any 2xx and reads no body.
+	worker := deploymentPath(w, "worker")
+	code, body, err = cp.Do(ctx, cp.AdminToken, http.MethodDelete, worker+"?propagationPolicy=Foreground", nil)
+	var kept struct {
+		Kind     string
+		Metadata struct {
+			DeletionTimestamp string
+			Finalizers        []string
+		}
+	}
+	if err != nil || code/100 != 2 || json.Unmarshal(body, &kept) != nil || kept.Kind != "Deployment" || kept.Metadata.DeletionTimestamp == "" ||
+		!slices.Contains(kept.Metadata.Finalizers, "foregroundDeletion") {
+		t.Errorf("Foreground DELETE answered %d %s %v", code, body, err)
+	}
+	code, body, err = cp.Do(ctx, cp.AdminToken, http.MethodDelete, web+"?propagationPolicy=Background", nil)
+	var answer struct {
+		Kind, Status string
+		Details      struct{ Name, Kind string }
+	}
+	if err != nil || code != http.StatusOK || json.Unmarshal(body, &answer) != nil || answer.Kind != "Status" || answer.Status != "Success" ||
+		answer.Details.Name != kube.ObjectName(w.Name, "web") || answer.Details.Kind != "deployments" {
+		t.Errorf("Background DELETE answered %d %s %v", code, body, err)
 	}
 	// A patch of what does not exist is a 404 (the fake answers the same).
 	code, _, _ = cp.Do(ctx, cp.AdminToken, http.MethodGet, web, nil)
