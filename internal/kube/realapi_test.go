@@ -85,8 +85,9 @@ func TestRealApplyRolloutPrune(t *testing.T) {
 	t.Parallel()
 	k := cp.Cluster(t, cp.AdminToken)
 	w := newWorkload(t)
-	w.Processes["clock"] = "./bin/clock"
-	w.ProcessCounts["clock"] = 1
+	// "worker-clock": Render deploys only web*, worker* and tcp* processes.
+	w.Processes["worker-clock"] = "./bin/clock"
+	w.ProcessCounts["worker-clock"] = 1
 	applyOK(t, k, w)
 	st := waitRollout(t, k, w)
 	if !st.Done || st.Desired != 4 || st.Ready != 4 {
@@ -116,7 +117,7 @@ func TestRealApplyRolloutPrune(t *testing.T) {
 	if st := waitRollout(t, k, next); !st.Done || st.Ready != 3 {
 		t.Fatalf("second rollout %+v", st)
 	}
-	code, _, _ := cp.Do(context.Background(), cp.AdminToken, http.MethodGet, deploymentPath(w, "clock"), nil)
+	code, _, _ := cp.Do(context.Background(), cp.AdminToken, http.MethodGet, deploymentPath(w, "worker-clock"), nil)
 	if code != http.StatusNotFound {
 		t.Fatalf("the removed clock process's Deployment: %d, want 404", code)
 	}
