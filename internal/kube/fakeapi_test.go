@@ -23,7 +23,9 @@ import (
 // where the kube tests on the real server (package kubetest) measured it:
 // a create of an existing object is a 409 AlreadyExists, a patch of a
 // missing object a 404, a changed Deployment selector a 422 naming
-// spec.selector, and a DELETE answers with the object.
+// spec.selector, and a DELETE with propagationPolicy=Background of an
+// object without finalizers answers a v1 Status "Success" (the object only
+// comes back when a finalizer keeps it, e.g. with Foreground or Orphan).
 type fakeAPI struct {
 	t     *testing.T
 	srv   *httptest.Server
@@ -290,8 +292,16 @@ func (f *fakeAPI) delete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	delete(f.objects, r.URL.Path)
+	var meta struct {
+		Metadata ObjectMeta `json:"metadata"`
+	}
+	_ = json.Unmarshal(obj.raw, &meta)
+	segs := strings.Split(r.URL.Path, "/")
 	w.Header().Set("Content-Type", contentTypeJSON)
-	_, _ = w.Write(obj.raw) // the real server answers a DELETE with the object, not a Status
+	// The real server answers a Background DELETE of an object it removes at once
+	// with a Status, not the object.
+	_ = json.NewEncoder(w).Encode(map[string]any{"kind": "Status", "apiVersion": "v1", "metadata": map[string]any{}, "status": "Success",
+		"details": map[string]any{"name": meta.Metadata.Name, "kind": segs[len(segs)-2]}})
 }
 
 func writeStatus(w http.ResponseWriter, code int, reason, message string) {

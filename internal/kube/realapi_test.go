@@ -85,8 +85,9 @@ func TestRealApplyRolloutPrune(t *testing.T) {
 	t.Parallel()
 	k := cp.Cluster(t, cp.AdminToken)
 	w := newWorkload(t)
-	w.Processes["clock"] = "./bin/clock"
-	w.ProcessCounts["clock"] = 1
+	// "worker-clock": Render deploys only web*, worker* and tcp* processes.
+	w.Processes["worker-clock"] = "./bin/clock"
+	w.ProcessCounts["worker-clock"] = 1
 	applyOK(t, k, w)
 	st := waitRollout(t, k, w)
 	if !st.Done || st.Desired != 4 || st.Ready != 4 {
@@ -116,7 +117,7 @@ func TestRealApplyRolloutPrune(t *testing.T) {
 	if st := waitRollout(t, k, next); !st.Done || st.Ready != 3 {
 		t.Fatalf("second rollout %+v", st)
 	}
-	code, _, _ := cp.Do(context.Background(), cp.AdminToken, http.MethodGet, deploymentPath(w, "clock"), nil)
+	code, _, _ := cp.Do(context.Background(), cp.AdminToken, http.MethodGet, deploymentPath(w, "worker-clock"), nil)
 	if code != http.StatusNotFound {
 		t.Fatalf("the removed clock process's Deployment: %d, want 404", code)
 	}
@@ -478,11 +479,31 @@ func TestRealServerFacts(t *testing.T) {
 			t.Errorf("Render accepted %+v", v)
 		}
 	}
-	// A DELETE answers with the object, not a Status.
-	code, body, err = cp.Do(ctx, cp.AdminToken, http.MethodDelete, web, nil)
-	var answer struct{ Kind string }
-	if err != nil || code != http.StatusOK || json.Unmarshal(body, &answer) != nil || answer.Kind != "Deployment" {
-		t.Errorf("DELETE answered %d %s %v", code, body, err)
+	// A DELETE of an object no finalizer keeps (without a propagationPolicy, or with the
+	// adapter's Background) answers 200 with a v1 Status "Success" naming it, not the object;
+	// with Foreground (or Orphan) a finalizer keeps it and the answer is the object, marked
+	// for deletion. The adapter's delete accepts any 2xx and reads no body.
+	worker := deploymentPath(w, "worker")
+	code, body, err = cp.Do(ctx, cp.AdminToken, http.MethodDelete, worker+"?propagationPolicy=Foreground", nil)
+	var kept struct {
+		Kind     string
+		Metadata struct {
+			DeletionTimestamp string
+			Finalizers        []string
+		}
+	}
+	if err != nil || code/100 != 2 || json.Unmarshal(body, &kept) != nil || kept.Kind != "Deployment" || kept.Metadata.DeletionTimestamp == "" ||
+		!slices.Contains(kept.Metadata.Finalizers, "foregroundDeletion") {
+		t.Errorf("Foreground DELETE answered %d %s %v", code, body, err)
+	}
+	code, body, err = cp.Do(ctx, cp.AdminToken, http.MethodDelete, web+"?propagationPolicy=Background", nil)
+	var answer struct {
+		Kind, Status string
+		Details      struct{ Name, Kind string }
+	}
+	if err != nil || code != http.StatusOK || json.Unmarshal(body, &answer) != nil || answer.Kind != "Status" || answer.Status != "Success" ||
+		answer.Details.Name != kube.ObjectName(w.Name, "web") || answer.Details.Kind != "deployments" {
+		t.Errorf("Background DELETE answered %d %s %v", code, body, err)
 	}
 	// A patch of what does not exist is a 404 (the fake answers the same).
 	code, _, _ = cp.Do(ctx, cp.AdminToken, http.MethodGet, web, nil)

@@ -38,8 +38,9 @@ func TestRealRBAC(t *testing.T) {
 	pipe := cp.Cluster(t, cp.PipelineToken)
 	scale := cp.Cluster(t, cp.ScaleToken)
 	w := newWorkload(t)
-	w.Processes["clock"] = "./bin/clock"
-	w.ProcessCounts["clock"] = 1
+	// "worker-clock": Render deploys only web*, worker* and tcp* processes.
+	w.Processes["worker-clock"] = "./bin/clock"
+	w.ProcessCounts["worker-clock"] = 1
 	attempts := 0
 	kubetest.Eventually(t, 20*time.Second, func() error {
 		attempts++
@@ -53,8 +54,11 @@ func TestRealRBAC(t *testing.T) {
 	if st := waitRollout(t, pipe, w); !st.Done {
 		t.Fatalf("rollout %+v", st)
 	}
-	delete(w.Processes, "clock")
-	applyOK(t, pipe, w) // prunes the clock Deployment
+	delete(w.Processes, "worker-clock")
+	applyOK(t, pipe, w) // prunes the worker-clock Deployment
+	if code, _, _ := cp.Do(ctx, cp.AdminToken, http.MethodGet, deploymentPath(w, "worker-clock"), nil); code != http.StatusNotFound {
+		t.Fatalf("the pruned worker-clock Deployment: %d, want 404", code)
+	}
 	w.ProcessCounts["web"] = 3
 	if err := scale.Scale(ctx, w); err != nil {
 		t.Fatalf("Scale as the applications function: %v", err)

@@ -222,7 +222,9 @@ func start(bin string) (cp *ControlPlane, err error) {
 		"--token-auth-file="+creds.tokenFile, "--authorization-mode=RBAC", "--anonymous-auth=false",
 		"--service-account-issuer=https://kubernetes.default.svc", "--service-account-key-file="+creds.saPub,
 		"--service-account-signing-key-file="+creds.saKey, "--service-cluster-ip-range=10.96.0.0/16",
-		"--allow-privileged=true", "--profiling=false", "--enable-priority-and-fairness=false", "--v=0"); err != nil {
+		"--allow-privileged=true",
+		// No not-ready taint on the fake node (see the wait for it below).
+		"--disable-admission-plugins=TaintNodesByCondition", "--profiling=false", "--enable-priority-and-fairness=false", "--v=0"); err != nil {
 		return cp, err
 	}
 	if err := cp.waitFor(ctx, "kube-apiserver", func() bool {
@@ -262,13 +264,20 @@ func start(bin string) (cp *ControlPlane, err error) {
 	if code, body, err := cp.Do(ctx, cp.AdminToken, http.MethodPost, "/api/v1/nodes", node); err != nil || code != http.StatusCreated {
 		return cp, fmt.Errorf("kubetest: creating the fake node: %d %s %v", code, body, err)
 	}
-	if err := cp.waitFor(ctx, "the fake node to be Ready (kwok)", func() bool {
+	// Ready and untainted: the scheduler places no pod on a tainted node. The
+	// TaintNodesByCondition admission plugin (disabled above) would taint the
+	// new node node.kubernetes.io/not-ready:NoSchedule, and only the node
+	// lifecycle controller (not run: kwok's nodes send no heartbeats) lifts it.
+	if err := cp.waitFor(ctx, "the fake node to be Ready and untainted (kwok)", func() bool {
 		var n struct {
+			Spec struct {
+				Taints []json.RawMessage `json:"taints"`
+			} `json:"spec"`
 			Status struct {
 				Conditions []kube.Condition `json:"conditions"`
 			} `json:"status"`
 		}
-		if cp.getJSON(cp.AdminToken, "/api/v1/nodes/"+NodeName, &n) != nil {
+		if cp.getJSON(cp.AdminToken, "/api/v1/nodes/"+NodeName, &n) != nil || len(n.Spec.Taints) > 0 {
 			return false
 		}
 		for _, c := range n.Status.Conditions {
