@@ -372,17 +372,35 @@ func FuzzScaleRequest(f *testing.F) {
 				t.Fatalf("process_pod_classes %q=%q accepted", name, c)
 			}
 		}
+		removedStale := false
 		if rel := app.LatestRelease; rel != nil {
-			for name := range req.ProcessCounts {
-				if _, ok := rel.Processes[name]; !ok {
+			for name, n := range req.ProcessCounts {
+				if _, ok := rel.Processes[name]; ok {
+					continue
+				}
+				// Only a stale process (listed before, not in the
+				// release) may be named, and only to set it to 0,
+				// which removes it.
+				_, counted := before.ProcessCounts[name]
+				_, classed := before.ProcessPodClasses[name]
+				if n != 0 || !(counted || classed) {
 					t.Fatalf("process %q is not in the release", name)
 				}
+				_, stillCounted := app.ProcessCounts[name]
+				_, stillClassed := app.ProcessPodClasses[name]
+				if stillCounted || stillClassed {
+					t.Fatalf("stale process %q set to 0 was not removed", name)
+				}
+				removedStale = true
 			}
 			for name := range req.ProcessPodClasses {
 				if _, ok := rel.Processes[name]; !ok {
 					t.Fatalf("process %q is not in the release", name)
 				}
 			}
+		}
+		if removedStale {
+			return // naming the removed process again is an unknown process (422)
 		}
 		gotCounts, gotClasses := maps.Clone(app.ProcessCounts), maps.Clone(app.ProcessPodClasses)
 		if err := req.Apply(&app); err != nil || !maps.Equal(gotCounts, app.ProcessCounts) || !maps.Equal(gotClasses, app.ProcessPodClasses) {
