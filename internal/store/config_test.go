@@ -148,6 +148,13 @@ func emptyFor(appID string) platform.Config { return platform.Config{Application
 // one wins; nothing is half written.
 func TestConfigConcurrentWrites(t *testing.T) {
 	env := storetest.New(t)
+	if env.Embedded == nil {
+		// Observed on moto_server 5.2: of six concurrent TransactWriteItems
+		// where five must fail their condition, three answered success and
+		// nothing was stored — moto gives concurrent transactions no
+		// isolation. The race is proven on the embedded server (make test).
+		t.Skip("concurrent transactions are not isolated on this endpoint (moto_server); the race runs on the embedded server")
+	}
 	app := newApp(seedProject(t, env, "acme", "shop"), "web")
 	mustOK(t, env.Store.CreateApplication(ctx(), app))
 	cur, err := env.Store.CurrentConfig(ctx(), app.ID)
