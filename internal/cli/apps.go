@@ -430,32 +430,19 @@ func parseScale(pairs []string) (apiclient.ScaleRequest, error) {
 }
 
 func (s *session) deploymentsCmd() *cobra.Command {
-	var asJSON bool
-	var page pageFlags
-	c := &cobra.Command{
+	return appPageCmd(s, &cobra.Command{
 		Use:     "deployments ORG/PROJECT/APP",
 		Short:   "List an application's deployments, newest first",
 		GroupID: "apps",
-		Args:    exactArgs("ORG/PROJECT/APP"),
-		RunE: s.run(func(cmd *cobra.Command, args []string) error {
-			a, ap, err := s.resolveApp(args[0])
+	}, "deployment list", []string{"RELEASE", "IMAGE", "STATUS", "TRIGGER", "BY", "COMMIT", "DURATION", "CREATED", "ERROR"},
+		func(a *api, id uuid.UUID, limit *int, cursor *string) ([]byte, *apiclient.DeploymentPage, error) {
+			r, err := check(a.ListDeploymentsWithResponse(s.ctx, id, &apiclient.ListDeploymentsParams{Limit: limit, Cursor: cursor}))
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
-			limit, cursor := page.params()
-			r, err := check(a.ListDeploymentsWithResponse(s.ctx, ap.id, &apiclient.ListDeploymentsParams{Limit: limit, Cursor: cursor}))
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			p, err := decoded(r.JSON200, "deployment list")
-			if err != nil {
-				return err
-			}
-			t := newTable(cmd.OutOrStdout(), "RELEASE", "IMAGE", "STATUS", "TRIGGER", "BY", "COMMIT", "DURATION", "CREATED", "ERROR")
-			now := time.Now()
+			return r.Body, r.JSON200, nil
+		},
+		func(t *table, p *apiclient.DeploymentPage, now time.Time) *string {
 			for _, d := range p.Items {
 				dur := "-"
 				if d.DurationSecs != nil {
@@ -468,11 +455,6 @@ func (s *session) deploymentsCmd() *cobra.Command {
 				t.row(fmt.Sprintf("v%d", d.ReleaseVersion), fmt.Sprintf("v%d", d.ImageVersion), string(d.Status), string(d.Trigger),
 					orDash(d.TriggeredBy), commit, dur, since(d.Created, now), orDash(d.ErrorDetail))
 			}
-			moreHint(cmd.ErrOrStderr(), p.Pagination.NextCursor)
-			return t.flush()
-		}),
-	}
-	jsonFlag(c, &asJSON)
-	page.add(c)
-	return c
+			return p.Pagination.NextCursor
+		})
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/google/uuid"
 	"regexp"
 	"sort"
 	"strings"
@@ -182,42 +183,24 @@ func (s *session) patchConfig(cmd *cobra.Command, ref string, vars map[string]*a
 }
 
 func (s *session) configVersionsCmd() *cobra.Command {
-	var asJSON bool
-	var page pageFlags
-	c := &cobra.Command{
+	return appPageCmd(s, &cobra.Command{
 		Use:   "versions ORG/PROJECT/APP",
 		Short: "The config's history, newest first: who changed which names",
-		Args:  exactArgs("ORG/PROJECT/APP"),
-		RunE: s.run(func(cmd *cobra.Command, args []string) error {
-			a, ap, err := s.resolveApp(args[0])
+	}, "config versions", []string{"VERSION", "BY", "CREATED", "ADDED", "CHANGED", "REMOVED"},
+		func(a *api, id uuid.UUID, limit *int, cursor *string) ([]byte, *apiclient.ConfigVersionPage, error) {
+			r, err := check(a.ListConfigVersionsWithResponse(s.ctx, id, &apiclient.ListConfigVersionsParams{Limit: limit, Cursor: cursor}))
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
-			limit, cursor := page.params()
-			r, err := check(a.ListConfigVersionsWithResponse(s.ctx, ap.id, &apiclient.ListConfigVersionsParams{Limit: limit, Cursor: cursor}))
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			p, err := decoded(r.JSON200, "config versions")
-			if err != nil {
-				return err
-			}
-			t := newTable(cmd.OutOrStdout(), "VERSION", "BY", "CREATED", "ADDED", "CHANGED", "REMOVED")
-			now := time.Now()
+			return r.Body, r.JSON200, nil
+		},
+		func(t *table, p *apiclient.ConfigVersionPage, now time.Time) *string {
 			for _, v := range p.Items {
 				t.row(fmt.Sprintf("v%d", v.Version), v.CreatedBy, since(v.Created, now),
 					joinOrDash(v.Changes.Added), joinOrDash(v.Changes.Changed), joinOrDash(v.Changes.Removed))
 			}
-			moreHint(cmd.ErrOrStderr(), p.Pagination.NextCursor)
-			return t.flush()
-		}),
-	}
-	jsonFlag(c, &asJSON)
-	page.add(c)
-	return c
+			return p.Pagination.NextCursor
+		})
 }
 
 func joinOrDash(names []string) string {

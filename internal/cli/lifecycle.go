@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"fmt"
+	"github.com/google/uuid"
 	"sort"
 	"strings"
 	"time"
@@ -78,71 +79,40 @@ func (s *session) appsDeleteCmd() *cobra.Command {
 }
 
 func (s *session) releasesCmd() *cobra.Command {
-	var asJSON bool
-	var page pageFlags
-	c := &cobra.Command{
+	return appPageCmd(s, &cobra.Command{
 		Use:     "releases ORG/PROJECT/APP",
 		Short:   "List an application's releases, newest first",
 		GroupID: "apps",
-		Args:    exactArgs("ORG/PROJECT/APP"),
-		RunE: s.run(func(cmd *cobra.Command, args []string) error {
-			a, ap, err := s.resolveApp(args[0])
+	}, "release list", []string{"RELEASE", "IMAGE", "STATUS", "CREATED", "ERROR"},
+		func(a *api, id uuid.UUID, limit *int, cursor *string) ([]byte, *apiclient.ReleasePage, error) {
+			r, err := check(a.ListReleasesWithResponse(s.ctx, id, &apiclient.ListReleasesParams{Limit: limit, Cursor: cursor}))
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
-			limit, cursor := page.params()
-			r, err := check(a.ListReleasesWithResponse(s.ctx, ap.id, &apiclient.ListReleasesParams{Limit: limit, Cursor: cursor}))
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			p, err := decoded(r.JSON200, "release list")
-			if err != nil {
-				return err
-			}
-			t := newTable(cmd.OutOrStdout(), "RELEASE", "IMAGE", "STATUS", "CREATED", "ERROR")
-			now := time.Now()
+			return r.Body, r.JSON200, nil
+		},
+		func(t *table, p *apiclient.ReleasePage, now time.Time) *string {
 			for _, rel := range p.Items {
 				t.row(fmt.Sprintf("v%d", rel.Version), fmt.Sprintf("v%d", rel.ImageVersion), string(rel.Status), since(rel.Created, now), orDash(rel.ErrorDetail))
 			}
-			moreHint(cmd.ErrOrStderr(), p.Pagination.NextCursor)
-			return t.flush()
-		}),
-	}
-	jsonFlag(c, &asJSON)
-	page.add(c)
-	return c
+			return p.Pagination.NextCursor
+		})
 }
 
 func (s *session) imagesCmd() *cobra.Command {
-	var asJSON bool
-	var page pageFlags
-	c := &cobra.Command{
+	return appPageCmd(s, &cobra.Command{
 		Use:     "images ORG/PROJECT/APP",
 		Short:   "List an application's images (builds), newest first",
 		GroupID: "apps",
-		Args:    exactArgs("ORG/PROJECT/APP"),
-		RunE: s.run(func(cmd *cobra.Command, args []string) error {
-			a, ap, err := s.resolveApp(args[0])
+	}, "image list", []string{"IMAGE", "STATUS", "COMMIT", "PROCESSES", "CREATED", "ERROR"},
+		func(a *api, id uuid.UUID, limit *int, cursor *string) ([]byte, *apiclient.ImagePage, error) {
+			r, err := check(a.ListImagesWithResponse(s.ctx, id, &apiclient.ListImagesParams{Limit: limit, Cursor: cursor}))
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
-			limit, cursor := page.params()
-			r, err := check(a.ListImagesWithResponse(s.ctx, ap.id, &apiclient.ListImagesParams{Limit: limit, Cursor: cursor}))
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			p, err := decoded(r.JSON200, "image list")
-			if err != nil {
-				return err
-			}
-			t := newTable(cmd.OutOrStdout(), "IMAGE", "STATUS", "COMMIT", "PROCESSES", "CREATED", "ERROR")
-			now := time.Now()
+			return r.Body, r.JSON200, nil
+		},
+		func(t *table, p *apiclient.ImagePage, now time.Time) *string {
 			for _, im := range p.Items {
 				commit := orDash(im.CommitSha)
 				if len(commit) > 12 {
@@ -150,13 +120,8 @@ func (s *session) imagesCmd() *cobra.Command {
 				}
 				t.row(fmt.Sprintf("v%d", im.Version), string(im.Status), commit, processNames(im.Processes), since(im.Created, now), orDash(im.ErrorDetail))
 			}
-			moreHint(cmd.ErrOrStderr(), p.Pagination.NextCursor)
-			return t.flush()
-		}),
-	}
-	jsonFlag(c, &asJSON)
-	page.add(c)
-	return c
+			return p.Pagination.NextCursor
+		})
 }
 
 // processNames is an image's process names, sorted, comma-separated.
@@ -170,4 +135,42 @@ func processNames(procs map[string]string) string {
 	}
 	sort.Strings(names)
 	return strings.Join(names, ",")
+}
+
+// appPageCmd completes c into a read command of one page of an
+// application's records: APP resolved to its id, one request by fetch, the
+// API's JSON unchanged with --json, else a table with header whose rows
+// render writes, and a hint on stderr when there is a next page (render
+// returns the next cursor). what names the answer in an error when it
+// cannot be read.
+func appPageCmd[P any](s *session, c *cobra.Command, what string, header []string,
+	fetch func(a *api, appID uuid.UUID, limit *int, cursor *string) (body []byte, page *P, err error),
+	render func(t *table, p *P, now time.Time) (next *string)) *cobra.Command {
+	var asJSON bool
+	var page pageFlags
+	c.Args = exactArgs("ORG/PROJECT/APP")
+	c.RunE = s.run(func(cmd *cobra.Command, args []string) error {
+		a, ap, err := s.resolveApp(args[0])
+		if err != nil {
+			return err
+		}
+		limit, cursor := page.params()
+		body, parsed, err := fetch(a, ap.id, limit, cursor)
+		if err != nil {
+			return err
+		}
+		if asJSON {
+			return writeJSON(cmd.OutOrStdout(), body)
+		}
+		p, err := decoded(parsed, what)
+		if err != nil {
+			return err
+		}
+		t := newTable(cmd.OutOrStdout(), header...)
+		moreHint(cmd.ErrOrStderr(), render(t, p, time.Now()))
+		return t.flush()
+	})
+	jsonFlag(c, &asJSON)
+	page.add(c)
+	return c
 }
