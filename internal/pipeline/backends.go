@@ -70,8 +70,11 @@ type Workload struct {
 	// Namespace is the Kubernetes namespace (platform.OrganizationNamespace).
 	Namespace string
 	// Name identifies the application in the cluster: "<project>-<app>".
-	Name           string
-	ApplicationID  string
+	Name          string
+	ApplicationID string
+	// PipelineID names the pipeline that made the release (the image id
+	// for builds, the release id otherwise): the key of its logs.
+	PipelineID     string
 	ReleaseID      string
 	ReleaseVersion int64
 	ImageURI       string

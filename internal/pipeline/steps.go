@@ -360,7 +360,7 @@ func WorkloadOf(app platform.Application, rel platform.Release) Workload {
 	}
 	return Workload{
 		Namespace: platform.OrganizationNamespace(app.OrganizationSlug), Name: app.ProjectSlug + "-" + app.Slug, ApplicationID: app.ID,
-		ReleaseID: rel.ID, ReleaseVersion: rel.Version, ImageURI: rel.ImageURI, Processes: rel.Processes,
+		PipelineID: rel.Pipeline(), ReleaseID: rel.ID, ReleaseVersion: rel.Version, ImageURI: rel.ImageURI, Processes: rel.Processes,
 		ProcessCounts: app.ProcessCounts, PodClasses: classes, HealthCheckPath: rel.HealthCheckPath,
 		HealthCheckHost: deref(rel.HealthCheckHost), Privileged: rel.Privileged,
 	}

@@ -26,6 +26,7 @@ type Builder struct {
 	now      func() time.Time
 	duration time.Duration
 	fail     FailRules
+	logs     LogSink
 
 	mu     sync.Mutex
 	builds map[string]simBuild // by build ref
@@ -45,7 +46,7 @@ func NewBuilder(cfg Config, now func() time.Time) *Builder {
 	if now == nil {
 		now = time.Now
 	}
-	return &Builder{now: now, duration: cfg.BuildDuration, fail: cfg.FailBuilds, builds: map[string]simBuild{}}
+	return &Builder{now: now, duration: cfg.BuildDuration, fail: cfg.FailBuilds, logs: logsOf(cfg), builds: map[string]simBuild{}}
 }
 
 // StartBuild records a build; the same ImageID returns the same reference
@@ -59,9 +60,20 @@ func (b *Builder) StartBuild(_ context.Context, req pipeline.BuildRequest) (stri
 		if failure == "" {
 			failure = b.fail.Match(req.Repository, req.Ref)
 		}
-		b.builds[ref] = simBuild{req: req, started: b.now(), failure: failure}
+		started := b.now()
+		b.builds[ref] = simBuild{req: req, started: started, failure: failure}
+		b.logs.Pipeline(req.ApplicationID, req.ImageID, "build", started, "Cloning "+req.Repository+" at "+buildTarget(req))
 	}
 	return ref, nil
+}
+
+// buildTarget names what the build checks out: the pinned commit, else
+// the ref.
+func buildTarget(req pipeline.BuildRequest) string {
+	if req.CommitSHA != "" {
+		return req.CommitSHA
+	}
+	return req.Ref
 }
 
 // cloneFailure is why a real build could not clone the request's

@@ -20,6 +20,7 @@ type Cluster struct {
 	now      func() time.Time
 	duration time.Duration
 	crash    CrashRules
+	logs     LogSink
 
 	mu   sync.Mutex
 	apps map[string]*simApp // by application id
@@ -56,7 +57,7 @@ func NewCluster(cfg Config, now func() time.Time) *Cluster {
 	if now == nil {
 		now = time.Now
 	}
-	return &Cluster{now: now, duration: cfg.RolloutDuration, crash: cfg.CrashLoop, apps: map[string]*simApp{}}
+	return &Cluster{now: now, duration: cfg.RolloutDuration, crash: cfg.CrashLoop, logs: logsOf(cfg), apps: map[string]*simApp{}}
 }
 
 // Apply runs the workload. Applying the same workload again changes
@@ -105,6 +106,9 @@ func (c *Cluster) record(app *simApp, w pipeline.Workload, procs []procState) {
 	app.fingerprint, app.name, app.rolloutStart = fp, w.Name, now
 	app.crashing = c.crash.Match(w.ApplicationID, w.Name)
 	app.history = append(app.history, segment{from: now, crashing: app.crashing, processes: procs})
+	if w.PipelineID != "" {
+		c.logs.Pipeline(w.ApplicationID, w.PipelineID, "deploy", now, fmt.Sprintf("Rolling out release v%d (%s)", w.ReleaseVersion, w.Name))
+	}
 }
 
 // RolloutStatus reports the rollout of the applied workload: pods become

@@ -34,6 +34,8 @@ type Config struct {
 	FailBuilds FailRules
 	// CrashLoop says which applications crash-loop.
 	CrashLoop CrashRules
+	// Logs receives the simulators' log lines (nil: discarded).
+	Logs LogSink
 }
 
 // DefaultConfig is a simulator that builds in 3 s, rolls out in 4 s and
