@@ -65,6 +65,9 @@ type ProgressView struct {
 var (
 	buildSteps   = []string{"queued", "building", "complete"}
 	releaseSteps = []string{"snapshot", "complete"}
+	// releaseCommandSteps are the release stage's of a release that runs
+	// its release command (the image's Procfile release process).
+	releaseCommandSteps = []string{"snapshot", "release_command", "complete"}
 	deploySteps  = []string{"rollout", "complete"}
 )
 
@@ -111,7 +114,14 @@ func (a api) pipelineStatus(w http.ResponseWriter, r *http.Request) error {
 		out.Build = stage(img.ID, img.Version, img.Status, img.ErrorDetail, httpapi.Timestamp(img.Created), httpapi.Timestamp(img.Updated), buildSteps, running)
 	}
 	if rel := app.LatestRelease; rel != nil {
-		out.Release = stage(rel.ID, rel.Version, rel.Status, rel.ErrorDetail, httpapi.Timestamp(rel.Created), httpapi.Timestamp(rel.Updated), releaseSteps, "snapshot")
+		steps, running := releaseSteps, "snapshot"
+		if rel.RunsReleaseCommand() {
+			steps = releaseCommandSteps
+			if rel.ReleaseCommandStarted != nil {
+				running = "release_command"
+			}
+		}
+		out.Release = stage(rel.ID, rel.Version, rel.Status, rel.ErrorDetail, httpapi.Timestamp(rel.Created), httpapi.Timestamp(rel.Updated), steps, running)
 	}
 	if dep := app.LatestDeployment; dep != nil {
 		out.Deploy = stage(dep.ID, dep.ReleaseVersion, dep.Status, dep.ErrorDetail, httpapi.Timestamp(dep.Created), httpapi.Timestamp(dep.Updated), deploySteps, "rollout")
