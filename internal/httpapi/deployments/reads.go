@@ -65,11 +65,12 @@ type ProgressView struct {
 var (
 	buildSteps   = []string{"queued", "building", "complete"}
 	releaseSteps = []string{"snapshot", "complete"}
-	// releaseCommandSteps are the release stage's of a release that runs
-	// its release command (the image's Procfile release process).
-	releaseCommandSteps = []string{"snapshot", "release_command", "complete"}
 	deploySteps  = []string{"rollout", "complete"}
 )
+
+// releaseCommandSteps are the release stage's steps for a release that
+// runs its release command (the image's Procfile release process).
+var releaseCommandSteps = []string{"snapshot", "release_command", "complete"}
 
 func stage(id string, version int64, status platform.Status, errDetail *string, created, updated httpapi.Timestamp, steps []string, running string) *StageView {
 	current := steps[len(steps)-1]
