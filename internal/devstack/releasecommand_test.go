@@ -2,6 +2,7 @@ package devstack_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -119,41 +120,54 @@ func TestLocalReleaseCommand(t *testing.T) {
 	}
 }
 
-// TestLocalCancelDuringReleaseCommand cancels on the real clock while a
-// release command the simulator would run for an hour runs: its job is
-// deleted, the release ends canceled, and the application is free.
+// TestLocalCancelDuringReleaseCommand cancels while a release command the
+// simulator would run for an hour runs (the executor held at its second
+// poll, on the virtual clock): its job is deleted, the release ends
+// canceled, nothing rolls out, and the application is free.
 func TestLocalCancelDuringReleaseCommand(t *testing.T) {
 	cfg := releaseSimConfig(t, "all", "")
-	cfg.BuildDuration, cfg.JobDuration = 0, time.Hour
+	cfg.JobDuration = time.Hour
 	logs := &pipelineLog{}
 	cfg.Logs = logs
-	stack, err := devstack.Start(context.Background(), devstack.Options{Addr: "127.0.0.1:0", DevToken: "slw_test", Simulators: &cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stack.Close)
-	c := client{t: t, base: stack.URL, token: "slw_test"}
+	c, stack, _ := startStack(t, &cfg)
+	reached, release := make(chan struct{}), make(chan struct{})
+	var polls int
+	var once sync.Once
+	stack.Runner.WrapInvoker(func(next stepfn.Invoker) stepfn.Invoker {
+		return stepfn.InvokerFunc(func(ctx context.Context, arn string, payload json.RawMessage) (json.RawMessage, error) {
+			if strings.Contains(string(payload), `"step":"check_release_command"`) {
+				if polls++; polls == 2 {
+					once.Do(func() { close(reached) })
+					select {
+					case <-release:
+					case <-ctx.Done():
+						return nil, ctx.Err()
+					}
+				}
+			}
+			return next.Invoke(ctx, arn, payload)
+		})
+	})
+	defer close(release)
 	id := newApp(t, c, "web")
 	_, started := c.do("POST", "/applications/"+id+"/deploy", "")
 	pid := started["pipeline_id"].(string)
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(logs.of(pid, "release"), "Running the release command") {
-		if time.Now().After(deadline) {
-			t.Fatal("the release command did not start within 10 s")
-		}
-		time.Sleep(20 * time.Millisecond) // the real clock: the executor polls every second
+	<-reached
+	_, ps := c.do("GET", "/applications/"+id+"/pipeline-status", "")
+	if p := ps["release"].(map[string]any)["progress"].(map[string]any); p["current"] != "release_command" {
+		t.Fatalf("release progress while the job runs: %v", p)
 	}
 	if status, body := c.do("POST", "/applications/"+id+"/pipelines/"+pid+"/cancel", `{}`); status != 202 {
 		t.Fatalf("cancel: %d %v", status, body)
 	}
 	stack.Runner.Wait()
-	_, ps := c.do("GET", "/applications/"+id+"/pipeline-status", "")
+	_, ps = c.do("GET", "/applications/"+id+"/pipeline-status", "")
 	rel := ps["release"].(map[string]any)
 	if rel["status"] != "canceled" || rel["error_detail"] != "canceled by dev" || ps["deploy"] != nil || ps["pipeline_active"] != false {
 		t.Fatalf("pipeline status %v", ps)
 	}
-	if !strings.Contains(logs.of(pid, "release"), "The release job was deleted") {
-		t.Fatalf("the job was not deleted: %q", logs.of(pid, "release"))
+	if log := logs.of(pid, "release"); !strings.Contains(log, "Running the release command") || !strings.Contains(log, "The release job was deleted") {
+		t.Fatalf("release log %q", log)
 	}
 }
 
