@@ -41,12 +41,13 @@ func TestRemove(t *testing.T) {
 		"DELETE s/apps/v1/namespaces/acme/deployments/shop-api-tcp-mqtt DELETE s/apps/v1/namespaces/acme/deployments/shop-api-web " +
 		"DELETE s/apps/v1/namespaces/acme/deployments/shop-api-worker " +
 		"GET /v1/namespaces/acme/services " +
-		"DELETE /v1/namespaces/acme/services/shop-api-tcp-mqtt DELETE /v1/namespaces/acme/services/shop-api-web"
+		"DELETE /v1/namespaces/acme/services/shop-api-tcp-mqtt DELETE /v1/namespaces/acme/services/shop-api-web " +
+		"GET /v1/namespaces/acme/secrets DELETE /v1/namespaces/acme/secrets/shop-api-config-v7"
 	if got := strings.Join(verbs, " "); got != want {
 		t.Errorf("requests\n %s\nwant\n %s", got, want)
 	}
 	left := strings.Join(api.paths(), " ")
-	for _, keep := range []string{"deployments/by-hand", "deployments/shop-other-web", "services/shop-other-web"} {
+	for _, keep := range []string{"deployments/by-hand", "deployments/shop-other-web", "services/shop-other-web", "secrets/shop-other-config-v7"} {
 		if !strings.Contains(left, keep) {
 			t.Errorf("%s was removed", keep)
 		}

@@ -28,6 +28,8 @@ const (
 type Objects struct {
 	Deployments []Deployment
 	Services    []Service
+	// ConfigSecret is the release's config (RenderConfigSecret).
+	ConfigSecret Secret
 }
 
 var (
@@ -49,12 +51,17 @@ var (
 // check path for web (with a Host header when a health check host is set),
 // TCP probes for tcp and none for workers. Containers are privileged only
 // for a privileged workload; otherwise privilege escalation is off, but
-// running as root is allowed.
+// running as root is allowed. Every container takes the rest of its
+// environment from the release's config Secret (RenderConfigSecret).
 func Render(w pipeline.Workload) (Objects, error) {
 	if err := checkWorkload(w); err != nil {
 		return Objects{}, err
 	}
-	var objs Objects
+	secret, err := RenderConfigSecret(w)
+	if err != nil {
+		return Objects{}, err
+	}
+	objs := Objects{ConfigSecret: secret}
 	for _, process := range sortedProcesses(w) {
 		kind := procfile.KindOf(process)
 		if !kind.LongRunning() {
@@ -123,22 +130,6 @@ func labels(w pipeline.Workload, process string) (labels, selector map[string]st
 func renderDeployment(w pipeline.Workload, process string, kind procfile.Kind) Deployment {
 	lbls, selector := labels(w, process)
 	replicas := int32(max(0, w.ProcessCounts[process]))
-	container := Container{
-		Name:      process,
-		Image:     w.ImageURI,
-		Command:   []string{"/bin/sh", "-c", w.Processes[process]},
-		Resources: resources(podClass(w, process)),
-	}
-	if kind.Serves() {
-		container.Env = []EnvVar{{Name: "PORT", Value: strconv.Itoa(AppPort)}}
-		container.Ports = []ContainerPort{{Name: string(kind), ContainerPort: AppPort, Protocol: "TCP"}}
-		container.ReadinessProbe, container.LivenessProbe = probes(w, kind)
-	}
-	if w.Privileged {
-		container.SecurityContext = &SecurityContext{Privileged: ptr(true)}
-	} else {
-		container.SecurityContext = &SecurityContext{AllowPrivilegeEscalation: ptr(false)}
-	}
 	maxUnavailable, maxSurge := Int(0), Str("25%")
 	return Deployment{
 		APIVersion: "apps/v1",
@@ -154,13 +145,36 @@ func renderDeployment(w pipeline.Workload, process string, kind procfile.Kind) D
 			RevisionHistoryLimit:    ptr(int32(RevisionHistoryLimit)),
 			Template: PodTemplate{
 				Metadata: ObjectMeta{Labels: lbls},
-				Spec: PodSpec{
-					AutomountServiceAccountToken: ptr(false),
-					EnableServiceLinks:           ptr(false),
-					Containers:                   []Container{container},
-				},
+				Spec:     podSpec(w, process, kind),
 			},
 		},
+	}
+}
+
+// podSpec is the pod spec of a process: one container running its command
+// with the release's config Secret as its environment (configEnvFrom).
+func podSpec(w pipeline.Workload, process string, kind procfile.Kind) PodSpec {
+	container := Container{
+		Name:      process,
+		Image:     w.ImageURI,
+		Command:   []string{"/bin/sh", "-c", w.Processes[process]},
+		Resources: resources(podClass(w, process)),
+		EnvFrom:   configEnvFrom(w),
+	}
+	if kind.Serves() {
+		container.Env = []EnvVar{{Name: "PORT", Value: strconv.Itoa(AppPort)}}
+		container.Ports = []ContainerPort{{Name: string(kind), ContainerPort: AppPort, Protocol: "TCP"}}
+		container.ReadinessProbe, container.LivenessProbe = probes(w, kind)
+	}
+	if w.Privileged {
+		container.SecurityContext = &SecurityContext{Privileged: ptr(true)}
+	} else {
+		container.SecurityContext = &SecurityContext{AllowPrivilegeEscalation: ptr(false)}
+	}
+	return PodSpec{
+		AutomountServiceAccountToken: ptr(false),
+		EnableServiceLinks:           ptr(false),
+		Containers:                   []Container{container},
 	}
 }
 
