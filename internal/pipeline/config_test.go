@@ -183,3 +183,65 @@ func TestEnvPrintsNamesOnly(t *testing.T) {
 		t.Fatal("empty env")
 	}
 }
+
+// countingReader counts the config reads (DynamoDB GetItem each).
+type countingReader struct {
+	pipeline.ConfigReader
+	reads int
+}
+
+func (c *countingReader) GetConfig(ctx context.Context, appID string, v int64) (platform.Config, error) {
+	c.reads++
+	return c.ConfigReader.GetConfig(ctx, appID, v)
+}
+
+// countingKeys counts the key service's unwraps (KMS Decrypt calls).
+type countingKeys struct {
+	platform.LocalDataKeys
+	opens int
+}
+
+func (k *countingKeys) OpenDataKey(ctx context.Context, appID string, wrapped []byte) ([]byte, error) {
+	k.opens++
+	return k.LocalDataKeys.OpenDataKey(ctx, appID, wrapped)
+}
+
+// TestDeliveryCosts pins the figures of docs/performance.md: a Full Deploy
+// reads its config twice (the build's and the release's version: one
+// GetItem each) and makes one key-service call per distinct data key among
+// the secrets it opens, whatever the number of vars. A data key is made
+// per PATCH that sets secrets, so the calls grow with the PATCHes that
+// wrote the live secrets, not with the vars.
+func TestDeliveryCosts(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		vars        int
+		patches     int // each sets the secrets it names anew
+		wantReads   int
+		wantDecrypt int
+	}{
+		{"10 vars, one PATCH", 10, 1, 2, 2},
+		{"500 vars, one PATCH", 500, 1, 2, 2},
+		{"10 vars, secrets set by 3 PATCHes", 10, 3, 2, 6},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, svc := configHarness(t, nil)
+			keys := &countingKeys{LocalDataKeys: platform.LocalDataKeys{Master: bytes.Repeat([]byte{7}, 32)}}
+			reader := &countingReader{ConfigReader: h.env.Store}
+			h.steps.Config = &pipeline.ConfigOpener{Store: reader, Unsealer: platform.Envelope{Keys: keys}}
+			for p := range tc.patches {
+				patch := platform.ConfigPatch{}
+				for i := range tc.vars {
+					if i%tc.patches == p {
+						patch[fmt.Sprintf("V%03d", i)] = secret(fmt.Sprintf("value-%d", i), platform.ScopeBoth)
+					}
+				}
+				h.patchConfig(svc, patch)
+			}
+			h.deploy()
+			if h.cluster.Applied.Env.Len() != tc.vars || reader.reads != tc.wantReads || keys.opens != tc.wantDecrypt {
+				t.Fatalf("%d vars delivered; %d config reads, %d key unwraps; want %d, %d", h.cluster.Applied.Env.Len(), reader.reads, keys.opens, tc.wantReads, tc.wantDecrypt)
+			}
+		})
+	}
+}
