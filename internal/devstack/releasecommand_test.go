@@ -17,10 +17,10 @@ import (
 	"github.com/slipway-paas/slipway/internal/stepfn"
 )
 
-// pipelineLog records the simulators' pipeline lines (sim.LogSink).
+// pipelineLog records the simulators' lines (sim.LogSink).
 type pipelineLog struct {
 	mu    sync.Mutex
-	lines []string // "<pipeline id> <stage> <message>"
+	lines []string // "<pipeline id> <stage> <message>", "runtime v<release> <instance>: <message>"
 }
 
 func (l *pipelineLog) Pipeline(_, pipelineID, stage string, _ time.Time, msg string) {
@@ -29,7 +29,20 @@ func (l *pipelineLog) Pipeline(_, pipelineID, stage string, _ time.Time, msg str
 	l.lines = append(l.lines, pipelineID+" "+stage+" "+msg)
 }
 
-func (l *pipelineLog) Runtime(string, string, string, int64, time.Time, string) {}
+func (l *pipelineLog) Runtime(_, _, instance string, release int64, _ time.Time, msg string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, fmt.Sprintf("runtime v%d %s: %s", release, instance, msg))
+}
+
+// take returns every line so far and forgets them.
+func (l *pipelineLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.lines
+	l.lines = nil
+	return out
+}
 
 // of is the pipeline's lines of one stage.
 func (l *pipelineLog) of(pipelineID, stage string) string {

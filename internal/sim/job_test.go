@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,17 @@ type recordedLogs struct{ lines []string }
 func (l *recordedLogs) Pipeline(_, pipelineID, stage string, at time.Time, msg string) {
 	l.lines = append(l.lines, pipelineID+" "+stage+" "+at.UTC().Format("15:04:05")+" "+msg)
 }
-func (l *recordedLogs) Runtime(string, string, string, int64, time.Time, string) {}
+
+func (l *recordedLogs) Runtime(_, process, instance string, release int64, _ time.Time, msg string) {
+	l.lines = append(l.lines, fmt.Sprintf("runtime v%d %s %s: %s", release, process, instance, msg))
+}
+
+// take returns the lines so far and forgets them.
+func (l *recordedLogs) take() []string {
+	out := l.lines
+	l.lines = nil
+	return out
+}
 
 // TestBuilderDeclaresReleaseProcess: the rules add a release process to
 // the matching repositories' images, a failing one for the fail rules.
