@@ -33,6 +33,7 @@ type simApp struct {
 	name         string
 	rolloutStart time.Time
 	crashing     bool
+	rollout      *script // the current rollout's events (logs.go)
 	// history holds every state the application ran in, oldest first.
 	history []segment
 }
@@ -42,6 +43,8 @@ type segment struct {
 	from      time.Time
 	crashing  bool
 	processes []procState // sorted by name
+	release   int64
+	releaseID string
 }
 
 type procState struct {
@@ -91,6 +94,9 @@ func (c *Cluster) update(w pipeline.Workload, create bool) error {
 		app = &simApp{}
 		c.apps[w.ApplicationID] = app
 	}
+	if !create {
+		w.PipelineID = "" // a scale is no pipeline's rollout: it writes no pipeline log
+	}
 	c.record(app, w, procs)
 	return nil
 }
@@ -105,9 +111,11 @@ func (c *Cluster) record(app *simApp, w pipeline.Workload, procs []procState) {
 	now := c.now()
 	app.fingerprint, app.name, app.rolloutStart = fp, w.Name, now
 	app.crashing = c.crash.Match(w.ApplicationID, w.Name)
-	app.history = append(app.history, segment{from: now, crashing: app.crashing, processes: procs})
+	app.history = append(app.history, segment{from: now, crashing: app.crashing, processes: procs, release: w.ReleaseVersion, releaseID: w.ReleaseID})
+	app.rollout = nil
 	if w.PipelineID != "" {
 		c.logs.Pipeline(w.ApplicationID, w.PipelineID, "deploy", now, fmt.Sprintf("Rolling out release v%d (%s)", w.ReleaseVersion, w.Name))
+		app.rollout = &script{appID: w.ApplicationID, pipelineID: w.PipelineID, stage: "deploy", start: now, lines: rolloutScript(w, procs, app.crashing, c.duration)}
 	}
 }
 
@@ -124,6 +132,9 @@ func (c *Cluster) RolloutStatus(_ context.Context, w pipeline.Workload) (pipelin
 		return pipeline.RolloutStatus{}, notRunning(w)
 	}
 	current := app.history[len(app.history)-1]
+	if app.rollout != nil {
+		app.rollout.flush(c.logs, c.now())
+	}
 	var st pipeline.RolloutStatus
 	for _, p := range current.processes {
 		st.Desired += p.replicas
