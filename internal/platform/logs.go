@@ -93,6 +93,9 @@ type LogQuery struct {
 	Stage string
 	// Process filters a runtime log ("" = every process).
 	Process string
+	// Namespace and Workload place the application's pods in the cluster
+	// (pipeline.WorkloadOf): the AWS source finds its runtime lines by them.
+	Namespace, Workload string
 	// Since starts a runtime log read without a position: lines from then
 	// on, the newest Limit of them.
 	Since time.Time

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/slipway-paas/slipway/internal/httpapi"
+	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/platform"
 )
 
@@ -188,7 +189,9 @@ func (a api) runtimeLogs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	wl := pipeline.WorkloadOf(app, platform.Release{})
 	page, err := a.Logs.Source.Read(r.Context(), platform.LogQuery{ApplicationID: app.ID, Process: process, Since: a.Now().Add(-since),
+		Namespace: wl.Namespace, Workload: wl.Name,
 		Position: pos, Limit: platform.MaxLogLines, Wait: params.wait})
 	if err != nil {
 		return err
