@@ -89,4 +89,3 @@ func auditLogReads(tpl cfnTemplate) []string {
 	sort.Strings(problems)
 	return slices.Compact(problems)
 }
-
