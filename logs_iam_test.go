@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -21,6 +22,9 @@ var logReadGrants = map[string]map[string][]string{
 		},
 	},
 }
+
+// pipelineLogWriters may write the PipelineLogGroup's streams.
+var pipelineLogWriters = map[string]bool{"PipelineFunction": true}
 
 // logReads are the actions that read log events.
 var logReads = []string{"logs:GetLogEvents", "logs:FilterLogEvents", "logs:StartQuery", "logs:GetQueryResults", "logs:StartLiveTail", "logs:*"}
@@ -40,6 +44,9 @@ func TestLogReadGrants(t *testing.T) {
 		{name: "every group", template: "Resources:\n" + obs + get +
 			"            - Effect: Allow\n              Action: logs:FilterLogEvents\n              Resource: \"*\"\n",
 			want: []string{"ObservabilityFunction: logs:FilterLogEvents on *"}},
+		{name: "another function writes the pipeline logs", template: "Resources:\n" + obs + get + filter +
+			"            - Effect: Allow\n              Action: [logs:PutLogEvents]\n              Resource: !Sub arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${PipelineLogGroup}:log-stream:*\n",
+			want: []string{"ObservabilityFunction: logs:PutLogEvents on the pipeline logs"}},
 		{name: "another function reads", template: "Resources:\n" + obs + get + filter +
 			"  DeploymentsFunction:\n    Type: AWS::Serverless::Function\n    Properties:\n      Policies:\n        - Statement:\n" + get,
 			want: []string{"DeploymentsFunction: logs:GetLogEvents on arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${BuildLogGroup}:log-stream:*"}},
@@ -70,6 +77,9 @@ func auditLogReads(tpl cfnTemplate) []string {
 			for _, s := range statementsOf(doc) {
 				for _, a := range list(s["Action"]) {
 					action := fmt.Sprint(a)
+					if strings.Contains(fmt.Sprint(s["Resource"]), "${PipelineLogGroup}") && (action == "logs:PutLogEvents" || action == "logs:CreateLogStream") && !pipelineLogWriters[id] {
+						problems = append(problems, id+": "+action+" on the pipeline logs")
+					}
 					if !slices.Contains(logReads, action) {
 						continue
 					}

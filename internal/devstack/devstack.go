@@ -246,6 +246,7 @@ func (s *Stack) wire(opts Options) error {
 		Store: newStageLog(s.Store, s.running), Builder: sim.NewBuilder(simCfg, clock.Now), Sources: sim.NewSources(clock.Now), Cluster: cluster,
 		Now: clock.Now, IDs: ids, PollSeconds: opts.PollSeconds, Reporter: opts.Reporter,
 		Metrics: io.Discard, // the EMF lines are for CloudWatch Logs only
+		Logs:    s.Logs,
 	}
 	runner, err := localrun.New(slipway.DeployStateMachine, steps, stepfn.WithClock(clock))
 	if err != nil {

@@ -54,9 +54,10 @@ func TestLocalPipelineLogs(t *testing.T) {
 		slug string
 		want []string // in order
 	}{
-		{"shop", []string{"build: Cloning acme/shop at main", "build: Step 1/8", "build: Successfully built", "deploy: Rolling out release v1", "Scheduled", "Ready", "rollout of release v1 complete"}},
+		{"shop", []string{"build: Cloning acme/shop at main", "build: Step 1/8", "build: Successfully built", "release: Created release v1 of image v1",
+			"deploy: Rolling out release v1", "deploy: Applied release v1", "Scheduled", "Ready", "rollout of release v1 complete", "deploy: Rollout complete: 1 of 1 pods ready"}},
 		{"broken", []string{"build: Cloning", "build: ERROR: simulated build failure: builds of repository acme/broken fail"}},
-		{"crashy", []string{"build: Successfully built", "deploy: Rolling out", "[web]: panic:", "CrashLoopBackOff"}},
+		{"crashy", []string{"build: Successfully built", "deploy: Rolling out", "[web]: panic:", "CrashLoopBackOff", "deploy: Rollout failed: simulated crash loop"}},
 	} {
 		t.Run(tc.slug, func(t *testing.T) {
 			id := newApp(t, c, tc.slug)

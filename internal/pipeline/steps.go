@@ -42,6 +42,8 @@ type Steps struct {
 	// Starter starts the queued push when a pipeline ends (nil: a queued
 	// push waits for the next start).
 	Starter Starter
+	// Logs receives the release and deploy stages' lines (nil: none).
+	Logs LogWriter
 }
 
 // Launcher is the pipeline service over the steps' dependencies: the one
@@ -84,6 +86,9 @@ type Run struct {
 	RolloutDeadline int64 `json:"rollout_deadline,omitempty"`
 	RolloutDone     bool  `json:"rollout_done"`
 	RolloutPolls    int   `json:"rollout_polls"`
+	// RolloutReady is how many pods the last poll found ready (the deploy
+	// log gets a line when it changes).
+	RolloutReady int `json:"rollout_ready,omitempty"`
 	// Failure is what the state machine's Catch recorded.
 	Failure *Failure `json:"failure,omitempty"`
 }
@@ -292,6 +297,7 @@ func (s *Steps) createRelease(ctx context.Context, run Run) (Run, error) {
 		return run, err
 	}
 	run.ReleaseID = app.LatestRelease.ID
+	s.log(run, platform.LogStageRelease, fmt.Sprintf("Created release v%d of image v%d", app.LatestRelease.Version, app.LatestRelease.ImageVersion))
 	return run, nil
 }
 
@@ -310,7 +316,12 @@ func (s *Steps) deploy(ctx context.Context, run Run) (Run, error) {
 	if run.RolloutDeadline == 0 {
 		run.RolloutDeadline = s.Now().Add(time.Duration(app.LatestRelease.DeploymentTimeout) * time.Second).Unix()
 	}
-	return run, s.Cluster.Apply(ctx, WorkloadOf(app, *app.LatestRelease))
+	w := WorkloadOf(app, *app.LatestRelease)
+	if err := s.Cluster.Apply(ctx, w); err != nil {
+		return run, err
+	}
+	s.log(run, platform.LogStageDeploy, fmt.Sprintf("Applied release v%d (%s) to %s/%s", w.ReleaseVersion, w.ImageURI, w.Namespace, w.Name))
+	return run, nil
 }
 
 func (s *Steps) checkRollout(ctx context.Context, run Run) (Run, error) {
@@ -329,6 +340,10 @@ func (s *Steps) checkRollout(ctx context.Context, run Run) (Run, error) {
 		return run, err
 	}
 	run.RolloutPolls++
+	if status.Ready != run.RolloutReady || status.Done || status.Failed {
+		run.RolloutReady = status.Ready
+		s.log(run, platform.LogStageDeploy, rolloutLine(status))
+	}
 	switch {
 	case status.Done:
 		run.RolloutDone = true

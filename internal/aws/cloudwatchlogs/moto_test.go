@@ -85,7 +85,11 @@ func TestMoto(t *testing.T) {
 		base: time.Now().Add(-10 * time.Minute).Truncate(time.Second)}
 	buildGroup, pipelineGroup, runtimeGroup := mototest.Name("/aws/codebuild/t-"), mototest.Name("/slipway/t-"), mototest.Name("/aws/containerinsights/t-")
 	f.put(buildGroup, "b1", "Step 1/2 : FROM x", "Step 2/2 : RUN make", "pushed")
-	f.put(pipelineGroup, PipelineStream(appID, pipelineID), pipelineEvent("release", "migrating"), pipelineEvent("deploy", "pod/a: Ready"))
+	// The pipeline's own lines go through Writer, which makes the stream.
+	_, _ = f.client.CreateLogGroup(ctx, &cwl.CreateLogGroupInput{LogGroupName: aws.String(pipelineGroup)})
+	writer := Writer{Client: f.client, Group: pipelineGroup}
+	writer.Pipeline(appID, pipelineID, "release", f.base, "migrating")
+	writer.Pipeline(appID, pipelineID, "deploy", f.base.Add(time.Second), "pod/a: Ready")
 	f.put(runtimeGroup, "shop-web-web-5d9c7b6f4-abcde_slipway-acme_web-0123",
 		containerEvent("slipway-acme", "shop-web-web-5d9c7b6f4-abcde", "web", "GET / 200"),
 		containerEvent("slipway-acme", "shop-web-web-5d9c7b6f4-abcde", "web", "GET /x 404"))
