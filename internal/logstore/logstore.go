@@ -61,10 +61,11 @@ type Store struct {
 	MaxLinesPerLog int
 	MaxBytes       int
 
-	mu    sync.Mutex
-	logs  map[string]*logOf
-	bytes int
-	queue []queued // every stored line, oldest first: the global eviction order
+	mu      sync.Mutex
+	waiting int // readers in a long poll now
+	logs    map[string]*logOf
+	bytes   int
+	queue   []queued // every stored line, oldest first: the global eviction order
 }
 
 type queued struct {
@@ -131,10 +132,11 @@ func (s *Store) append(key string, line platform.LogLine) {
 	lg.next++
 	s.bytes += lineBytes(line)
 	if over := len(lg.entries) - s.MaxLinesPerLog; over > 0 {
-		for _, e := range lg.entries[:over] {
-			s.bytes -= lineBytes(e.line)
+		for i := range lg.entries[:over] {
+			s.bytes -= lineBytes(lg.entries[i].line)
+			lg.entries[i] = entry{} // re-slicing keeps the array: let the line go
 		}
-		lg.entries = slices.Delete(lg.entries, 0, over)
+		lg.entries = lg.entries[over:]
 	}
 	for s.bytes > s.MaxBytes && len(s.queue) > 0 {
 		s.evictOldest()
@@ -154,7 +156,8 @@ func (s *Store) evictOldest() {
 		return
 	}
 	s.bytes -= lineBytes(lg.entries[0].line)
-	lg.entries = slices.Delete(lg.entries, 0, 1) // an emptied log keeps its numbering and waiters
+	lg.entries[0] = entry{}
+	lg.entries = lg.entries[1:] // an emptied log keeps its numbering and waiters
 }
 
 // log returns the log of key, made on first use; s.mu is held.
@@ -165,6 +168,13 @@ func (s *Store) log(key string) *logOf {
 		s.logs[key] = lg
 	}
 	return lg
+}
+
+// Waiting is how many reads wait in a long poll now.
+func (s *Store) Waiting() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.waiting
 }
 
 // Bytes is what the stored lines cost, as the MaxBytes bound counts it.
@@ -208,6 +218,14 @@ func (s *Store) Read(ctx context.Context, q platform.LogQuery) (platform.LogPage
 
 // sleep waits for changed, d on the clock or ctx; false when ctx ended.
 func (s *Store) sleep(ctx context.Context, changed <-chan struct{}, d time.Duration) bool {
+	s.mu.Lock()
+	s.waiting++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.waiting--
+		s.mu.Unlock()
+	}()
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	slept := make(chan struct{})

@@ -277,11 +277,12 @@ func (m *SecretMasker) Mask(line string) string {
 	var hits []span
 	h := hmac.New(sha256.New, m.key)
 	var sum [sha256.Size]byte
+	raw := []byte(line)
 	for _, l := range m.lengths {
 		set := m.byLen[l]
-		for i := 0; i+l <= len(line); i++ {
+		for i := 0; i+l <= len(raw); i++ {
 			h.Reset()
-			h.Write([]byte(line[i : i+l]))
+			h.Write(raw[i : i+l])
 			if set[[16]byte(h.Sum(sum[:0])[:16])] {
 				hits = append(hits, span{i, i + l})
 			}
