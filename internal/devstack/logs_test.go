@@ -1,12 +1,14 @@
 package devstack_test
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/slipway-paas/slipway/internal/devstack"
 	"github.com/slipway-paas/slipway/internal/sim"
 )
 
@@ -167,5 +169,36 @@ func TestLocalLogsMaskSecrets(t *testing.T) {
 		if !strings.Contains(all, want) {
 			t.Fatalf("no %q in:\n%s", want, all)
 		}
+	}
+}
+
+// TestLocalCanceledPipelineKeepsItsLog follows a build on the real clock
+// with a long poll until its first line, cancels it, and reads the log
+// again: kept, ending with the stop, and complete.
+func TestLocalCanceledPipelineKeepsItsLog(t *testing.T) {
+	cfg := sim.DefaultConfig()
+	cfg.BuildDuration = time.Hour
+	stack, err := devstack.Start(context.Background(), devstack.Options{Addr: "127.0.0.1:0", DevToken: "slw_test", Simulators: &cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stack.Close)
+	c := client{t: t, base: stack.URL, token: "slw_test"}
+	id := newApp(t, c, "stopped")
+	_, started := c.do("POST", "/applications/"+id+"/deploy", "")
+	pipelineID := started["pipeline_id"].(string)
+	base := "/applications/" + id + "/pipelines/" + pipelineID + "/logs"
+	// The long poll answers once the build wrote its first line.
+	status, first := c.do("GET", base+"?wait=10", "")
+	if lines, _ := first["lines"].([]any); status != 200 || len(lines) == 0 || first["complete"] != false {
+		t.Fatalf("long poll: %d %v", status, first)
+	}
+	if status, body := c.do("POST", "/applications/"+id+"/pipelines/"+pipelineID+"/cancel", `{}`); status != 202 {
+		t.Fatalf("cancel: %d %v", status, body)
+	}
+	stack.Runner.Wait()
+	msgs, complete := pipelineLog(t, c, id, pipelineID, "")
+	if !complete || !strings.HasPrefix(msgs[0], "build: Cloning acme/stopped") || !strings.Contains(msgs[len(msgs)-1], "Build stopped") {
+		t.Fatalf("complete %v, log %q", complete, msgs)
 	}
 }
