@@ -88,3 +88,31 @@ func TestLongPollRequests(t *testing.T) {
 		})
 	}
 }
+
+// TestRuntimeLineMatchesExactly: only the application's own pods pass,
+// whatever the filter pattern let through (moto may not apply it).
+func TestRuntimeLineMatchesExactly(t *testing.T) {
+	q := platform.LogQuery{Namespace: "slipway-acme", Workload: "shop-web"}
+	for _, tc := range []struct {
+		name, ns, pod, container, process string
+		ok                                bool
+	}{
+		{"its web pod", "slipway-acme", "shop-web-web-5d9c7b6f4-abcde", "web", "", true},
+		{"its worker pod", "slipway-acme", "shop-web-worker-5d9c7b6f4-abcde", "worker", "", true},
+		{"the process asked for", "slipway-acme", "shop-web-web-5d9c7b6f4-abcde", "web", "web", true},
+		{"another process than asked", "slipway-acme", "shop-web-worker-5d9c7b6f4-abcde", "worker", "web", false},
+		{"an application whose name extends ours", "slipway-acme", "shop-web-api-web-5d9c7b6f4-abcde", "web", "", false},
+		{"another organization", "slipway-globex", "shop-web-web-5d9c7b6f4-abcde", "web", "", false},
+		{"not a Deployment's pod", "slipway-acme", "shop-web-web", "web", "", false},
+		{"a sidecar container", "slipway-acme", "shop-web-web-5d9c7b6f4-abcde", "istio-proxy", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q.Process = tc.process
+			e := types.FilteredLogEvent{Message: aws.String(containerEvent(tc.ns, tc.pod, tc.container, "hello")), Timestamp: aws.Int64(0)}
+			l, ok := runtimeLine(q, e)
+			if ok != tc.ok || (ok && (l.Message != "hello" || l.Instance != tc.pod || l.Process != tc.container)) {
+				t.Fatalf("runtimeLine: %+v %v, want ok %v", l, ok, tc.ok)
+			}
+		})
+	}
+}
