@@ -150,11 +150,18 @@ func TestLocalLogsMaskSecrets(t *testing.T) {
 	_, started := c.do("POST", "/applications/"+id+"/deploy", "")
 	pipelineID := started["pipeline_id"].(string)
 	stack.Runner.Wait()
+	// A secret added after the pipeline ran is masked in its log too.
+	added := "n3w-added-password"
+	if status, out := c.do("PATCH", "/applications/"+id+"/config", fmt.Sprintf(`{"vars":{"OTHER_PASSWORD":{"value":%q,"secret":true}}}`, added)); status != 200 {
+		t.Fatalf("add: %d %v", status, out)
+	}
 	now := clock.Now()
+	stack.Logs.Pipeline(id, pipelineID, "deploy", now, "new "+added+" old "+secrets[0])
+	secrets = append(secrets, added)
 	stack.Logs.Pipeline(id, pipelineID, "build", now, "Step 3/8 : RUN echo "+secrets[0]+" > /etc/pw")
 	stack.Logs.Pipeline(id, pipelineID, "build", now, "both "+secrets[1]+secrets[0]+" and visible-plain")
 	stack.Logs.Runtime(id, "web", "web-1", 1, now.Add(-time.Second), "connecting with password="+secrets[0])
-	msgs, _ := pipelineLog(t, c, id, pipelineID, "build")
+	msgs, _ := pipelineLog(t, c, id, pipelineID, "")
 	_, rt := c.do("GET", "/applications/"+id+"/logs?since=1h", "")
 	for _, l := range rt["lines"].([]any) {
 		msgs = append(msgs, fmt.Sprint(l.(map[string]any)["message"]))
@@ -165,7 +172,7 @@ func TestLocalLogsMaskSecrets(t *testing.T) {
 			t.Fatalf("secret %q came back:\n%s", s, all)
 		}
 	}
-	for _, want := range []string{"RUN echo *** > /etc/pw", "both *** and visible-plain", "password=***"} {
+	for _, want := range []string{"RUN echo *** > /etc/pw", "both *** and visible-plain", "password=***", "new *** old ***"} {
 		if !strings.Contains(all, want) {
 			t.Fatalf("no %q in:\n%s", want, all)
 		}

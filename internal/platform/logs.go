@@ -179,7 +179,10 @@ func (c CursorSigner) Open(cursor, list string) (payload []byte, ok bool) {
 type PipelineLog struct {
 	ID       string
 	BuildRef string
-	Ended    bool
+	// ConfigVersion is the config its release runs with (0: no release
+	// yet): its secrets are masked too, should they have changed since.
+	ConfigVersion int64
+	Ended         bool
 	// EndedAt is the last update of its records once it ended.
 	EndedAt time.Time
 }
@@ -219,6 +222,9 @@ func FindPipelineLog(a Application, images []Image, releases []Release, id strin
 		if rel.Pipeline() == id {
 			touch(rel.Updated)
 			releaseIDs = append(releaseIDs, rel.ID)
+			if p.ConfigVersion == 0 {
+				p.ConfigVersion = rel.ConfigVersion
+			}
 		}
 	}
 	if dep := a.LatestDeployment; dep != nil {
@@ -246,11 +252,20 @@ type SecretMasker struct {
 	_       struct{}                  // not comparable
 }
 
-// NewSecretMasker returns the masker of the secret vars of cfg, whose
-// fingerprints fp computed.
-func NewSecretMasker(fp Fingerprinter, cfg Config) *SecretMasker {
-	m := &SecretMasker{key: fp.appKey(cfg.ApplicationID), byLen: map[int]map[[16]byte]bool{}}
-	for _, v := range cfg.Vars {
+// NewSecretMasker returns the masker of the secret vars of the configs
+// (versions of one application's config), whose fingerprints fp computed.
+func NewSecretMasker(fp Fingerprinter, cfgs ...Config) *SecretMasker {
+	if len(cfgs) == 0 {
+		return nil
+	}
+	m := &SecretMasker{key: fp.appKey(cfgs[0].ApplicationID), byLen: map[int]map[[16]byte]bool{}}
+	var vars []ConfigVar
+	for _, cfg := range cfgs {
+		for _, v := range cfg.Vars {
+			vars = append(vars, v)
+		}
+	}
+	for _, v := range vars {
 		raw, ok := strings.CutPrefix(v.Fingerprint, fingerprintPrefix)
 		sum, err := base64.RawURLEncoding.DecodeString(raw)
 		if !v.Secret || v.Size == 0 || !ok || err != nil || len(sum) != 16 {

@@ -107,3 +107,18 @@ func BenchmarkMask(b *testing.B) {
 		})
 	}
 }
+
+func TestSecretMaskerOverConfigVersions(t *testing.T) {
+	fp := Fingerprinter{Key: []byte(strings.Repeat("k", MinFingerprintKey))}
+	v1 := Config{ApplicationID: "app-1", Version: 1, Vars: map[string]ConfigVar{"PW": {Secret: true, Size: 9, Fingerprint: fp.Fingerprint("app-1", "old-value")}}}
+	v2 := Config{ApplicationID: "app-1", Version: 2, Vars: map[string]ConfigVar{"PW": {Secret: true, Size: 11, Fingerprint: fp.Fingerprint("app-1", "rotated-new")}}}
+	if got := NewSecretMasker(fp, v2, v1).Mask("old-value then rotated-new"); got != "*** then ***" {
+		t.Fatalf("masked %q", got)
+	}
+	if got := NewSecretMasker(fp, v2).Mask("old-value then rotated-new"); got != "old-value then ***" {
+		t.Fatalf("the current version alone masked %q", got)
+	}
+	if NewSecretMasker(fp) != nil {
+		t.Fatal("a masker of no config")
+	}
+}

@@ -18,6 +18,7 @@ type LogStore interface {
 	ListImages(ctx context.Context, appID string, limit int) ([]platform.Image, error)
 	ListReleases(ctx context.Context, appID string, limit int) ([]platform.Release, error)
 	CurrentConfig(ctx context.Context, appID string) (platform.Config, error)
+	GetConfig(ctx context.Context, appID string, version int64) (platform.Config, error)
 }
 
 // LogDeps are the log routes' dependencies (Deps.Logs).
@@ -89,13 +90,22 @@ func (l LogDeps) position(cursor, list string) (string, error) {
 	return string(payload), nil
 }
 
-// masker masks the application's current secret values.
-func (l LogDeps) masker(ctx context.Context, appID string) (*platform.SecretMasker, error) {
+// masker masks the application's current secret values and, when a
+// pipeline's release runs with an older config version (also), those.
+func (l LogDeps) masker(ctx context.Context, appID string, also int64) (*platform.SecretMasker, error) {
 	cfg, err := l.Store.CurrentConfig(ctx, appID)
 	if err != nil {
 		return nil, err
 	}
-	return platform.NewSecretMasker(l.Fingerprints, cfg), nil
+	cfgs := []platform.Config{cfg}
+	if also > 0 && also != cfg.Version {
+		old, err := l.Store.GetConfig(ctx, appID, also)
+		if err != nil && !platform.IsCode(err, platform.CodeNotFound) {
+			return nil, err
+		}
+		cfgs = append(cfgs, old)
+	}
+	return platform.NewSecretMasker(l.Fingerprints, cfgs...), nil
 }
 
 func (a api) pipelineLogs(w http.ResponseWriter, r *http.Request) error {
@@ -135,7 +145,7 @@ func (a api) pipelineLogs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	mask, err := a.Logs.masker(r.Context(), app.ID)
+	mask, err := a.Logs.masker(r.Context(), app.ID, p.ConfigVersion)
 	if err != nil {
 		return err
 	}
@@ -185,7 +195,11 @@ func (a api) runtimeLogs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	mask, err := a.Logs.masker(r.Context(), app.ID)
+	var serving int64 // the instances run the serving release's config
+	if rel := app.ServingRelease; rel != nil {
+		serving = rel.ConfigVersion
+	}
+	mask, err := a.Logs.masker(r.Context(), app.ID, serving)
 	if err != nil {
 		return err
 	}
