@@ -14,6 +14,7 @@ import (
 
 	"github.com/slipway-paas/slipway"
 	"github.com/slipway-paas/slipway/internal/aws/codebuild"
+	"github.com/slipway-paas/slipway/internal/aws/ecr"
 	"github.com/slipway-paas/slipway/internal/aws/secrets"
 	"github.com/slipway-paas/slipway/internal/aws/stepfunctions"
 	"github.com/slipway-paas/slipway/internal/awsconf"
@@ -37,6 +38,7 @@ func main() {
 		log.Fatal(err)
 	}
 	secretsClient := secrets.NewClient(awsCfg, os.Getenv(config.EnvSecretsManagerEndpoint))
+	images := ecr.Tags{Client: ecr.NewClient(awsCfg, os.Getenv(config.EnvECREndpoint)), Repository: os.Getenv(config.EnvImageRepository)}
 	steps := &pipeline.Steps{
 		Store: st, Cluster: cluster, IDs: &platform.IDGenerator{}, Now: time.Now, PollSeconds: poll,
 		Builder: codebuild.Builder{
@@ -50,6 +52,7 @@ func main() {
 			Client:          stepfunctions.NewClient(awsCfg, os.Getenv(config.EnvStepFunctionsEndpoint)),
 			StateMachineARN: os.Getenv(config.EnvStateMachineARN),
 		},
+		Images: images,
 	}
 	if appID, _ := strconv.ParseInt(os.Getenv(config.EnvGitHubAppID), 10, 64); appID > 0 {
 		keys := &secrets.Cache{Client: secretsClient}
@@ -61,5 +64,5 @@ func main() {
 		steps.Sources = app
 		steps.Reporter = github.PipelineReporter{Reporter: &github.LazyReporter{App: app}}
 	}
-	lambda.Start(teardown.Route(&teardown.Steps{Store: st, Cluster: cluster}, steps.HandleEvent))
+	lambda.Start(teardown.Route(&teardown.Steps{Store: st, Cluster: cluster, Images: images}, steps.HandleEvent))
 }

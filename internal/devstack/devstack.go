@@ -97,6 +97,8 @@ type Stack struct {
 	Restored dynamolocal.Restored
 	// Teardowns executes the teardown state machine in-process.
 	Teardowns *localrun.Teardowns
+	// Images simulates the image repository's release tags.
+	Images *sim.Images
 
 	srv      *http.Server
 	embedded *dynamolocal.Server
@@ -238,6 +240,8 @@ func (s *Stack) wire(opts Options) error {
 		Now: clock.Now, IDs: ids, PollSeconds: opts.PollSeconds, Reporter: opts.Reporter,
 		Metrics: io.Discard, // the EMF lines are for CloudWatch Logs only
 	}
+	s.Images = sim.NewImages()
+	steps.Images = s.Images
 	runner, err := localrun.New(slipway.DeployStateMachine, steps, stepfn.WithClock(clock))
 	if err != nil {
 		return fmt.Errorf("devstack: loading the deploy state machine: %w", err)
@@ -247,7 +251,7 @@ func (s *Stack) wire(opts Options) error {
 	if err != nil {
 		return err
 	}
-	teardowns, err := localrun.NewTeardowns(slipway.TeardownStateMachine, &teardown.Steps{Store: s.Store, Cluster: cluster}, stepfn.WithClock(clock))
+	teardowns, err := localrun.NewTeardowns(slipway.TeardownStateMachine, &teardown.Steps{Store: s.Store, Cluster: cluster, Images: s.Images}, stepfn.WithClock(clock))
 	if err != nil {
 		return fmt.Errorf("devstack: loading the teardown state machine: %w", err)
 	}

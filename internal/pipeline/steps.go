@@ -42,6 +42,9 @@ type Steps struct {
 	// Starter starts the queued push when a pipeline ends (nil: a queued
 	// push waits for the next start).
 	Starter Starter
+	// Images tags each release's image so the repository keeps it (see
+	// ImageTags; nil: not tagged).
+	Images ImageTags
 }
 
 // Launcher is the pipeline service over the steps' dependencies: the one
@@ -309,6 +312,9 @@ func (s *Steps) deploy(ctx context.Context, run Run) (Run, error) {
 	run.ReleaseID, run.DeploymentID = app.LatestRelease.ID, dep.ID
 	if run.RolloutDeadline == 0 {
 		run.RolloutDeadline = s.Now().Add(time.Duration(app.LatestRelease.DeploymentTimeout) * time.Second).Unix()
+	}
+	if err := s.retainReleaseImage(ctx, app.ID, *app.LatestRelease); err != nil {
+		return run, err
 	}
 	return run, s.Cluster.Apply(ctx, WorkloadOf(app, *app.LatestRelease))
 }
