@@ -138,7 +138,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		s.Close()
 		return nil, fmt.Errorf("devstack: creating table %s at %s: %w", opts.TableName, endpoint, err)
 	}
-	s.Store = store.New(client, opts.TableName, opts.CursorSigningKey)
+	s.Store = store.New(client, opts.TableName, opts.CursorSigningKey, store.WithTokenCache(TokenCacheTTL))
 	if err := s.seed(ctx, opts); err != nil {
 		s.Close()
 		return nil, err
