@@ -15,6 +15,7 @@ import (
 	"github.com/slipway-paas/slipway"
 	"github.com/slipway-paas/slipway/internal/aws/cloudwatchlogs"
 	"github.com/slipway-paas/slipway/internal/aws/codebuild"
+	"github.com/slipway-paas/slipway/internal/aws/ecr"
 	"github.com/slipway-paas/slipway/internal/aws/kms"
 	"github.com/slipway-paas/slipway/internal/aws/secrets"
 	"github.com/slipway-paas/slipway/internal/aws/stepfunctions"
@@ -43,6 +44,7 @@ func main() {
 	if keyID == "" {
 		log.Fatalf("missing environment variable %s", config.EnvConfigKeyID)
 	}
+	images := ecr.Tags{Client: ecr.NewClient(awsCfg, os.Getenv(config.EnvECREndpoint)), Repository: os.Getenv(config.EnvImageRepository)}
 	steps := &pipeline.Steps{
 		Store: st, Cluster: cluster, IDs: &platform.IDGenerator{}, Now: time.Now, PollSeconds: poll,
 		Builder: codebuild.Builder{
@@ -64,6 +66,7 @@ func main() {
 		// The only function that may Decrypt with the config key: it opens
 		// the config each release and build is pinned to.
 		Config: &pipeline.ConfigOpener{Store: st, Unsealer: kms.NewEnvelope(awsCfg, os.Getenv(config.EnvKMSEndpoint), keyID)},
+		Images: images,
 	}
 	if appID, _ := strconv.ParseInt(os.Getenv(config.EnvGitHubAppID), 10, 64); appID > 0 {
 		keys := &secrets.Cache{Client: secretsClient}
@@ -75,5 +78,5 @@ func main() {
 		steps.Sources = app
 		steps.Reporter = github.PipelineReporter{Reporter: &github.LazyReporter{App: app}}
 	}
-	lambda.Start(teardown.Route(&teardown.Steps{Store: st, Cluster: cluster}, steps.HandleEvent))
+	lambda.Start(teardown.Route(&teardown.Steps{Store: st, Cluster: cluster, Images: images}, steps.HandleEvent))
 }

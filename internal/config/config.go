@@ -55,6 +55,12 @@ const (
 	EnvKMSEndpoint = "KMS_ENDPOINT"
 	// EnvConfigFingerprintKey is the HMAC key of config fingerprints.
 	EnvConfigFingerprintKey = "CONFIG_FINGERPRINT_KEY"
+
+	// EnvImageRepository is the name of the ECR repository builds push to,
+	// whose release tags the pipeline adds and the teardown removes;
+	// EnvECREndpoint points the client at an emulator.
+	EnvImageRepository = "IMAGE_REPOSITORY"
+	EnvECREndpoint     = "ECR_ENDPOINT"
 )
 
 // Config is the shared configuration of a function.

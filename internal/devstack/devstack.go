@@ -101,6 +101,8 @@ type Stack struct {
 	// Logs is the local log store the simulators write and the log routes
 	// read.
 	Logs *logstore.Store
+	// Images simulates the image repository's release tags.
+	Images *sim.Images
 
 	srv      *http.Server
 	embedded *dynamolocal.Server
@@ -140,7 +142,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		s.Close()
 		return nil, fmt.Errorf("devstack: creating table %s at %s: %w", opts.TableName, endpoint, err)
 	}
-	s.Store = store.New(client, opts.TableName, opts.CursorSigningKey)
+	s.Store = store.New(client, opts.TableName, opts.CursorSigningKey, store.WithTokenCache(TokenCacheTTL))
 	if err := s.seed(ctx, opts); err != nil {
 		s.Close()
 		return nil, err
@@ -252,6 +254,8 @@ func (s *Stack) wire(opts Options) error {
 		Metrics: io.Discard, // the EMF lines are for CloudWatch Logs only
 		Logs:    s.Logs,
 	}
+	s.Images = sim.NewImages()
+	steps.Images = s.Images
 	runner, err := localrun.New(slipway.DeployStateMachine, steps, stepfn.WithClock(clock))
 	if err != nil {
 		return fmt.Errorf("devstack: loading the deploy state machine: %w", err)
@@ -263,7 +267,7 @@ func (s *Stack) wire(opts Options) error {
 	}
 	// The pipeline opens the config each release and build is pinned to.
 	steps.Config = &pipeline.ConfigOpener{Store: s.Store, Unsealer: configKeys.Envelope}
-	teardowns, err := localrun.NewTeardowns(slipway.TeardownStateMachine, &teardown.Steps{Store: s.Store, Cluster: cluster}, stepfn.WithClock(clock))
+	teardowns, err := localrun.NewTeardowns(slipway.TeardownStateMachine, &teardown.Steps{Store: s.Store, Cluster: cluster, Images: s.Images}, stepfn.WithClock(clock))
 	if err != nil {
 		return fmt.Errorf("devstack: loading the teardown state machine: %w", err)
 	}

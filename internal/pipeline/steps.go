@@ -47,6 +47,9 @@ type Steps struct {
 	Config *ConfigOpener
 	// Logs receives the release and deploy stages' lines (nil: none).
 	Logs LogWriter
+	// Images tags each release's image so the repository keeps it (see
+	// ImageTags; nil: not tagged).
+	Images ImageTags
 }
 
 // Launcher is the pipeline service over the steps' dependencies: the one
@@ -350,6 +353,9 @@ func (s *Steps) deploy(ctx context.Context, run Run) (Run, error) {
 		run.RolloutDeadline = s.Now().Add(time.Duration(app.LatestRelease.DeploymentTimeout) * time.Second).Unix()
 	}
 	run.Postdeploy = app.LatestRelease.HasPostdeploy()
+	if err := s.retainReleaseImage(ctx, app.ID, *app.LatestRelease); err != nil {
+		return run, err
+	}
 	w, err := s.Config.Workload(ctx, app, *app.LatestRelease)
 	if err != nil {
 		return run, err

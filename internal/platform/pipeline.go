@@ -601,3 +601,14 @@ func copyMap[V any](m map[string]V) map[string]V {
 	}
 	return out
 }
+
+// ReleaseImageTagPrefix begins the tag of every released image: the image
+// repository's lifecycle policy never expires an image that has one, and
+// only an application's teardown removes its application's.
+const ReleaseImageTagPrefix = "release-"
+
+// ReleaseImageTag is the tag that keeps the image of an application's
+// release version in the repository: "release-<app id>-v<version>".
+func ReleaseImageTag(appID string, releaseVersion int64) string {
+	return ReleaseImageTagPrefix + ImageTag(appID, releaseVersion)
+}
