@@ -244,6 +244,9 @@ func (s *Store) writeApplication(ctx context.Context, current, next platform.App
 		tx = append(tx, types.TransactWriteItem{Put: &types.Put{TableName: s.table, Item: it}})
 	}
 	tx = append(tx, s.installationChanges(current, next)...)
+	failures := make([]error, len(tx)+1) // + the application, first
+	domainTx, domainFailures := s.domainChanges(current, next)
+	tx, failures = append(tx, domainTx...), append(failures, domainFailures...)
 	if len(tx) == 0 {
 		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.table, Item: appIt, ConditionExpression: cond, ExpressionAttributeValues: vals})
 		if isConditionFailed(err) {
@@ -257,7 +260,7 @@ func (s *Store) writeApplication(ctx context.Context, current, next platform.App
 		if reasons := cancellationReasons(err); len(reasons) > 0 && (reasons[0] == "ConditionalCheckFailed" || reasons[0] == "TransactionConflict") {
 			return errLostRace
 		}
-		return transactFailure(err)
+		return transactFailure(err, failures...)
 	}
 	return nil
 }
