@@ -17,6 +17,7 @@ import (
 	"github.com/slipway-paas/slipway/internal/devstack"
 	"github.com/slipway-paas/slipway/internal/github"
 	"github.com/slipway-paas/slipway/internal/pipeline"
+	"github.com/slipway-paas/slipway/internal/platform"
 	"github.com/slipway-paas/slipway/internal/sim"
 	"github.com/slipway-paas/slipway/internal/termlog"
 )
@@ -169,5 +170,5 @@ func localReporter() (pipeline.ProgressReporter, error) {
 	return github.PipelineReporter{Reporter: &github.LazyReporter{
 		AppID: appID, BaseURL: os.Getenv(config.EnvGitHubAPIURL),
 		PrivateKey: func(context.Context) ([]byte, error) { return pem, nil },
-	}}, nil
+	}, AppsDomain: platform.DefaultAppsDomain}, nil
 }

@@ -71,6 +71,9 @@ type Options struct {
 	// ClusterFromSpec); observability then has no local source of usage
 	// history, and every point of it is null.
 	Cluster pipeline.Cluster
+	// AppsDomain is the apps domain of default hosts (web_url); empty is
+	// platform.DefaultAppsDomain.
+	AppsDomain string
 }
 
 // Stack is the running local system.
@@ -97,6 +100,10 @@ type Stack struct {
 	Restored dynamolocal.Restored
 	// Teardowns executes the teardown state machine in-process.
 	Teardowns *localrun.Teardowns
+	// Routes is the route check of custom domains (nil on a cluster that
+	// cannot route); tests on a virtual clock run its CheckAll.
+	Routes *pipeline.RouteCheck
+	routes *localRoutes
 
 	srv      *http.Server
 	embedded *dynamolocal.Server
@@ -252,6 +259,15 @@ func (s *Stack) wire(opts Options) error {
 		return fmt.Errorf("devstack: loading the teardown state machine: %w", err)
 	}
 	s.Teardowns = teardowns
+	s.routes = startRoutes(s.Store, cluster, clock.Now, opts.Clock == nil)
+	var routeTrigger pipeline.RouteTrigger
+	if s.routes != nil {
+		s.Routes, routeTrigger = s.routes.check, s.routes.trigger
+	}
+	appsDomain := opts.AppsDomain
+	if appsDomain == "" {
+		appsDomain = platform.DefaultAppsDomain
+	}
 	secret := []byte(opts.WebhookSecret)
 	// The queued push a pipeline leaves is started by the steps: tracked too.
 	starter := trackingStarter{next: runner, running: s.running}
@@ -261,7 +277,8 @@ func (s *Stack) wire(opts Options) error {
 		WebhookSecret: func(context.Context) ([]byte, error) { return secret, nil },
 		IDs:           ids, Now: clock.Now, OpenAPI: slipway.OpenAPI,
 		Sealer: configKeys.Envelope, Fingerprints: configKeys.Fingerprints,
-		Teardowns: teardowns,
+		Teardowns:  teardowns,
+		AppsDomain: appsDomain, Routes: routeTrigger,
 	}))
 	return nil
 }
@@ -337,6 +354,7 @@ func (s *Stack) Close() {
 	if s.Teardowns != nil {
 		s.Teardowns.Close()
 	}
+	s.routes.close()
 	if s.embedded != nil {
 		_ = s.embedded.Close()
 	}

@@ -22,7 +22,8 @@ const (
 
 // Cluster runs workloads on a Kubernetes cluster (pipeline.Cluster).
 type Cluster struct {
-	c *client
+	c       *client
+	routing Routing
 }
 
 var _ pipeline.Cluster = (*Cluster)(nil)
@@ -33,7 +34,7 @@ func New(cfg Config) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Cluster{c: c}, nil
+	return &Cluster{c: c, routing: cfg.Routing}, nil
 }
 
 // The Kubernetes groups the functions' identities belong to (template.yaml's
@@ -48,9 +49,10 @@ const (
 )
 
 // Apply creates the workload's namespace and its RoleBindings when they
-// are missing, applies its Deployments and Services, then deletes the
-// Deployments and Services of the application (by label) that the workload
-// no longer renders. Processes with no replicas keep their Deployment,
+// are missing, applies its Deployments and Services, deletes the
+// Deployments and Services of the application (by label) that the
+// workload no longer renders, then does the same for its Ingresses
+// (RenderIngresses). Processes with no replicas keep their Deployment,
 // scaled to zero. A Deployment of an earlier application of the same name
 // (its selector names that application) is replaced, since a selector is
 // immutable.
@@ -89,7 +91,10 @@ func (k *Cluster) applyObjects(ctx context.Context, w pipeline.Workload, objs Ob
 	if err := k.prune(ctx, w, deploymentsPath(w.Namespace), deployments); err != nil {
 		return err
 	}
-	return k.prune(ctx, w, servicesPath(w.Namespace), services)
+	if err := k.prune(ctx, w, servicesPath(w.Namespace), services); err != nil {
+		return err
+	}
+	return k.applyIngresses(ctx, w)
 }
 
 // applyDeployment applies d, replacing a live Deployment whose immutable

@@ -75,7 +75,7 @@ func newFakeAPI(t *testing.T, token string) *fakeAPI {
 
 func (f *fakeAPI) cluster(t *testing.T) *Cluster {
 	t.Helper()
-	k, err := New(Config{Server: f.srv.URL, ClusterName: "test", Token: StaticToken(f.token), HTTPClient: f.srv.Client()})
+	k, err := New(Config{Server: f.srv.URL, ClusterName: "test", Token: StaticToken(f.token), HTTPClient: f.srv.Client(), Routing: testRouting})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 func isCollection(path string) bool {
-	return strings.HasSuffix(path, "/deployments") || strings.HasSuffix(path, "/services")
+	return strings.HasSuffix(path, "/deployments") || strings.HasSuffix(path, "/services") || strings.HasSuffix(path, "/ingresses")
 }
 
 // create stores a new object at collection/name, or answers 409.
@@ -240,6 +240,11 @@ func (f *fakeAPI) get(w http.ResponseWriter, path string) {
 	obj := f.objects[path]
 	if obj == nil {
 		writeStatus(w, http.StatusNotFound, "NotFound", `deployments.apps "`+path[strings.LastIndex(path, "/")+1:]+`" not found`)
+		return
+	}
+	if !strings.Contains(path, "/deployments/") { // served as stored (an Ingress with the status a test seeded)
+		w.Header().Set("Content-Type", contentTypeJSON)
+		_, _ = w.Write(obj.raw)
 		return
 	}
 	var d Deployment
@@ -374,5 +379,8 @@ func (f *fakeAPI) paths() []string {
 func (f *fakeAPI) object(path string) []byte {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.objects[path] == nil {
+		return nil
+	}
 	return bytes.Clone(f.objects[path].raw)
 }

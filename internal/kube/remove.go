@@ -10,14 +10,14 @@ import (
 // objects, in order: the Deployments first, so no pod is left serving
 // behind a removed Service. Ingresses, Secrets and Jobs join this list
 // when the adapter renders them (each needs RBAC list and delete).
-var removable = []func(namespace string) string{deploymentsPath, servicesPath}
+var removable = []func(namespace string) string{deploymentsPath, servicesPath, ingressesPath}
 
 // Remove deletes the application's objects in the namespace: for each
 // removable collection, a list by the application-id and managed-by
 // labels, then a delete of each object found (propagationPolicy
 // Background, so their pods go with them; one already gone is not an
-// error). Kubernetes verbs: list and delete on deployments (apps) and
-// services (core). A namespace that does not exist lists nothing.
+// error). Kubernetes verbs: list and delete on deployments (apps),
+// services (core) and ingresses (networking.k8s.io). A namespace that does not exist lists nothing.
 func (k *Cluster) Remove(ctx context.Context, namespace, applicationID string) error {
 	if applicationID == "" {
 		return fmt.Errorf("kube: remove needs an application id")

@@ -41,7 +41,8 @@ func TestRemove(t *testing.T) {
 		"DELETE s/apps/v1/namespaces/acme/deployments/shop-api-tcp-mqtt DELETE s/apps/v1/namespaces/acme/deployments/shop-api-web " +
 		"DELETE s/apps/v1/namespaces/acme/deployments/shop-api-worker " +
 		"GET /v1/namespaces/acme/services " +
-		"DELETE /v1/namespaces/acme/services/shop-api-tcp-mqtt DELETE /v1/namespaces/acme/services/shop-api-web"
+		"DELETE /v1/namespaces/acme/services/shop-api-tcp-mqtt DELETE /v1/namespaces/acme/services/shop-api-web " +
+		"GET s/networking.k8s.io/v1/namespaces/acme/ingresses DELETE s/networking.k8s.io/v1/namespaces/acme/ingresses/shop-api-web"
 	if got := strings.Join(verbs, " "); got != want {
 		t.Errorf("requests\n %s\nwant\n %s", got, want)
 	}

@@ -363,6 +363,7 @@ func WorkloadOf(app platform.Application, rel platform.Release) Workload {
 		PipelineID: rel.Pipeline(), ReleaseID: rel.ID, ReleaseVersion: rel.Version, ImageURI: rel.ImageURI, Processes: rel.Processes,
 		ProcessCounts: app.ProcessCounts, PodClasses: classes, HealthCheckPath: rel.HealthCheckPath,
 		HealthCheckHost: deref(rel.HealthCheckHost), Privileged: rel.Privileged,
+		OrganizationSlug: app.OrganizationSlug, ProjectSlug: app.ProjectSlug, ApplicationSlug: app.Slug, Domains: app.Hostnames(),
 	}
 }
 

@@ -123,12 +123,6 @@ func ValidateHostname(host, appsDomain string) error {
 	return nil
 }
 
-// IsWebProcess reports whether a Procfile process is served over HTTP
-// through the ingress: "web" and every "web-…" or "web_…" process.
-func IsWebProcess(process string) bool {
-	return process == "web" || strings.HasPrefix(process, "web-") || strings.HasPrefix(process, "web_")
-}
-
 // DefaultHostLabel is the first DNS label of a web process's default host:
 // "<app>-<project>-<org>" for "web" ("<process>-<app>-<project>-<org>" for
 // other web processes). When a part has a hyphen of its own (the plain

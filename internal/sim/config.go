@@ -36,12 +36,19 @@ type Config struct {
 	CrashLoop CrashRules
 	// Logs receives the simulators' log lines (nil: discarded).
 	Logs LogSink
+	// AppsDomain is the simulated ingress's apps domain ("":
+	// platform.DefaultAppsDomain); CertificateDelay how long its
+	// certificates take; FailCertificates the hosts ("all") whose
+	// certificate is never issued.
+	AppsDomain       string
+	CertificateDelay time.Duration
+	FailCertificates []string
 }
 
 // DefaultConfig is a simulator that builds in 3 s, rolls out in 4 s and
 // never fails.
 func DefaultConfig() Config {
-	return Config{BuildDuration: DefaultBuildDuration, RolloutDuration: DefaultRolloutDuration}
+	return Config{BuildDuration: DefaultBuildDuration, RolloutDuration: DefaultRolloutDuration, CertificateDelay: DefaultCertificateDelay}
 }
 
 // ConfigFromEnv reads the simulators' configuration from the environment
@@ -64,6 +71,12 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.CrashLoop, err = ParseCrashRules(getenv(EnvCrashLoop)); err != nil {
 		return c, fmt.Errorf("sim: %s: %w", EnvCrashLoop, err)
+	}
+	if c.CertificateDelay, err = parseSeconds(EnvCertificateSeconds, getenv(EnvCertificateSeconds), c.CertificateDelay); err != nil {
+		return c, err
+	}
+	if c.FailCertificates, err = parseHostList(EnvFailCertificate, getenv(EnvFailCertificate)); err != nil {
+		return c, err
 	}
 	return c, nil
 }
