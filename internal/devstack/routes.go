@@ -66,3 +66,11 @@ func (r *localRoutes) close() {
 	<-r.done
 	r.trigger.Wait()
 }
+
+// WaitRouteChecks waits until the route checks that domain changes
+// started have ended (tests).
+func (s *Stack) WaitRouteChecks() {
+	if s.routes != nil {
+		s.routes.trigger.Wait()
+	}
+}

@@ -38,8 +38,8 @@ type Config struct {
 	Logs LogSink
 	// AppsDomain is the simulated ingress's apps domain ("":
 	// platform.DefaultAppsDomain); CertificateDelay how long its
-	// certificates take; FailCertificates the hosts ("all") whose
-	// certificate is never issued.
+	// certificates take (0: issued at once); FailCertificates the hosts
+	// ("all") whose certificate is never issued.
 	AppsDomain       string
 	CertificateDelay time.Duration
 	FailCertificates []string
@@ -48,7 +48,7 @@ type Config struct {
 // DefaultConfig is a simulator that builds in 3 s, rolls out in 4 s and
 // never fails.
 func DefaultConfig() Config {
-	return Config{BuildDuration: DefaultBuildDuration, RolloutDuration: DefaultRolloutDuration, CertificateDelay: DefaultCertificateDelay}
+	return Config{BuildDuration: DefaultBuildDuration, RolloutDuration: DefaultRolloutDuration}
 }
 
 // ConfigFromEnv reads the simulators' configuration from the environment

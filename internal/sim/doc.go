@@ -23,7 +23,7 @@
 //	                             comma-separated list of application ids or
 //	                             slugs; default none
 //	SLIPWAY_SIM_CERTIFICATE_SECONDS  how long the simulated ingress takes to
-//	                             issue a host's certificate (0–3600); default 2
+//	                             issue a host's certificate (0–3600); default 0
 //	SLIPWAY_SIM_FAIL_CERTIFICATE which hosts' certificates are never issued
 //	                             (their domains end in error), "all" or a
 //	                             comma-separated list of hostnames; default none

@@ -22,8 +22,6 @@ const (
 	EnvFailCertificate = "SLIPWAY_SIM_FAIL_CERTIFICATE"
 )
 
-// DefaultCertificateDelay is how long a simulated certificate takes.
-const DefaultCertificateDelay = 2 * time.Second
 
 // routeBook is the simulated ingress controller: the hosts each
 // application's Ingresses route, like RenderIngresses would render them.
