@@ -22,7 +22,6 @@ const (
 	EnvFailCertificate = "SLIPWAY_SIM_FAIL_CERTIFICATE"
 )
 
-
 // routeBook is the simulated ingress controller: the hosts each
 // application's Ingresses route, like RenderIngresses would render them.
 type routeBook struct {
