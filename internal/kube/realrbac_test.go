@@ -96,6 +96,8 @@ func TestRealRBAC(t *testing.T) {
 	pipelineRules := []string{
 		"apps/deployments:create", "apps/deployments:delete", "apps/deployments:get", "apps/deployments:list", "apps/deployments:patch",
 		"/services:create", "/services:delete", "/services:list", "/services:patch", "/pods:list",
+		"networking.k8s.io/ingresses:create", "networking.k8s.io/ingresses:delete", "networking.k8s.io/ingresses:get",
+		"networking.k8s.io/ingresses:list", "networking.k8s.io/ingresses:patch", "cert-manager.io/certificates:get",
 		"/namespaces:create", "rbac.authorization.k8s.io/rolebindings:create",
 		"rbac.authorization.k8s.io/clusterroles/slipway-api:bind", "rbac.authorization.k8s.io/clusterroles/slipway-pipeline:bind",
 	}

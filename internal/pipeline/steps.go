@@ -351,8 +351,10 @@ func (s *Steps) MarkFailed(ctx context.Context, appID, pipelineID, reason string
 }
 
 // WorkloadOf is what the cluster runs for a release of the application:
-// the release's image and processes with the application's current scale,
-// in the namespace named after the organization.
+// the release's image and processes with the application's current scale
+// and custom domains (the hostnames it holds now, never those of a
+// release: a hostname given up may be another application's), in the
+// namespace named after the organization.
 func WorkloadOf(app platform.Application, rel platform.Release) Workload {
 	classes := make(map[string]platform.PodClass, len(rel.Processes))
 	for p := range rel.Processes {
