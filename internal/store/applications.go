@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 
@@ -257,7 +258,12 @@ func (s *Store) writeApplication(ctx context.Context, current, next platform.App
 	tx = append([]types.TransactWriteItem{{Put: &types.Put{TableName: s.table, Item: appIt, ConditionExpression: cond, ExpressionAttributeValues: vals}}}, tx...)
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
 	if err != nil {
-		if reasons := cancellationReasons(err); len(reasons) > 0 && (reasons[0] == "ConditionalCheckFailed" || reasons[0] == "TransactionConflict") {
+		reasons := cancellationReasons(err)
+		if len(reasons) > 0 && (reasons[0] == "ConditionalCheckFailed" || slices.Contains(reasons, "TransactionConflict")) {
+			// The application changed, or another transaction held one of
+			// the items (say, a hostname guard another application is
+			// claiming): read again and retry, so the loser of a race for a
+			// hostname learns it is taken (a conflict), not a 503.
 			return errLostRace
 		}
 		return transactFailure(err, failures...)
