@@ -8,7 +8,11 @@
 // one-off processes get nothing). Cluster applies them with server-side
 // apply (field manager "slipway", forced), deletes the Deployments and
 // Services of processes the release no longer has, reads rollout status
-// from the Deployments, and scales.
+// from the Deployments, and scales. With Config.Routing, RenderIngresses
+// adds one networking.k8s.io/v1 Ingress per web* process (its default
+// host, and for "web" the custom domains; TLS by cert-manager, ALB + ACM
+// or none), applied and pruned with the rest (ApplyRoutes alone for the
+// route check), whose status RouteStatus reads.
 //
 // Authentication is a bearer token from a TokenSource: EKSToken makes the
 // presigned-STS tokens of `aws eks get-token`; StaticToken serves local
