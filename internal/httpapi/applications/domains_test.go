@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/slipway-paas/slipway/internal/httpapi"
-	"github.com/slipway-paas/slipway/internal/httpapi/applications"
 	"github.com/slipway-paas/slipway/internal/httpapi/apitest"
+	"github.com/slipway-paas/slipway/internal/httpapi/applications"
 )
 
 // countingTrigger records the route checks the routes start.
