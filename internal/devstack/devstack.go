@@ -234,6 +234,13 @@ func (s *Stack) wire(opts Options) error {
 	if clock == nil {
 		clock = stepfn.RealClock{}
 	}
+	appsDomain := opts.AppsDomain
+	if appsDomain == "" {
+		appsDomain = platform.DefaultAppsDomain
+	}
+	if simCfg.AppsDomain == "" {
+		simCfg.AppsDomain = appsDomain
+	}
 	ids := &platform.IDGenerator{Now: clock.Now}
 	cluster, source := opts.Cluster, observability.Source(noHistory{})
 	if cluster == nil {
@@ -263,10 +270,6 @@ func (s *Stack) wire(opts Options) error {
 	var routeTrigger pipeline.RouteTrigger
 	if s.routes != nil {
 		s.Routes, routeTrigger = s.routes.check, s.routes.trigger
-	}
-	appsDomain := opts.AppsDomain
-	if appsDomain == "" {
-		appsDomain = platform.DefaultAppsDomain
 	}
 	secret := []byte(opts.WebhookSecret)
 	// The queued push a pipeline leaves is started by the steps: tracked too.
