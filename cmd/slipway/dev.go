@@ -133,7 +133,7 @@ func banner(w io.Writer, stack *devstack.Stack, f bannerFacts) {
 		}
 	}
 	fmt.Fprintf(w, "  simulators: %s (SLIPWAY_SIM_*)\n", f.sim)
-	fmt.Fprintf(w, "  routes:     web processes at https://<app>-<project>-<org>.%s (simulated ingress; custom domains: slipway domains)\n", platform.DefaultAppsDomain)
+	fmt.Fprintf(w, "  routes:     web processes at https://<app>-<project>-<org>.%s (custom domains: slipway domains)\n", platform.DefaultAppsDomain)
 	if f.webhooks {
 		fmt.Fprintf(w, "  webhooks:   accepted at %s/webhooks/github when signed with SLIPWAY_GITHUB_WEBHOOK_SECRET\n", stack.URL)
 	} else {
