@@ -1,6 +1,7 @@
 // Command pipeline is PipelineFunction: the deploy state machine's steps,
 // and the EventBridge target that fails pipelines whose execution ended
-// abnormally, and the steps of the teardown state machine.
+// abnormally, the steps of the teardown state machine, and the route
+// check of custom domains (scheduled, and invoked by domain changes).
 package main
 
 import (
@@ -35,7 +36,12 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	cluster, err := kube.NewEKS(awsCfg, os.Getenv(config.EnvEKSClusterName), os.Getenv(config.EnvEKSEndpoint), os.Getenv(config.EnvEKSCAData))
+	routing, err := kube.ParseRouting(os.Getenv(config.EnvAppsDomain), os.Getenv(config.EnvIngressClass),
+		os.Getenv(config.EnvIngressTLS), os.Getenv(config.EnvCertManagerClusterIssuer))
+	if err != nil {
+		log.Fatal(err)
+	}
+	cluster, err := kube.NewEKS(awsCfg, os.Getenv(config.EnvEKSClusterName), os.Getenv(config.EnvEKSEndpoint), os.Getenv(config.EnvEKSCAData), routing)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -76,7 +82,9 @@ func main() {
 			PrivateKey: func(ctx context.Context) ([]byte, error) { return keys.Get(ctx, arn) },
 		}
 		steps.Sources = app
-		steps.Reporter = github.PipelineReporter{Reporter: &github.LazyReporter{App: app}}
+		steps.Reporter = github.PipelineReporter{Reporter: &github.LazyReporter{App: app}, AppsDomain: routing.AppsDomain}
 	}
-	lambda.Start(teardown.Route(&teardown.Steps{Store: st, Cluster: cluster, Images: images}, steps.HandleEvent))
+	// The route check: the schedule's and the domain routes' invocations.
+	routes := &pipeline.RouteCheck{Store: st, Router: cluster, Now: time.Now}
+	lambda.Start(pipeline.RouteChecks(routes, pipeline.Handler(teardown.Route(&teardown.Steps{Store: st, Cluster: cluster, Images: images}, steps.HandleEvent))))
 }

@@ -61,6 +61,18 @@ const (
 	// EnvECREndpoint points the client at an emulator.
 	EnvImageRepository = "IMAGE_REPOSITORY"
 	EnvECREndpoint     = "ECR_ENDPOINT"
+	// Routing of web processes (kube.Routing): the apps domain of the
+	// default hosts, the ingress class, the TLS mechanism (cert-manager,
+	// acm, none) and cert-manager's ClusterIssuer.
+	EnvAppsDomain               = "APPS_DOMAIN"
+	EnvIngressClass             = "INGRESS_CLASS"
+	EnvIngressTLS               = "INGRESS_TLS"
+	EnvCertManagerClusterIssuer = "CERT_MANAGER_CLUSTER_ISSUER"
+	// EnvRouteCheckFunction is the function ApplicationsFunction invokes
+	// (asynchronously) to get a domain change to the cluster at once;
+	// EnvLambdaEndpoint points the client at an emulator.
+	EnvRouteCheckFunction = "ROUTE_CHECK_FUNCTION"
+	EnvLambdaEndpoint     = "LAMBDA_ENDPOINT"
 )
 
 // Config is the shared configuration of a function.

@@ -72,6 +72,9 @@ type Options struct {
 	// ClusterFromSpec); observability then has no local source of usage
 	// history, and every point of it is null.
 	Cluster pipeline.Cluster
+	// AppsDomain is the apps domain of default hosts (web_url); empty is
+	// platform.DefaultAppsDomain.
+	AppsDomain string
 }
 
 // Stack is the running local system.
@@ -103,6 +106,10 @@ type Stack struct {
 	Logs *logstore.Store
 	// Images simulates the image repository's release tags.
 	Images *sim.Images
+	// Routes is the route check of custom domains (nil on a cluster that
+	// cannot route); tests on a virtual clock run its CheckAll.
+	Routes *pipeline.RouteCheck
+	routes *localRoutes
 
 	srv      *http.Server
 	embedded *dynamolocal.Server
@@ -233,6 +240,13 @@ func (s *Stack) wire(opts Options) error {
 	if clock == nil {
 		clock = stepfn.RealClock{}
 	}
+	appsDomain := opts.AppsDomain
+	if appsDomain == "" {
+		appsDomain = platform.DefaultAppsDomain
+	}
+	if simCfg.AppsDomain == "" {
+		simCfg.AppsDomain = appsDomain
+	}
 	ids := &platform.IDGenerator{Now: clock.Now}
 	// The simulators write their logs into the local log store (in
 	// memory: logs do not survive a restart).
@@ -272,6 +286,11 @@ func (s *Stack) wire(opts Options) error {
 		return fmt.Errorf("devstack: loading the teardown state machine: %w", err)
 	}
 	s.Teardowns = teardowns
+	s.routes = startRoutes(s.Store, cluster, clock.Now, opts.Clock == nil)
+	var routeTrigger pipeline.RouteTrigger
+	if s.routes != nil {
+		s.Routes, routeTrigger = s.routes.check, s.routes.trigger
+	}
 	secret := []byte(opts.WebhookSecret)
 	// The queued push a pipeline leaves is started by the steps: tracked too.
 	starter := trackingStarter{next: runner, running: s.running}
@@ -284,6 +303,7 @@ func (s *Stack) wire(opts Options) error {
 		Teardowns: teardowns,
 		Config:    steps.Config,
 		Logs:      s.Logs, CursorKey: opts.CursorSigningKey,
+		AppsDomain: appsDomain, Routes: routeTrigger,
 	}))
 	return nil
 }
@@ -359,6 +379,7 @@ func (s *Stack) Close() {
 	if s.Teardowns != nil {
 		s.Teardowns.Close()
 	}
+	s.routes.close()
 	if s.embedded != nil {
 		_ = s.embedded.Close()
 	}

@@ -215,6 +215,8 @@ func (a *Application) StartRelease(req ReleaseRequest, releaseID string, img Ima
 		v := source.Version
 		rel.RollbackOf, rel.ConfigVersion = &v, source.ConfigVersion
 		rel.ImageURI, rel.Processes = source.ImageURI, source.Processes
+		a.restoreDomains(source.Domains, now)
+		rel.Domains = a.Hostnames()
 		a.AutoDeployPaused = true
 	}
 	a.LatestRelease = &rel
@@ -237,6 +239,7 @@ func (a *Application) snapshot(releaseID string, img Image, now time.Time) Relea
 		DeploymentTimeout: a.EffectiveDeploymentTimeout(), Privileged: a.Privileged,
 		CommitSHA: img.CommitSHA, Trigger: img.Trigger, TriggeredBy: img.TriggeredBy,
 		ConfigVersion: a.ConfigVersion,
+		Domains:       a.Hostnames(),
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 
@@ -245,12 +246,20 @@ func (s *Store) writeApplication(ctx context.Context, current, next platform.App
 		tx = append(tx, types.TransactWriteItem{Put: &types.Put{TableName: s.table, Item: it}})
 	}
 	tx = append(tx, s.installationChanges(current, next)...)
+	failures := make([]error, len(tx)) // the application first, then its guard
+	domainTx, domainFailures := s.domainChanges(current, next)
+	tx, failures = append(tx, domainTx...), append(failures, domainFailures...)
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
 	if err != nil {
-		if reasons := cancellationReasons(err); len(reasons) > 0 && (reasons[0] == "ConditionalCheckFailed" || reasons[0] == "TransactionConflict") {
+		reasons := cancellationReasons(err)
+		if len(reasons) > 0 && (reasons[0] == "ConditionalCheckFailed" || slices.Contains(reasons, "TransactionConflict")) {
+			// The application changed, or another transaction held one of
+			// the items (say, a hostname guard another application is
+			// claiming): read again and retry, so the loser of a race for a
+			// hostname learns it is taken (a conflict), not a 503.
 			return errLostRace
 		}
-		return transactFailure(err)
+		return transactFailure(err, failures...)
 	}
 	return nil
 }

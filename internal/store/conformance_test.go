@@ -119,6 +119,25 @@ func buildWorld(t *testing.T, env *storetest.Env) {
 	cur, err := env.Store.CurrentConfig(ctx(), app.ID)
 	mustOK(t, err)
 	mustOK(t, env.Store.CreateConfig(ctx(), app, configAt(cur, map[string]string{"LOG_LEVEL": "info"})))
+	// Custom domains: two added (guards and the route-check marker), one
+	// removed again, one made active.
+	for _, host := range []string{"www.acme.test", "old.acme.test"} {
+		_, err = env.Store.UpdateApplication(ctx(), app.ID, 0, func(a *platform.Application) error {
+			_, err := a.AddDomain(host, "apps.test", now)
+			return err
+		})
+		mustOK(t, err)
+	}
+	_, err = env.Store.UpdateApplication(ctx(), app.ID, 0, func(a *platform.Application) error {
+		return a.RemoveDomain("old.acme.test")
+	})
+	mustOK(t, err)
+	_, err = env.Store.UpdateApplication(ctx(), app.ID, 0, func(a *platform.Application) error {
+		a.ObserveRoutes(map[string]platform.RouteState{"www.acme.test": {Routed: true, Target: "lb.test", TLSReady: true}}, now)
+		a.RoutesApplied = a.RoutesSeq
+		return nil
+	})
+	mustOK(t, err)
 	// GitHub App installations linked to the organization; one unlinked.
 	for _, id := range []int64{41, 43} {
 		_, err := env.Store.LinkInstallation(ctx(), platform.Installation{ID: id, OrganizationSlug: p.OrganizationSlug, Account: "acme", Created: now})
@@ -180,7 +199,7 @@ func TestFailedTransactionsLeaveEveryItemIntact(t *testing.T) {
 	sort.Strings(kinds)
 	// Every transaction of the store: projects, applications, tokens,
 	// revocations, pipeline records, installation pointers.
-	for _, want := range []string{"Put:PROJECT/PROJECT", "Check:PROJECT/PROJECT", "Put:TOKEN/TOKEN", "Delete:TOKEN/TOKEN", "Put:SLUG/SLUG", "Update:SLUG/SLUG", "Put:APP/IMAGE", "Put:APP/RELEASE", "Put:APP/DEPLOY", "Put:INSTALL/APP", "Delete:INSTALL/APP", "Check:ORG/ORG"} {
+	for _, want := range []string{"Put:PROJECT/PROJECT", "Check:PROJECT/PROJECT", "Put:TOKEN/TOKEN", "Delete:TOKEN/TOKEN", "Put:SLUG/SLUG", "Update:SLUG/SLUG", "Put:APP/IMAGE", "Put:APP/RELEASE", "Put:APP/DEPLOY", "Put:INSTALL/APP", "Delete:INSTALL/APP", "Check:ORG/ORG", "Put:DOMAIN/DOMAIN", "Delete:DOMAIN/DOMAIN", "Put:ROUTECHECK/APP", "Delete:ROUTECHECK/APP"} {
 		if !strings.Contains(strings.Join(kinds, "\n"), want) {
 			t.Errorf("the world issued no transaction with %s; kinds: %q", want, kinds)
 		}

@@ -29,6 +29,8 @@
 //	config snapshot     APP#<id>                  CONFIG#<version:010d>     (attribute docz: gzip'd JSON)
 //	config history      APP#<id>                  CONFIGLOG#<version:010d>
 //	tombstone           APP#<id>                  TOMBSTONE (a deleted application, until its teardown ends)
+//	domain guard        DOMAIN#<hostname>         DOMAIN    (app_id: the one application that has the hostname)
+//	route-check marker  ROUTECHECK                APP#<id>  (the application has routes to apply or a domain not active)
 //
 // No item holds an empty map, list or set (the embedded server's rollback of
 // a failed transaction loses them): a collection that may be empty is
@@ -38,8 +40,8 @@
 // part of its document. Everything an application owns lives in its
 // partition APP#<id> (records, and new kinds: config versions, …) so the
 // teardown can purge it without knowing the kinds; what lives elsewhere
-// (the slug guard, the installation pointer) is deleted with the
-// application in one transaction.
+// (the slug guard, the installation pointer, the domain guards and the
+// route-check marker) is deleted with the application in one transaction.
 //
 // Organizations and projects never change after creation and their slugs are
 // immutable, so a slug guard may carry a full copy of its project. An
@@ -80,6 +82,12 @@
 //	                         Delete slug guard (app_id = :id), Put tombstone (not exists),
 //	                         Delete installation pointer
 //	purge application        Query APP#<id> (keys) + TransactWriteItems of up to 100 Deletes
+//	list domains             GetItem APP#<id> (the domains are part of the application's document)
+//	add / remove a domain    GetItem + TransactWriteItems: Put application (version = :read), Put
+//	                         guard (not exists or this application's) / Delete guard (this
+//	                         application's), Put / Delete the route-check marker when that changes
+//	route checks             Query ROUTECHECK (the scheduled check), then per application GetItem
+//	                         (+ the update above when a status changed)
 //	idempotency              PutItem claim (not exists or expired), PutItem response, DeleteItem release
 //	webhook delivery         PutItem claim (not exists or expired; else GetItem + UpdateItem takeover
 //	                         after the lease), UpdateItem outcome, UpdateItem done, UpdateItem release

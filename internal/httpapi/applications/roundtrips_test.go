@@ -31,6 +31,12 @@ func TestDynamoDBRequestsPerRoute(t *testing.T) {
 			Body: map[string]any{"process_counts": map[string]int{"web": 2}}}, "[GetItem GetItem TransactWriteItems]", 0},
 		{"settings", req{Method: "PATCH", Path: "/applications/" + id + "/settings", Token: apitest.Admin,
 			Body: map[string]any{"subdirectory": "web"}}, "[GetItem GetItem TransactWriteItems]", 0},
+		// Custom domains: the application item holds them; the guard and the
+		// route-check marker go in the application's transaction.
+		{"add domain", req{Method: "POST", Path: "/applications/" + id + "/domains", Token: apitest.Admin,
+			Body: map[string]any{"hostname": "www.example.com"}}, "[GetItem GetItem TransactWriteItems]", 0},
+		{"list domains", req{Method: "GET", Path: "/applications/" + id + "/domains", Token: apitest.Member}, "[GetItem GetItem]", 2},
+		{"remove domain", req{Method: "DELETE", Path: "/applications/" + id + "/domains/www.example.com", Token: apitest.Admin}, "[GetItem GetItem TransactWriteItems]", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env.Requests.Reset()
