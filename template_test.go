@@ -79,6 +79,16 @@ func (t cfnTemplate) ids(typ string) []string {
 	return out
 }
 
+// allIDs lists the logical ids of every resource, sorted.
+func (t cfnTemplate) allIDs() []string {
+	var out []string
+	for id := range m(t["Resources"]) {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // samFunction is one AWS::Serverless::Function with Globals.Function merged
 // into its properties the way SAM merges them (goformation does not).
 type samFunction struct {
@@ -361,6 +371,21 @@ func cloneFiles(in map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// checkAudit runs audit on template (template.yaml when empty) and checks
+// its problems against want (checkProblems).
+func checkAudit(t *testing.T, template string, audit func(cfnTemplate) []string, want []string) {
+	t.Helper()
+	text := []byte(template)
+	if template == "" {
+		text = readFile(t, "template.yaml")
+	}
+	tpl, err := parseTemplate(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkProblems(t, audit(tpl), want)
 }
 
 // checkProblems: with no want, no problem; otherwise every wanted one, in
