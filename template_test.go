@@ -29,6 +29,8 @@ import (
 
 	"github.com/awslabs/goformation/v7/cloudformation/serverless"
 	"github.com/awslabs/goformation/v7/intrinsics"
+
+	"github.com/slipway-paas/slipway/internal/platform"
 )
 
 // ---------------------------------------------------------------- reading the template
@@ -449,16 +451,16 @@ func auditFunctions(templateText, makefile []byte) []string {
 		if f.Typed.PackageType != nil && *f.Typed.PackageType != "Zip" {
 			report("PackageType %q, want Zip", *f.Typed.PackageType)
 		}
-		if v := deref(f.Typed.Runtime); v != "provided.al2023" {
+		if v := platform.Deref(f.Typed.Runtime); v != "provided.al2023" {
 			report("Runtime %q, want provided.al2023", v)
 		}
 		if !slices.Equal(f.Typed.Architectures, []string{"arm64"}) {
 			report("Architectures %v, want [arm64]", f.Typed.Architectures)
 		}
-		if v := deref(f.Typed.Handler); v != "bootstrap" {
+		if v := platform.Deref(f.Typed.Handler); v != "bootstrap" {
 			report("Handler %q, want bootstrap", v)
 		}
-		if v := deref(f.Typed.Tracing); v != "Active" {
+		if v := platform.Deref(f.Typed.Tracing); v != "Active" {
 			report("Tracing %q, want Active", v)
 		}
 		if p := logGroupProblem(tpl, id, f.Props); p != "" {
@@ -518,7 +520,7 @@ func auditFunctions(templateText, makefile []byte) []string {
 				if api := refOf(props["ApiId"]); api == "" || tpl.typeOf(api) != "AWS::Serverless::HttpApi" {
 					report("event %s: ApiId %v is not a Ref to the template's HttpApi (SAM would create another API)", name, props["ApiId"])
 				}
-				path, method := deref(e.Path), strings.ToUpper(deref(e.Method))
+				path, method := platform.Deref(e.Path), strings.ToUpper(platform.Deref(e.Method))
 				switch {
 				case path == "$default":
 					defaultRoutes++
@@ -564,13 +566,6 @@ func auditFunctions(templateText, makefile []byte) []string {
 		problems = append(problems, fmt.Sprintf("template: %d $default routes, want at most one", defaultRoutes))
 	}
 	return problems
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 func first(s []string) string {
