@@ -46,15 +46,7 @@ func TestConfigKeyGrants(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			text := []byte(c.template)
-			if c.template == "" {
-				text = readFile(t, "template.yaml")
-			}
-			tpl, err := parseTemplate(text)
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkProblems(t, auditKMS(tpl), c.want)
+			checkAudit(t, c.template, auditKMS, c.want)
 		})
 	}
 }
@@ -65,32 +57,16 @@ func TestConfigKeyGrants(t *testing.T) {
 func auditKMS(tpl cfnTemplate) []string {
 	var problems []string
 	granted := map[string][]string{}
-	var ids []string
-	for id := range m(tpl["Resources"]) {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		props := m(tpl.resource(id)["Properties"])
-		var docs []any
-		switch tpl.typeOf(id) {
-		case "AWS::Serverless::Function", "AWS::Serverless::StateMachine":
-			docs = list(props["Policies"])
-		case "AWS::IAM::Role":
-			for _, p := range list(props["Policies"]) {
-				docs = append(docs, m(p)["PolicyDocument"])
-			}
-		case "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy":
-			docs = []any{props["PolicyDocument"]}
-		case "AWS::KMS::Key":
-			for i, s := range list(m(props["KeyPolicy"])["Statement"]) {
+	for _, id := range tpl.allIDs() {
+		if tpl.typeOf(id) == "AWS::KMS::Key" {
+			for i, s := range list(m(m(tpl.resource(id)["Properties"])["KeyPolicy"])["Statement"]) {
 				aws := list(m(m(s)["Principal"])["AWS"])
 				if len(aws) != 1 || !strings.HasSuffix(subOf(aws[0]), ":iam::${AWS::AccountId}:root") {
 					problems = append(problems, fmt.Sprintf("%s: KeyPolicy Statement[%d]: principal %v is not the account", id, i, m(s)["Principal"]))
 				}
 			}
 		}
-		for _, doc := range docs {
+		for _, doc := range tpl.policyDocs(id) {
 			for _, s := range statementsOf(doc) {
 				for _, a := range list(s["Action"]) {
 					action := fmt.Sprint(a)
@@ -115,6 +91,26 @@ func auditKMS(tpl cfnTemplate) []string {
 	}
 	sort.Strings(problems)
 	return problems
+}
+
+// policyDocs returns the inline identity-policy documents a resource
+// holds: a function's or state machine's Policies, an IAM role's inline
+// policies, an IAM policy's document (nil for any other resource).
+func (t cfnTemplate) policyDocs(id string) []any {
+	props := m(t.resource(id)["Properties"])
+	switch t.typeOf(id) {
+	case "AWS::Serverless::Function", "AWS::Serverless::StateMachine":
+		return list(props["Policies"])
+	case "AWS::IAM::Role":
+		var docs []any
+		for _, p := range list(props["Policies"]) {
+			docs = append(docs, m(p)["PolicyDocument"])
+		}
+		return docs
+	case "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy":
+		return []any{props["PolicyDocument"]}
+	}
+	return nil
 }
 
 // statementsOf returns the statements of an inline policy document (both

@@ -92,24 +92,9 @@ func TestImageTagGrants(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ids []string
-	for id := range m(tpl["Resources"]) {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		props := m(tpl.resource(id)["Properties"])
-		var docs []any
-		switch tpl.typeOf(id) {
-		case "AWS::Serverless::Function", "AWS::Serverless::StateMachine":
-			docs = list(props["Policies"])
-		case "AWS::IAM::Role":
-			for _, p := range list(props["Policies"]) {
-				docs = append(docs, m(p)["PolicyDocument"])
-			}
-		}
+	for _, id := range tpl.allIDs() {
 		var actions []string
-		for _, doc := range docs {
+		for _, doc := range tpl.policyDocs(id) {
 			for _, s := range statementsOf(doc) {
 				for _, a := range list(s["Action"]) {
 					action := fmt.Sprint(a)

@@ -5,7 +5,6 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
@@ -109,15 +108,7 @@ func TestIAMLeastPrivilege(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			text := []byte(c.template)
-			if c.template == "" {
-				text = readFile(t, "template.yaml")
-			}
-			tpl, err := parseTemplate(text)
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkProblems(t, auditPolicies(tpl), c.want)
+			checkAudit(t, c.template, auditPolicies, c.want)
 		})
 	}
 }
@@ -131,12 +122,7 @@ func auditPolicies(tpl cfnTemplate) []string {
 		problems = append(problems, where+": "+fmt.Sprintf(format, args...))
 	}
 	globals := m(m(tpl["Globals"])["Function"])
-	var ids []string
-	for id := range m(tpl["Resources"]) {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
+	for _, id := range tpl.allIDs() {
 		props := m(tpl.resource(id)["Properties"])
 		typ := tpl.typeOf(id)
 		switch typ {

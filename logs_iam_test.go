@@ -52,15 +52,7 @@ func TestLogReadGrants(t *testing.T) {
 			want: []string{"DeploymentsFunction: logs:GetLogEvents on arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${BuildLogGroup}:log-stream:*"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			text := []byte(c.template)
-			if c.template == "" {
-				text = readFile(t, "template.yaml")
-			}
-			tpl, err := parseTemplate(text)
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkProblems(t, auditLogReads(tpl), c.want)
+			checkAudit(t, c.template, auditLogReads, c.want)
 		})
 	}
 }

@@ -29,6 +29,8 @@ import (
 
 	"github.com/awslabs/goformation/v7/cloudformation/serverless"
 	"github.com/awslabs/goformation/v7/intrinsics"
+
+	"github.com/slipway-paas/slipway/internal/platform"
 )
 
 // ---------------------------------------------------------------- reading the template
@@ -74,6 +76,16 @@ func (t cfnTemplate) ids(typ string) []string {
 		if t.typeOf(id) == typ {
 			out = append(out, id)
 		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// allIDs lists the logical ids of every resource, sorted.
+func (t cfnTemplate) allIDs() []string {
+	var out []string
+	for id := range m(t["Resources"]) {
+		out = append(out, id)
 	}
 	sort.Strings(out)
 	return out
@@ -363,6 +375,21 @@ func cloneFiles(in map[string]string) map[string]string {
 	return out
 }
 
+// checkAudit runs audit on template (template.yaml when empty) and checks
+// its problems against want (checkProblems).
+func checkAudit(t *testing.T, template string, audit func(cfnTemplate) []string, want []string) {
+	t.Helper()
+	text := []byte(template)
+	if template == "" {
+		text = readFile(t, "template.yaml")
+	}
+	tpl, err := parseTemplate(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkProblems(t, audit(tpl), want)
+}
+
 // checkProblems: with no want, no problem; otherwise every wanted one, in
 // order (other problems a change brings along are allowed).
 func checkProblems(t *testing.T, got, want []string) {
@@ -424,16 +451,16 @@ func auditFunctions(templateText, makefile []byte) []string {
 		if f.Typed.PackageType != nil && *f.Typed.PackageType != "Zip" {
 			report("PackageType %q, want Zip", *f.Typed.PackageType)
 		}
-		if v := deref(f.Typed.Runtime); v != "provided.al2023" {
+		if v := platform.Deref(f.Typed.Runtime); v != "provided.al2023" {
 			report("Runtime %q, want provided.al2023", v)
 		}
 		if !slices.Equal(f.Typed.Architectures, []string{"arm64"}) {
 			report("Architectures %v, want [arm64]", f.Typed.Architectures)
 		}
-		if v := deref(f.Typed.Handler); v != "bootstrap" {
+		if v := platform.Deref(f.Typed.Handler); v != "bootstrap" {
 			report("Handler %q, want bootstrap", v)
 		}
-		if v := deref(f.Typed.Tracing); v != "Active" {
+		if v := platform.Deref(f.Typed.Tracing); v != "Active" {
 			report("Tracing %q, want Active", v)
 		}
 		if p := logGroupProblem(tpl, id, f.Props); p != "" {
@@ -493,7 +520,7 @@ func auditFunctions(templateText, makefile []byte) []string {
 				if api := refOf(props["ApiId"]); api == "" || tpl.typeOf(api) != "AWS::Serverless::HttpApi" {
 					report("event %s: ApiId %v is not a Ref to the template's HttpApi (SAM would create another API)", name, props["ApiId"])
 				}
-				path, method := deref(e.Path), strings.ToUpper(deref(e.Method))
+				path, method := platform.Deref(e.Path), strings.ToUpper(platform.Deref(e.Method))
 				switch {
 				case path == "$default":
 					defaultRoutes++
@@ -539,13 +566,6 @@ func auditFunctions(templateText, makefile []byte) []string {
 		problems = append(problems, fmt.Sprintf("template: %d $default routes, want at most one", defaultRoutes))
 	}
 	return problems
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 func first(s []string) string {

@@ -1,7 +1,6 @@
 package devstack_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -17,12 +16,7 @@ import (
 func TestLocalCancelFreesTheApplication(t *testing.T) {
 	cfg := sim.DefaultConfig()
 	cfg.BuildDuration = time.Hour
-	stack, err := devstack.Start(context.Background(), devstack.Options{Addr: "127.0.0.1:0", DevToken: "slw_test", Simulators: &cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stack.Close)
-	c := client{t: t, base: stack.URL, token: "slw_test"}
+	c, stack := startStackWith(t, devstack.Options{Simulators: &cfg})
 	id := newApp(t, c, "web")
 	status, started := c.do("POST", "/applications/"+id+"/deploy", "")
 	if status != 202 || started["pipeline_id"] != started["image_id"] {

@@ -18,12 +18,7 @@ import (
 // same keys still opens what the first sealed.
 func TestLocalConfig(t *testing.T) {
 	dir := t.TempDir()
-	stack, err := devstack.Start(context.Background(), devstack.Options{Addr: "127.0.0.1:0", DevToken: "slw_test", DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stack.Close)
-	c := client{t: t, base: stack.URL, token: "slw_test"}
+	c, stack := startStackWith(t, devstack.Options{DataDir: dir})
 	id := newApp(t, c, "web")
 	const secretValue = "postgres://local:S3cret@db/app"
 	status, cfg := c.do("PATCH", "/applications/"+id+"/config", fmt.Sprintf(`{"vars":{"LOG_LEVEL":"info","DATABASE_URL":{"value":%q,"secret":true}}}`, secretValue),

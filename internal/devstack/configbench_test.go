@@ -1,10 +1,8 @@
 package devstack_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -28,36 +26,8 @@ func BenchmarkConfig(b *testing.B) {
 }
 
 func benchConfig(b *testing.B, method string, n int) {
-	stack, err := devstack.Start(context.Background(), devstack.Options{Addr: "127.0.0.1:0", DevToken: "slw_bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer stack.Close()
-	client := &http.Client{}
-	do := func(method, path, body string) string {
-		req, _ := http.NewRequest(method, stack.URL+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer slw_bench")
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer resp.Body.Close()
-		out, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode/100 != 2 {
-			b.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, out)
-		}
-		return string(out)
-	}
-	var projects struct {
-		Items []struct{ ID string } `json:"items"`
-	}
-	_ = json.Unmarshal([]byte(do("GET", "/organizations/demo/projects", "")), &projects)
-	var app struct{ ID string }
-	_ = json.Unmarshal([]byte(do("POST", "/applications", fmt.Sprintf(`{"name":"Web","slug":"web","project_id":%q}`, projects.Items[0].ID))), &app)
-	path := "/applications/" + app.ID + "/config"
+	c, _ := startBench(b, devstack.Options{}, &http.Client{})
+	path := "/applications/" + c.newApp() + "/config"
 	vars := map[string]any{}
 	for i := range n {
 		v := strings.Repeat("v", 200)
@@ -68,7 +38,7 @@ func benchConfig(b *testing.B, method string, n int) {
 		}
 	}
 	body, _ := json.Marshal(map[string]any{"vars": vars})
-	do("PATCH", path, string(body))
+	c.must("PATCH", path, string(body))
 	latencies := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -77,7 +47,7 @@ func benchConfig(b *testing.B, method string, n int) {
 			req = fmt.Sprintf(`{"vars":{"PLAIN_001":"p%d","SECRET_000":{"value":"s%d","secret":true}}}`, i, i)
 		}
 		start := time.Now()
-		do(method, path, req)
+		c.must(method, path, req)
 		latencies = append(latencies, time.Since(start))
 	}
 	b.StopTimer()

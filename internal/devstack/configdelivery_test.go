@@ -4,21 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/slipway-paas/slipway/internal/devstack"
 	"github.com/slipway-paas/slipway/internal/kube"
 	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/platform"
 	"github.com/slipway-paas/slipway/internal/sim"
-	"github.com/slipway-paas/slipway/internal/stepfn"
 )
 
 // recordingCluster runs the simulator and keeps every workload applied.
@@ -48,44 +44,25 @@ type deliveryStack struct {
 	stack   *devstack.Stack
 	lines   *pipelineLog
 	cluster *recordingCluster
-	raw     []string
+	raw     *[]string
 }
 
 func startDeliveryStack(t *testing.T) *deliveryStack {
 	t.Helper()
-	clock := stepfn.NewVirtualClock(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
+	clock := testClock()
 	lines := &pipelineLog{}
 	cfg := sim.DefaultConfig()
 	cfg.Logs = lines
 	cluster := &recordingCluster{Cluster: sim.NewCluster(cfg, clock.Now)}
-	stack, err := devstack.Start(context.Background(), devstack.Options{
-		Addr: "127.0.0.1:0", DevToken: "slw_test", Clock: clock, Simulators: &cfg, Cluster: cluster, WebhookSecret: "local-secret",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stack.Close)
-	return &deliveryStack{c: client{t: t, base: stack.URL, token: "slw_test"}, stack: stack, lines: lines, cluster: cluster}
+	c, stack := startStackWith(t, devstack.Options{Clock: clock, Simulators: &cfg, Cluster: cluster, WebhookSecret: "local-secret"})
+	c.raw = &[]string{}
+	return &deliveryStack{c: c, stack: stack, lines: lines, cluster: cluster, raw: c.raw}
 }
 
 // do sends a request, keeps the raw response and decodes it.
 func (d *deliveryStack) do(method, path, body string) (int, map[string]any) {
 	d.c.t.Helper()
-	req, _ := http.NewRequest(method, d.c.base+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+d.c.token)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		d.c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	d.raw = append(d.raw, string(raw), fmt.Sprint(resp.Header))
-	var out map[string]any
-	_ = json.Unmarshal(raw, &out)
-	return resp.StatusCode, out
+	return d.c.do(method, path, body)
 }
 
 func (d *deliveryStack) run(method, path, body string, want int) map[string]any {
@@ -193,7 +170,7 @@ func TestLocalConfigDelivery(t *testing.T) {
 	}
 
 	// Nothing of the scenario shows a value.
-	seen := append([]string{logs.String()}, d.raw...)
+	seen := append([]string{logs.String()}, (*d.raw)...)
 	seen = append(seen, d.lines.take()...)
 	for _, w := range d.cluster.applied {
 		seen = append(seen, fmt.Sprintf("%v|%+v|%#v", w, w, w))

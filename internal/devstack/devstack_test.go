@@ -20,6 +20,8 @@ type client struct {
 	t     *testing.T
 	base  string
 	token string
+	// raw, when set, keeps every response's body and header.
+	raw *[]string
 }
 
 func (c client) do(method, path, body string, header ...string) (int, map[string]any) {
@@ -38,6 +40,9 @@ func (c client) do(method, path, body string, header ...string) (int, map[string
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
+	if c.raw != nil {
+		*c.raw = append(*c.raw, string(raw), fmt.Sprint(resp.Header))
+	}
 	var out map[string]any
 	_ = json.Unmarshal(raw, &out)
 	return resp.StatusCode, out
@@ -45,15 +50,27 @@ func (c client) do(method, path, body string, header ...string) (int, map[string
 
 func startStack(t *testing.T, simCfg *sim.Config) (client, *devstack.Stack, *stepfn.VirtualClock) {
 	t.Helper()
-	clock := stepfn.NewVirtualClock(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
-	stack, err := devstack.Start(context.Background(), devstack.Options{
-		Addr: "127.0.0.1:0", DevToken: "slw_test", Clock: clock, Simulators: simCfg, WebhookSecret: "local-secret",
-	})
+	clock := testClock()
+	c, stack := startStackWith(t, devstack.Options{Clock: clock, Simulators: simCfg, WebhookSecret: "local-secret"})
+	return c, stack, clock
+}
+
+// testClock is a virtual clock at the tests' start time.
+func testClock() *stepfn.VirtualClock {
+	return stepfn.NewVirtualClock(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
+}
+
+// startStackWith starts the local system with opts on a free port with the
+// dev token slw_test, closed when the test ends, and returns a client of it.
+func startStackWith(t *testing.T, opts devstack.Options) (client, *devstack.Stack) {
+	t.Helper()
+	opts.Addr, opts.DevToken = "127.0.0.1:0", "slw_test"
+	stack, err := devstack.Start(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(stack.Close)
-	return client{t: t, base: stack.URL, token: "slw_test"}, stack, clock
+	return client{t: t, base: stack.URL, token: "slw_test"}, stack
 }
 
 // newApp creates demo/demo/<slug> deployable from acme/<slug>@main.

@@ -1,7 +1,6 @@
 package devstack_test
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"strings"
@@ -185,12 +184,7 @@ func TestLocalLogsMaskSecrets(t *testing.T) {
 func TestLocalCanceledPipelineKeepsItsLog(t *testing.T) {
 	cfg := sim.DefaultConfig()
 	cfg.BuildDuration = time.Hour
-	stack, err := devstack.Start(context.Background(), devstack.Options{Addr: "127.0.0.1:0", DevToken: "slw_test", Simulators: &cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stack.Close)
-	c := client{t: t, base: stack.URL, token: "slw_test"}
+	c, stack := startStackWith(t, devstack.Options{Simulators: &cfg})
 	id := newApp(t, c, "stopped")
 	_, started := c.do("POST", "/applications/"+id+"/deploy", "")
 	pipelineID := started["pipeline_id"].(string)

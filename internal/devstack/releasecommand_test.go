@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -211,44 +210,22 @@ func BenchmarkLocalPipelineReleaseCommand(b *testing.B) {
 	for _, mode := range []string{"off", "on"} {
 		b.Run(mode, func(b *testing.B) {
 			cfg := releaseSimConfig(b, map[string]string{"off": "", "on": "all"}[mode], "")
-			clock := stepfn.NewVirtualClock(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
-			stack, err := devstack.Start(context.Background(), devstack.Options{Addr: "127.0.0.1:0", DevToken: "slw_bench", Clock: clock, Simulators: &cfg})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer stack.Close()
-			do := func(method, path, body string) string {
-				req, _ := http.NewRequest(method, stack.URL+path, strings.NewReader(body))
-				req.Header.Set("Authorization", "Bearer slw_bench")
-				req.Header.Set("Content-Type", "application/json")
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer resp.Body.Close()
-				out, _ := io.ReadAll(resp.Body)
-				if resp.StatusCode/100 != 2 {
-					b.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, out)
-				}
-				return string(out)
-			}
-			projects := do("GET", "/organizations/demo/projects", "")
-			projectID := projects[strings.Index(projects, `"id":"`)+6:][:36]
-			app := do("POST", "/applications", fmt.Sprintf(`{"name":"Web","slug":"web","project_id":%q}`, projectID))
-			id := app[strings.Index(app, `"id":"`)+6:][:36]
-			do("PATCH", "/applications/"+id+"/settings", `{"github_repository":"acme/web","auto_deploy_branch":"main"}`)
+			clock := testClock()
+			c, stack := startBench(b, devstack.Options{Clock: clock, Simulators: &cfg}, http.DefaultClient)
+			id := c.newApp()
+			c.must("PATCH", "/applications/"+id+"/settings", `{"github_repository":"acme/web","auto_deploy_branch":"main"}`)
 			var simulated []time.Duration
 			b.ResetTimer()
 			for range b.N {
 				start := clock.Now()
-				do("POST", "/applications/"+id+"/deploy", "")
+				c.must("POST", "/applications/"+id+"/deploy", "")
 				stack.Runner.Wait()
 				simulated = append(simulated, clock.Now().Sub(start))
 			}
 			b.StopTimer()
 			slices.Sort(simulated)
 			b.ReportMetric(simulated[len(simulated)/2].Seconds(), "sim-s/pipeline")
-			if ps := do("GET", "/applications/"+id+"/pipeline-status", ""); !strings.Contains(ps, `"pipeline_active":false`) || strings.Contains(ps, `"error"`) {
+			if ps := c.must("GET", "/applications/"+id+"/pipeline-status", ""); !strings.Contains(ps, `"pipeline_active":false`) || strings.Contains(ps, `"error"`) {
 				b.Fatalf("pipeline status %s", ps)
 			}
 		})

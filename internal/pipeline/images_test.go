@@ -92,7 +92,7 @@ func TestReleasesTagTheirImage(t *testing.T) {
 			if !tc.ok {
 				dep := got.LatestDeployment
 				if dep == nil || dep.Status != platform.StatusError || dep.ErrorDetail == nil || !strings.Contains(*dep.ErrorDetail, tc.reasons) {
-					t.Fatalf("deployment %+v (%s), want failed with %q", dep, deref(dep.ErrorDetail), tc.reasons)
+					t.Fatalf("deployment %+v (%s), want failed with %q", dep, platform.Deref(dep.ErrorDetail), tc.reasons)
 				}
 				if applied := cluster.AppliedReleases(); len(applied) != 0 {
 					t.Fatalf("releases %v were applied without their image kept", applied)

@@ -94,7 +94,7 @@ func TestReleaseCommandFailureFailsTheRelease(t *testing.T) {
 			app, _ := h.deploy()
 			rel := app.LatestRelease
 			if rel.Version != 2 || rel.Status != platform.StatusError || rel.ErrorDetail == nil || *rel.ErrorDetail != tc.detail {
-				t.Fatalf("release %+v (detail %v)", rel, deref(rel.ErrorDetail))
+				t.Fatalf("release %+v (detail %v)", rel, platform.Deref(rel.ErrorDetail))
 			}
 			if app.LatestDeployment.ReleaseVersion != 1 || app.ServingRelease.Version != 1 || app.ActivePipeline != "" {
 				t.Fatalf("deployment %+v serving v%d active %q", app.LatestDeployment, app.ServingRelease.Version, app.ActivePipeline)
@@ -134,7 +134,7 @@ func TestCancelDuringReleaseCommand(t *testing.T) {
 	h.runner.Wait()
 	app := h.app0()
 	rel := app.LatestRelease
-	if rel.Version != 2 || rel.Status != platform.StatusCanceled || deref(rel.ErrorDetail) != "canceled by alice" || app.ActivePipeline != "" {
+	if rel.Version != 2 || rel.Status != platform.StatusCanceled || platform.Deref(rel.ErrorDetail) != "canceled by alice" || app.ActivePipeline != "" {
 		t.Fatalf("release %+v active %q", rel, app.ActivePipeline)
 	}
 	if len(h.cluster.StoppedJobs) != 1 || h.cluster.StoppedJobs[0].Process != platform.ProcessRelease || h.cluster.StoppedJobs[0].Workload.ReleaseVersion != 2 {
@@ -201,8 +201,8 @@ func TestPostdeployFailureStands(t *testing.T) {
 			h := releaseHarness(t, map[string]string{platform.ProcessPostdeploy: "./notify"}, tc.jobs...)
 			app, _ := h.deploy()
 			dep := app.LatestDeployment
-			if dep.Status != platform.StatusComplete || deref(dep.ErrorDetail) != tc.detail || app.ServingRelease.ID != app.LatestRelease.ID {
-				t.Fatalf("deployment %+v (detail %q)", dep, deref(dep.ErrorDetail))
+			if dep.Status != platform.StatusComplete || platform.Deref(dep.ErrorDetail) != tc.detail || app.ServingRelease.ID != app.LatestRelease.ID {
+				t.Fatalf("deployment %+v (detail %q)", dep, platform.Deref(dep.ErrorDetail))
 			}
 			if got := h.cluster.JobRuns(); !slices.Equal(got, []string{platform.ProcessPostdeploy}) {
 				t.Fatalf("jobs %v", got)
@@ -212,11 +212,4 @@ func TestPostdeployFailureStands(t *testing.T) {
 			}
 		})
 	}
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }

@@ -260,7 +260,7 @@ func (s *Steps) startBuild(ctx context.Context, run Run) (Run, error) {
 	ref, err := s.Builder.StartBuild(ctx, BuildRequest{
 		ApplicationID: app.ID, ImageID: img.ID, Repository: img.Repository, Private: app.GithubRepositoryIsPrivate,
 		InstallationID: app.GithubAppInstallationID, Credential: cred, Ref: img.Ref, CommitSHA: img.CommitSHA,
-		Subdirectory: deref(app.Subdirectory), ImageTag: platform.ImageTag(app.ID, img.Version),
+		Subdirectory: platform.Deref(app.Subdirectory), ImageTag: platform.ImageTag(app.ID, img.Version),
 		Config: buildConfig,
 	})
 	if err != nil {
@@ -423,7 +423,7 @@ func WorkloadOf(app platform.Application, rel platform.Release) Workload {
 		Namespace: platform.OrganizationNamespace(app.OrganizationSlug), Name: app.ProjectSlug + "-" + app.Slug, ApplicationID: app.ID,
 		PipelineID: rel.Pipeline(), ReleaseID: rel.ID, ReleaseVersion: rel.Version, ImageURI: rel.ImageURI, Processes: rel.Processes,
 		ProcessCounts: app.ProcessCounts, PodClasses: classes, HealthCheckPath: rel.HealthCheckPath,
-		HealthCheckHost: deref(rel.HealthCheckHost), Privileged: rel.Privileged, ConfigVersion: rel.ConfigVersion,
+		HealthCheckHost: platform.Deref(rel.HealthCheckHost), Privileged: rel.Privileged, ConfigVersion: rel.ConfigVersion,
 		OrganizationSlug: app.OrganizationSlug, ProjectSlug: app.ProjectSlug, ApplicationSlug: app.Slug, Domains: app.Hostnames(),
 	}
 }
@@ -444,13 +444,6 @@ func failureReason(f *Failure) string {
 		return strings.TrimPrefix(f.Error+": "+f.Cause, ": ")
 	}
 	return f.Error
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 // ErrNotPipelineEvent is returned for payloads that are neither a step

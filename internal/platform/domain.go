@@ -321,7 +321,7 @@ func (a *Application) ObserveRoutes(states map[string]RouteState, now time.Time)
 		if target == "" {
 			target = d.Target
 		}
-		if status != d.Status || deref(d.Detail) != detail || target != d.Target {
+		if status != d.Status || Deref(d.Detail) != detail || target != d.Target {
 			d.Status, d.Target, d.Updated = status, target, now
 			d.Detail = nil
 			if detail != "" {
@@ -341,11 +341,4 @@ func waitingFor(st RouteState) string {
 		return "the ingress controller has not assigned a load balancer"
 	}
 	return "the certificate is not issued"
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }

@@ -248,3 +248,13 @@ type Installation struct {
 	Account string
 	Created time.Time
 }
+
+// Deref returns what p points at, or T's zero value when p is nil (an
+// optional field such as ErrorDetail read as "" when unset).
+func Deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}

@@ -11,9 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-const buildspecPath = "../../infra/buildspec.yml"
+	"github.com/slipway-paas/slipway"
+)
 
 // TestBuildspecParserTwin runs the Procfile parser embedded in
 // infra/buildspec.yml over every parse case and requires the Go parser's
@@ -55,33 +55,14 @@ func TestBuildspecParserTwin(t *testing.T) {
 	}
 }
 
-// embeddedParser cuts the parser out of the buildspec: the lines between
-// the BEGIN and END markers, less the YAML block's indentation.
+// embeddedParser cuts the parser out of the buildspec.
 func embeddedParser(t *testing.T) string {
 	t.Helper()
-	data, err := os.ReadFile(buildspecPath)
-	if err != nil {
-		t.Fatal(err)
+	block, ok := slipway.BuildspecBlock("procfile parser")
+	if !ok {
+		t.Fatal("infra/buildspec.yml: no BEGIN/END procfile parser markers")
 	}
-	lines := strings.Split(string(data), "\n")
-	begin, end := -1, -1
-	for i, l := range lines {
-		switch strings.TrimSpace(l) {
-		case "# BEGIN procfile parser":
-			begin = i
-		case "# END procfile parser":
-			end = i
-		}
-	}
-	if begin < 0 || end < begin {
-		t.Fatalf("%s: no BEGIN/END procfile parser markers", buildspecPath)
-	}
-	indent := lines[begin][:len(lines[begin])-len(strings.TrimLeft(lines[begin], " "))]
-	var b strings.Builder
-	for _, l := range lines[begin : end+1] {
-		b.WriteString(strings.TrimPrefix(l, indent) + "\n")
-	}
-	return b.String()
+	return block
 }
 
 func TestDecodeExported(t *testing.T) {

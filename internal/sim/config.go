@@ -125,7 +125,7 @@ func ParseFailRules(s string) (FailRules, error) {
 		switch {
 		case item == "all":
 			r.All = true
-		case key == "repo" && strings.Count(value, "/") == 1 && !strings.HasPrefix(value, "/") && !strings.HasSuffix(value, "/"):
+		case key == "repo" && repoRule(value):
 			r.Repositories = append(r.Repositories, value)
 		case key == "branch" && platform.ValidGitBranch(value) == "":
 			r.Branches = append(r.Branches, value)

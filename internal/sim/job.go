@@ -40,13 +40,18 @@ func ParseRepoRules(s string) (RepoRules, error) {
 		switch {
 		case item == "all":
 			r.All = true
-		case isRepo && strings.Count(value, "/") == 1 && !strings.HasPrefix(value, "/") && !strings.HasSuffix(value, "/"):
+		case isRepo && repoRule(value):
 			r.Repositories = append(r.Repositories, value)
 		default:
 			return r, fmt.Errorf("bad rule %q: want all or repo=<owner>/<name>", item)
 		}
 	}
 	return r, nil
+}
+
+// repoRule reports whether value is the "owner/name" of a repo= rule.
+func repoRule(value string) bool {
+	return strings.Count(value, "/") == 1 && !strings.HasPrefix(value, "/") && !strings.HasSuffix(value, "/")
 }
 
 // Match reports whether the rules apply to the repository.

@@ -21,21 +21,14 @@ func (r RepoRules) summary() string {
 	if r.All {
 		return "all"
 	}
-	var rules []string
-	for _, repo := range r.Repositories {
-		rules = append(rules, "repo="+repo)
-	}
-	return orNone(rules)
+	return orNone(repoRules(r.Repositories))
 }
 
 func (r FailRules) summary() string {
 	if r.All {
 		return "all"
 	}
-	var rules []string
-	for _, repo := range r.Repositories {
-		rules = append(rules, "repo="+repo)
-	}
+	rules := repoRules(r.Repositories)
 	for _, b := range r.Branches {
 		rules = append(rules, "branch="+b)
 	}
@@ -47,6 +40,15 @@ func (r CrashRules) summary() string {
 		return "all"
 	}
 	return orNone(r.Applications)
+}
+
+// repoRules are the repo= rules of repositories.
+func repoRules(repositories []string) []string {
+	var rules []string
+	for _, repo := range repositories {
+		rules = append(rules, "repo="+repo)
+	}
+	return rules
 }
 
 func orNone(list []string) string {

@@ -14,8 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	cb "github.com/aws/aws-sdk-go-v2/service/codebuild"
 	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/slipway-paas/slipway/internal/awsconf"
 	"github.com/slipway-paas/slipway/internal/kube"
 	"github.com/slipway-paas/slipway/internal/platform"
 )
@@ -427,14 +427,4 @@ var transientCodes = map[string]bool{
 
 // classify makes throttling, service faults and network failures platform
 // "unavailable" errors (a 503 to retry); anything else stays internal.
-func classify(err error) error {
-	var apiErr smithy.APIError
-	var respErr *smithyhttp.ResponseError
-	var sendErr *smithyhttp.RequestSendError
-	if errors.As(err, &sendErr) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.As(err, &apiErr) && transientCodes[apiErr.ErrorCode()] ||
-		errors.As(err, &respErr) && respErr.HTTPStatusCode() >= 500 {
-		return platform.Unavailable(err)
-	}
-	return err
-}
+func classify(err error) error { return awsconf.Transient(err, transientCodes) }

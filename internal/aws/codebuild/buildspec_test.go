@@ -9,38 +9,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/slipway-paas/slipway"
 	"github.com/slipway-paas/slipway/internal/pipeline"
 )
 
-const buildspecPath = "../../../infra/buildspec.yml"
-
-// buildConfigHelper cuts the build config helper out of the buildspec: the
-// lines between its BEGIN and END markers, less the YAML indentation.
+// buildConfigHelper cuts the build config helper out of the buildspec.
 func buildConfigHelper(t *testing.T) string {
 	t.Helper()
-	data, err := os.ReadFile(buildspecPath)
-	if err != nil {
-		t.Fatal(err)
+	block, ok := slipway.BuildspecBlock("build config helper")
+	if !ok {
+		t.Fatal("infra/buildspec.yml: no BEGIN/END build config helper markers")
 	}
-	lines := strings.Split(string(data), "\n")
-	begin, end := -1, -1
-	for i, l := range lines {
-		switch strings.TrimSpace(l) {
-		case "# BEGIN build config helper":
-			begin = i
-		case "# END build config helper":
-			end = i
-		}
-	}
-	if begin < 0 || end < begin {
-		t.Fatalf("%s: no BEGIN/END build config helper markers", buildspecPath)
-	}
-	indent := lines[begin][:len(lines[begin])-len(strings.TrimLeft(lines[begin], " "))]
-	var b strings.Builder
-	for _, l := range lines[begin : end+1] {
-		b.WriteString(strings.TrimPrefix(l, indent) + "\n")
-	}
-	return b.String()
+	return block
 }
 
 // TestBuildspecBuildConfig runs the buildspec's helper on what StartBuild

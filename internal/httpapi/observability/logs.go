@@ -69,6 +69,20 @@ func readLogParams(r *http.Request) (logParams, error) {
 	return logParams{wait: time.Duration(wait) * time.Second, cursor: r.URL.Query().Get("cursor")}, nil
 }
 
+// logRequest reads the shared query parameters (a bad one is the caller's
+// 401 first) and then the application the caller must see.
+func (a api) logRequest(r *http.Request) (logParams, platform.Application, error) {
+	params, err := readLogParams(r)
+	if err != nil {
+		return logParams{}, platform.Application{}, checked(r, err)
+	}
+	app, err := httpapi.VisibleApplication(r, a.Store.GetApplication)
+	if err != nil {
+		return logParams{}, platform.Application{}, err
+	}
+	return params, app, nil
+}
+
 // checked returns err, or the caller's authentication error first: an
 // unauthenticated request is a 401 whatever its query.
 func checked(r *http.Request, err error) error {
@@ -113,11 +127,7 @@ func (a api) pipelineLogs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return checked(r, err)
 	}
-	params, err := readLogParams(r)
-	if err != nil {
-		return checked(r, err)
-	}
-	app, err := httpapi.VisibleApplication(r, a.Store.GetApplication)
+	params, app, err := a.logRequest(r)
 	if err != nil {
 		return err
 	}
@@ -182,11 +192,7 @@ func (a api) runtimeLogs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return checked(r, err)
 	}
-	params, err := readLogParams(r)
-	if err != nil {
-		return checked(r, err)
-	}
-	app, err := httpapi.VisibleApplication(r, a.Store.GetApplication)
+	params, app, err := a.logRequest(r)
 	if err != nil {
 		return err
 	}
