@@ -263,6 +263,7 @@ func (s *Stack) wire(opts Options) error {
 		Sealer: configKeys.Envelope, Fingerprints: configKeys.Fingerprints,
 		Teardowns: teardowns,
 	}))
+	s.Handler = withDashboard(s.Handler)
 	return nil
 }
 
