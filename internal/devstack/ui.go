@@ -4,13 +4,14 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/slipway-paas/slipway/internal/httpapi"
 	"github.com/slipway-paas/slipway/internal/webui"
 	"github.com/slipway-paas/slipway/web"
 )
 
-// dashboard is the embedded dashboard's handler (the embedded files are
+// dashboard is the embedded dashboard's handler, framed as the API's answers are (the embedded files are
 // checked by package webui's tests, so building it cannot fail).
-var dashboard = webui.MustNew(web.Files)
+var dashboard = httpapi.Frame(webui.MustNew(web.Files))
 
 // withDashboard serves the dashboard at /ui and /ui/… on the API's origin,
 // as the HTTP API does in AWS; every other path goes to api.

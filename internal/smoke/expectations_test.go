@@ -116,6 +116,13 @@ var expectations = []expectation{
 	// ObservabilityFunction: no cluster name, so no series are read.
 	{fixture: "observability/get-observability", status: 200, checks: []check{eq("range", "24h"), eq("step_seconds", 300), eq("history.0.cpu_usage_m", nil)}},
 
+	// UiFunction: the dashboard's page and its redirect, with the page's headers (not API routes).
+	{fixture: "ui/redirect", status: 308, checks: []check{header("Location", "/ui/")}},
+	{fixture: "ui/application-page", status: 200, checks: []check{
+		text("<title>Slipway</title>"), text(`src="/ui/assets/app.`), header("Content-Type", "text/html"),
+		header("Content-Security-Policy", "default-src 'self'"), header("X-Content-Type-Options", "nosniff"), header("Cache-Control", "no-cache"),
+	}},
+
 	// WebhooksFunction, signed with env.json's SLIPWAY_GITHUB_WEBHOOK_SECRET.
 	{fixture: "webhooks/ping", status: 200, checks: []check{eq("ok", true)}},
 	{fixture: "webhooks/bad-signature", status: 401, checks: problem("unauthorized", "X-Hub-Signature-256 is invalid")},
