@@ -36,6 +36,7 @@ var expectations = []expectation{
 	{fixture: "applications/openapi", status: 200, checks: []check{text("openapi: "), text("/applications/{application_id}/deploy:")}},
 	{fixture: "applications/create-organization", status: 409, checks: problem("conflict", "organization slug")},
 	{fixture: "applications/list-organizations", status: 200, checks: []check{eq("items.0.slug", "demo")}},
+	{fixture: "applications/me", status: 200, checks: []check{eq("role", "platform"), eq("organization_slug", nil), uuid("token_id"), absent("token")}},
 	{fixture: "applications/create-project", status: 409, checks: problem("conflict", "project slug")},
 	{fixture: "applications/list-projects", status: 200, checks: []check{eq("items.0.id", devstack.FixtureProjectID), eq("items.0.slug", "demo")}},
 	{fixture: "applications/create-application", status: 409, checks: problem("conflict", "application slug")},

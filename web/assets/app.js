@@ -103,15 +103,24 @@ async function api(method, path, {body, headers = {}, signal, authToken = token}
 
 const enc = encodeURIComponent;
 
-/** role asks the API what the token may do in org: the token list answers admins (and platform tokens) only. */
-async function role(org, signal) {
-  try {
-    await api('GET', `/organizations/${enc(org)}/tokens?limit=1`, {signal});
-    return 'admin';
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 403) return 'member';
-    throw e;
+let me = null; // the promise of the token's GET /me, asked once per sign-in
+
+/** whoami is the token's GET /me: {token_id, name, role, organization_slug}. */
+function whoami() {
+  if (!me) {
+    me = api('GET', '/me').then(({data}) => {
+      document.getElementById('who').textContent = `${data.name} (${data.role}${data.organization_slug ? ` of ${data.organization_slug}` : ''})`;
+      return data;
+    });
+    me.catch(() => { me = null; });
   }
+  return me;
+}
+
+/** role is what the token may do in org: 'admin' (create, change, deploy) or 'member' (read). */
+async function role(org) {
+  const who = await whoami();
+  return who.role === 'platform' || (who.role === 'admin' && who.organization_slug === org) ? 'admin' : 'member';
 }
 
 // ---------------------------------------------------------------- routing
@@ -134,6 +143,8 @@ window.addEventListener('popstate', () => render());
 
 function signOut(message) {
   token = '';
+  me = null;
+  document.getElementById('who').textContent = '';
   sessionStorage.removeItem(TOKEN_KEY);
   navigate('/ui/sign-in', {replace: true});
   if (message) {
@@ -155,6 +166,7 @@ function render() {
   const signal = page.signal;
   const path = location.pathname;
   document.getElementById('sign-out').hidden = !token;
+  if (token && path !== '/ui/sign-in') whoami().catch(() => {});
   if (path === '/ui/sign-in') return signInPage();
   if (!token) return navigate('/ui/sign-in', {replace: true});
   const m = path.match(/^\/ui\/(?:o\/([a-z0-9-]+)(?:\/([a-z0-9-]+)(?:\/([a-z0-9-]+))?)?)?$/);
@@ -190,6 +202,15 @@ function sleep(ms, signal) {
   return new Promise((resolve, reject) => {
     const t = setTimeout(resolve, ms);
     signal.addEventListener('abort', () => { clearTimeout(t); reject(new DOMException('aborted', 'AbortError')); }, {once: true});
+  });
+}
+
+/** visible resolves when the page is visible again, or rejects when signal aborts. */
+function visible(signal) {
+  return new Promise((resolve, reject) => {
+    const on = () => { if (!document.hidden) { document.removeEventListener('visibilitychange', on); resolve(); } };
+    document.addEventListener('visibilitychange', on);
+    signal.addEventListener('abort', () => { document.removeEventListener('visibilitychange', on); reject(new DOMException('aborted', 'AbortError')); }, {once: true});
   });
 }
 
@@ -280,7 +301,7 @@ async function appPage(org, project, slug, signal) {
   crumbs([['/ui/', 'Organizations'], [`/ui/o/${org}`, org], [`/ui/o/${org}/${project}`, project], [`/ui/o/${org}/${project}/${slug}`, slug]]);
   const [{data: app}, who] = await Promise.all([
     api('GET', `/applications/${enc(org)}/${enc(project)}/${enc(slug)}`, {signal}),
-    role(org, signal),
+    role(org),
   ]);
   const ctx = {app, admin: who === 'admin', signal, base: `/applications/${app.id}`, status: null};
   const notice = h('p', {class: 'notice', role: 'status', 'aria-live': 'polite'});
@@ -389,6 +410,9 @@ function statusLoop(ctx, cards, facts) {
   const pollNow = () => { if (wake) wake(); };
   (async () => {
     while (!ctx.signal.aborted) {
+      if (document.hidden && !wasActive) { // a background tab polls nothing while idle
+        try { await visible(ctx.signal); } catch { return; }
+      }
       try {
         const {data: st} = await api('GET', `${ctx.base}/pipeline-status`, {signal: ctx.signal});
         ctx.status = st;
@@ -573,15 +597,16 @@ async function renderMetrics(ctx, el) {
   });
   replace(el, h('p', {class: 'muted small'}, `Over the newest ${data.range} of each stage.`), h('div', {class: 'grid3'}, cols.map((c) => c.el)));
   for (const {m, f} of cols) {
-    const xs = m.history.map((_, i) => i + 1);
+    const xs = m.history.map((p) => p.version);
     const ok = m.history.map((p) => (p.ok ? p.secs : null));
     const bad = m.history.map((p) => (p.ok ? null : (p.secs ?? 0.5)));
     const bars = uPlotBars();
     makeChart(f.holder, {
-      scales: {x: {time: false}},
-      series: [{label: 'Run'}, {label: 'ok (s)', fill: 'rgba(28,124,58,.6)', stroke: '#1c7c3a', paths: bars, points: {show: false}},
+      scales: {x: {time: false, range: (u, min, max) => [(min ?? 1) - 0.5, (max ?? 1) + 0.5]}},
+      series: [{label: 'Version'}, {label: 'ok (s)', fill: 'rgba(28,124,58,.6)', stroke: '#1c7c3a', paths: bars, points: {show: false}},
         {label: 'failed (s)', fill: 'rgba(179,38,30,.6)', stroke: '#b3261e', paths: bars, points: {show: false}}],
-      axes: [{}, {size: 44}],
+      axes: [{incrs: [1, 2, 5, 10, 20, 50, 100], values: (u, vals) => vals.map((v) => (Number.isInteger(v) ? `v${v}` : ''))},
+        {size: 44, values: (u, vals) => vals.map((v) => fmtSecs(v))}],
     }, [xs, ok, bad]);
   }
 }
