@@ -1062,7 +1062,9 @@ type Deployment struct {
 
 	// DurationSecs Seconds from start to finish; `null` while in progress.
 	DurationSecs *float32 `json:"duration_secs"`
-	ErrorDetail  *string  `json:"error_detail"`
+
+	// ErrorDetail Why the deployment failed; on a `complete` deployment, why its `postdeploy` command failed (`postdeploy command failed: exit code N` or `…: timed out after N s`), which undoes nothing.
+	ErrorDetail *string `json:"error_detail"`
 
 	// Id UUID (time-ordered v7).
 	//
@@ -1508,7 +1510,7 @@ type ReleaseRequest struct {
 	ImageVersion *int `json:"image_version,omitempty"`
 }
 
-// ReleaseStage The release stage: `snapshot` while the image and settings are recorded.
+// ReleaseStage The release stage: `snapshot` while the image and settings are recorded, then `release_command` while the Procfile's `release` process runs as a one-off job (that step is listed only when the release runs one; its failure or timeout fails the release, and nothing rolls out).
 type ReleaseStage struct {
 	ErrorDetail *string `json:"error_detail"`
 

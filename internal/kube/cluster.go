@@ -59,15 +59,22 @@ func (k *Cluster) Apply(ctx context.Context, w pipeline.Workload) error {
 	if err != nil {
 		return err
 	}
-	granted, err := k.ensureNamespace(ctx, w.Namespace)
+	return k.inNamespace(ctx, w.Namespace, func() error { return k.applyObjects(ctx, w, objs) })
+}
+
+// inNamespace creates the namespace and its RoleBindings when they are
+// missing (ensureNamespace), then makes apply's calls in it. A refusal
+// right after the bindings were created is unavailable (worth a retry):
+// the authorizer may not see them yet.
+func (k *Cluster) inNamespace(ctx context.Context, ns string, apply func() error) error {
+	granted, err := k.ensureNamespace(ctx, ns)
 	if err != nil {
 		return classify(err)
 	}
-	err = k.applyObjects(ctx, w, objs)
+	err = apply()
 	var api *APIError
 	if granted && errors.As(err, &api) && api.StatusCode == http.StatusForbidden && api.Unauthorized() {
-		// The RoleBindings were just created: the authorizer may not see them yet.
-		return platform.Unavailable(fmt.Errorf("kube: the RoleBindings of namespace %s are not in effect yet: %w", w.Namespace, err))
+		return platform.Unavailable(fmt.Errorf("kube: the RoleBindings of namespace %s are not in effect yet: %w", ns, err))
 	}
 	return classify(err)
 }

@@ -64,6 +64,8 @@ type fakeObject struct {
 	raw        json.RawMessage
 	generation int64
 	status     DeploymentStatus
+	// job is a Job's status, set by the test (setJobStatus).
+	job JobState
 }
 
 func newFakeAPI(t *testing.T, token string) *fakeAPI {
@@ -119,7 +121,7 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 func isCollection(path string) bool {
-	return strings.HasSuffix(path, "/deployments") || strings.HasSuffix(path, "/services")
+	return strings.HasSuffix(path, "/deployments") || strings.HasSuffix(path, "/services") || strings.HasSuffix(path, "/jobs")
 }
 
 // create stores a new object at collection/name, or answers 409.
@@ -242,11 +244,25 @@ func (f *fakeAPI) get(w http.ResponseWriter, path string) {
 		writeStatus(w, http.StatusNotFound, "NotFound", `deployments.apps "`+path[strings.LastIndex(path, "/")+1:]+`" not found`)
 		return
 	}
+	w.Header().Set("Content-Type", contentTypeJSON)
+	if strings.Contains(path, "/jobs/") {
+		var j Job
+		_ = json.Unmarshal(obj.raw, &j)
+		j.Metadata.Generation, j.Status = obj.generation, obj.job
+		_ = json.NewEncoder(w).Encode(j)
+		return
+	}
 	var d Deployment
 	_ = json.Unmarshal(obj.raw, &d)
 	d.Metadata.Generation, d.Status = obj.generation, obj.status
-	w.Header().Set("Content-Type", contentTypeJSON)
 	_ = json.NewEncoder(w).Encode(d)
+}
+
+// setJobStatus sets a Job's status.
+func (f *fakeAPI) setJobStatus(path string, s JobState) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.objects[path].job = s
 }
 
 func (f *fakeAPI) list(w http.ResponseWriter, r *http.Request) {

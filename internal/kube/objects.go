@@ -64,6 +64,9 @@ type PodSpec struct {
 	AutomountServiceAccountToken *bool       `json:"automountServiceAccountToken,omitempty"`
 	EnableServiceLinks           *bool       `json:"enableServiceLinks,omitempty"`
 	Containers                   []Container `json:"containers,omitempty"`
+	// RestartPolicy is set for a Job's pods ("Never"); a Deployment's
+	// are Always, the default.
+	RestartPolicy string `json:"restartPolicy,omitempty"`
 }
 
 // Container is one container of a pod.
@@ -235,6 +238,10 @@ type ContainerStatus struct {
 			Reason  string `json:"reason"`
 			Message string `json:"message"`
 		} `json:"waiting"`
+		Terminated *struct {
+			ExitCode int32  `json:"exitCode"`
+			Reason   string `json:"reason"`
+		} `json:"terminated"`
 	} `json:"state"`
 	LastState struct {
 		Terminated *struct {

@@ -206,6 +206,21 @@ var clusterCalls = map[string]struct {
 		api.take()
 		must(t, k.Remove(context.Background(), w.Namespace, w.ApplicationID)) // the teardown's step
 	}},
+	"RunJob": {PipelineGroup, func(t *testing.T, api *fakeAPI, k *Cluster) {
+		must(t, k.RunJob(context.Background(), testJob())) // a new namespace, a new Job
+		must(t, k.RunJob(context.Background(), testJob())) // a retried start
+	}},
+	"JobStatus": {PipelineGroup, func(t *testing.T, api *fakeAPI, k *Cluster) {
+		must(t, k.RunJob(context.Background(), testJob()))
+		api.take()
+		_, err := k.JobStatus(context.Background(), testJob()) // running: its pod is read too
+		must(t, err)
+	}},
+	"StopJob": {PipelineGroup, func(t *testing.T, api *fakeAPI, k *Cluster) {
+		must(t, k.RunJob(context.Background(), testJob()))
+		api.take()
+		must(t, k.StopJob(context.Background(), testJob()))
+	}},
 	"Scale": {ScaleGroup, func(t *testing.T, api *fakeAPI, k *Cluster) {
 		must(t, k.Apply(context.Background(), testWorkload()))
 		api.take()

@@ -8,7 +8,7 @@ import (
 
 // TestRemove deletes exactly the application's managed objects (by label,
 // Deployments before Services), leaves another application's and an
-// unmanaged object alone, and is idempotent.
+// unmanaged object alone, and is idempotent. Jobs go last.
 func TestRemove(t *testing.T) {
 	api := newFakeAPI(t, "t")
 	k := api.cluster(t)
@@ -20,6 +20,10 @@ func TestRemove(t *testing.T) {
 	if err := k.Apply(context.Background(), foreign); err != nil {
 		t.Fatal(err)
 	}
+	foreignJob := testJob()
+	foreignJob.Workload = foreign
+	must(t, k.RunJob(context.Background(), testJob()))
+	must(t, k.RunJob(context.Background(), foreignJob))
 	api.seed("/apis/apps/v1/namespaces/acme/deployments/by-hand", Deployment{APIVersion: "apps/v1", Kind: "Deployment",
 		Metadata: ObjectMeta{Name: "by-hand", Namespace: "acme", Labels: map[string]string{LabelApplicationID: appID}}})
 	api.take()
@@ -41,12 +45,13 @@ func TestRemove(t *testing.T) {
 		"DELETE s/apps/v1/namespaces/acme/deployments/shop-api-tcp-mqtt DELETE s/apps/v1/namespaces/acme/deployments/shop-api-web " +
 		"DELETE s/apps/v1/namespaces/acme/deployments/shop-api-worker " +
 		"GET /v1/namespaces/acme/services " +
-		"DELETE /v1/namespaces/acme/services/shop-api-tcp-mqtt DELETE /v1/namespaces/acme/services/shop-api-web"
+		"DELETE /v1/namespaces/acme/services/shop-api-tcp-mqtt DELETE /v1/namespaces/acme/services/shop-api-web " +
+		"GET s/batch/v1/namespaces/acme/jobs DELETE s/batch/v1/namespaces/acme/jobs/shop-api-release-v7"
 	if got := strings.Join(verbs, " "); got != want {
 		t.Errorf("requests\n %s\nwant\n %s", got, want)
 	}
 	left := strings.Join(api.paths(), " ")
-	for _, keep := range []string{"deployments/by-hand", "deployments/shop-other-web", "services/shop-other-web"} {
+	for _, keep := range []string{"deployments/by-hand", "deployments/shop-other-web", "services/shop-other-web", "jobs/shop-other-release-v7"} {
 		if !strings.Contains(left, keep) {
 			t.Errorf("%s was removed", keep)
 		}

@@ -123,6 +123,28 @@ func labels(w pipeline.Workload, process string) (labels, selector map[string]st
 func renderDeployment(w pipeline.Workload, process string, kind procfile.Kind) Deployment {
 	lbls, selector := labels(w, process)
 	replicas := int32(max(0, w.ProcessCounts[process]))
+	maxUnavailable, maxSurge := Int(0), Str("25%")
+	return Deployment{
+		APIVersion: "apps/v1",
+		Kind:       "Deployment",
+		Metadata:   ObjectMeta{Name: ObjectName(w.Name, process), Namespace: w.Namespace, Labels: lbls},
+		Spec: DeploymentSpec{
+			Replicas: &replicas,
+			Selector: &LabelSelector{MatchLabels: selector},
+			Strategy: &DeploymentStrategy{Type: "RollingUpdate", RollingUpdate: &RollingUpdateDeployment{
+				MaxUnavailable: &maxUnavailable, MaxSurge: &maxSurge,
+			}},
+			ProgressDeadlineSeconds: ProgressDeadlineSeconds,
+			RevisionHistoryLimit:    ptr(int32(RevisionHistoryLimit)),
+			Template:                PodTemplate{Metadata: ObjectMeta{Labels: lbls}, Spec: podSpec(w, process, kind)},
+		},
+	}
+}
+
+// podSpec is the pod that runs a process of the workload: the one spec
+// Deployments and the release phase's Jobs share (image, command, pod
+// class, environment, security context).
+func podSpec(w pipeline.Workload, process string, kind procfile.Kind) PodSpec {
 	container := Container{
 		Name:      process,
 		Image:     w.ImageURI,
@@ -139,28 +161,10 @@ func renderDeployment(w pipeline.Workload, process string, kind procfile.Kind) D
 	} else {
 		container.SecurityContext = &SecurityContext{AllowPrivilegeEscalation: ptr(false)}
 	}
-	maxUnavailable, maxSurge := Int(0), Str("25%")
-	return Deployment{
-		APIVersion: "apps/v1",
-		Kind:       "Deployment",
-		Metadata:   ObjectMeta{Name: ObjectName(w.Name, process), Namespace: w.Namespace, Labels: lbls},
-		Spec: DeploymentSpec{
-			Replicas: &replicas,
-			Selector: &LabelSelector{MatchLabels: selector},
-			Strategy: &DeploymentStrategy{Type: "RollingUpdate", RollingUpdate: &RollingUpdateDeployment{
-				MaxUnavailable: &maxUnavailable, MaxSurge: &maxSurge,
-			}},
-			ProgressDeadlineSeconds: ProgressDeadlineSeconds,
-			RevisionHistoryLimit:    ptr(int32(RevisionHistoryLimit)),
-			Template: PodTemplate{
-				Metadata: ObjectMeta{Labels: lbls},
-				Spec: PodSpec{
-					AutomountServiceAccountToken: ptr(false),
-					EnableServiceLinks:           ptr(false),
-					Containers:                   []Container{container},
-				},
-			},
-		},
+	return PodSpec{
+		AutomountServiceAccountToken: ptr(false),
+		EnableServiceLinks:           ptr(false),
+		Containers:                   []Container{container},
 	}
 }
 

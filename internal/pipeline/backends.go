@@ -119,6 +119,46 @@ type Cluster interface {
 	// application. Objects already gone are not an error, so a retried
 	// Remove is safe.
 	Remove(ctx context.Context, namespace, applicationID string) error
+	// RunJob starts the one-off job of a release's process (server-side
+	// apply: starting the same job again changes nothing).
+	RunJob(ctx context.Context, j Job) error
+	// JobStatus reports how the job's run went.
+	JobStatus(ctx context.Context, j Job) (JobStatus, error)
+	// StopJob deletes the job and its pod (a canceled pipeline's); a job
+	// already gone is success.
+	StopJob(ctx context.Context, j Job) error
+}
+
+// Job is a one-off run of one process of a release, with the release's
+// image, config and pod class: the release command before the rollout,
+// postdeploy after it. It is never retried.
+type Job struct {
+	Workload Workload
+	// Process is the Procfile process (platform.ProcessRelease or
+	// platform.ProcessPostdeploy).
+	Process string
+	// DeadlineSeconds bounds the run (the release's deployment_timeout).
+	DeadlineSeconds int
+}
+
+// JobPhase is where a job is.
+type JobPhase string
+
+// The job phases.
+const (
+	JobRunning   JobPhase = "running"
+	JobSucceeded JobPhase = "succeeded"
+	JobFailed    JobPhase = "failed"
+)
+
+// JobStatus is a job's state. A failed job has the exit code of its
+// container when it exited (0: it did not), TimedOut when it missed its
+// deadline, and Reason in one line otherwise.
+type JobStatus struct {
+	Phase    JobPhase
+	ExitCode int
+	TimedOut bool
+	Reason   string
 }
 
 // SourceCredential is a short-lived GitHub token that reads exactly one

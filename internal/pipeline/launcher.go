@@ -311,7 +311,7 @@ func (l *Launcher) startRelease(ctx context.Context, appID string, req platform.
 		return Started{}, err
 	}
 	started := Started{PipelineID: rel.ID, Kind: rel.Kind, ImageID: rel.ImageID, ReleaseID: rel.ID}
-	run := Run{ApplicationID: appID, ImageID: rel.ImageID, PipelineID: rel.ID, Kind: rel.Kind, ReleaseID: rel.ID}
+	run := Run{ApplicationID: appID, ImageID: rel.ImageID, PipelineID: rel.ID, Kind: rel.Kind, ReleaseID: rel.ID, ReleaseCommand: rel.RunsReleaseCommand()}
 	return started, l.launch(ctx, run)
 }
 
@@ -434,6 +434,9 @@ func (l *Launcher) undoCanceled(ctx context.Context, appID, pipelineID string) e
 		if err := l.Builder.StopBuild(ctx, img.BuildRef); err != nil {
 			return fmt.Errorf("stopping build %s: %w", img.BuildRef, err)
 		}
+	}
+	if err := l.stopJobs(ctx, app, pipelineID); err != nil {
+		return err
 	}
 	rel, dep := app.LatestRelease, app.LatestDeployment
 	if l.Cluster != nil && rel != nil && rel.Pipeline() == pipelineID && dep != nil && dep.ReleaseID == rel.ID &&

@@ -348,7 +348,7 @@ func TestReleaseAndRollbackRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.runner.Wait()
-	if got := strings.Join(h.visited()[before:], " "); got != "ChooseKind Deploy WaitForRollout CheckRollout IsRolloutDone Finish" {
+	if got := strings.Join(h.visited()[before:], " "); got != "ChooseKind HasReleaseCommand Deploy WaitForRollout CheckRollout IsRolloutDone Finish" {
 		t.Fatalf("release states: %s", got)
 	}
 	app := h.app0()

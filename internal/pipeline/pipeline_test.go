@@ -109,7 +109,7 @@ func TestHappyPath(t *testing.T) {
 		&pipelinetest.Cluster{Statuses: []pipeline.RolloutStatus{pipelinetest.Rolling, pipelinetest.RolledOut}}, nil)
 	start := h.clock.Now()
 	app, img := h.deploy()
-	want := "ChooseKind StartBuild WaitForBuild CheckBuild IsBuildDone WaitForBuild CheckBuild IsBuildDone CreateRelease Deploy " +
+	want := "ChooseKind StartBuild WaitForBuild CheckBuild IsBuildDone WaitForBuild CheckBuild IsBuildDone CreateRelease HasReleaseCommand Deploy " +
 		"WaitForRollout CheckRollout IsRolloutDone WaitForRollout CheckRollout IsRolloutDone Finish"
 	if got := strings.Join(h.visited(), " "); got != want {
 		t.Fatalf("states:\n got %s\nwant %s", got, want)

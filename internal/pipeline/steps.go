@@ -86,6 +86,19 @@ type Run struct {
 	RolloutPolls    int   `json:"rollout_polls"`
 	// Failure is what the state machine's Catch recorded.
 	Failure *Failure `json:"failure,omitempty"`
+	// ReleaseCommand is true when the release runs its release command
+	// before the deployment (the state machine's Choice skips it
+	// otherwise); the job must end by ReleaseCommandDeadline (Unix s).
+	ReleaseCommand         bool  `json:"release_command,omitempty"`
+	ReleaseCommandDeadline int64 `json:"release_command_deadline,omitempty"`
+	ReleaseCommandDone     bool  `json:"release_command_done,omitempty"`
+	ReleaseCommandPolls    int   `json:"release_command_polls,omitempty"`
+	// Postdeploy is true when the release's postdeploy command runs once
+	// the rollout is done (its end is reported, never fatal).
+	Postdeploy         bool  `json:"postdeploy,omitempty"`
+	PostdeployDeadline int64 `json:"postdeploy_deadline,omitempty"`
+	PostdeployDone     bool  `json:"postdeploy_done,omitempty"`
+	PostdeployPolls    int   `json:"postdeploy_polls,omitempty"`
 }
 
 // Pipeline is the run's pipeline id.
@@ -111,6 +124,11 @@ const (
 	StepCheckRollout  = "check_rollout"
 	StepFinish        = "finish"
 	StepMarkFailed    = "mark_failed"
+	// The release phase's one-off jobs (releasecommand.go).
+	StepStartReleaseCommand = "start_release_command"
+	StepCheckReleaseCommand = "check_release_command"
+	StepStartPostdeploy     = "start_postdeploy"
+	StepCheckPostdeploy     = "check_postdeploy"
 )
 
 // Invocation is the payload of every step: which step, and the run.
@@ -128,6 +146,8 @@ type (
 	RolloutError struct{ Reason string }
 	// RolloutTimeoutError: the rollout missed the deployment timeout.
 	RolloutTimeoutError struct{ Reason string }
+	// ReleaseCommandError: the release command failed or timed out.
+	ReleaseCommandError struct{ Reason string }
 	// TransientError: a dependency failed in a way worth retrying.
 	TransientError struct{ Err error }
 	// InvalidInvocationError: the payload is not a step invocation.
@@ -137,6 +157,7 @@ type (
 func (e *BuildError) Error() string             { return e.Reason }
 func (e *RolloutError) Error() string           { return e.Reason }
 func (e *RolloutTimeoutError) Error() string    { return e.Reason }
+func (e *ReleaseCommandError) Error() string    { return e.Reason }
 func (e *TransientError) Error() string         { return e.Err.Error() }
 func (e *TransientError) Unwrap() error         { return e.Err }
 func (e *InvalidInvocationError) Error() string { return e.Reason }
@@ -184,6 +205,8 @@ func (s *Steps) step(ctx context.Context, step string, run Run) (Run, error) {
 		return run, s.finish(ctx, run)
 	case StepMarkFailed:
 		return run, s.Launcher().MarkFailed(ctx, run.ApplicationID, run.Pipeline(), failureReason(run.Failure))
+	case StepStartReleaseCommand, StepCheckReleaseCommand, StepStartPostdeploy, StepCheckPostdeploy:
+		return s.jobStep(ctx, step, run)
 	}
 	return run, &InvalidInvocationError{Reason: fmt.Sprintf("unknown step %q", step)}
 }
@@ -292,6 +315,7 @@ func (s *Steps) createRelease(ctx context.Context, run Run) (Run, error) {
 		return run, err
 	}
 	run.ReleaseID = app.LatestRelease.ID
+	run.ReleaseCommand = app.LatestRelease.RunsReleaseCommand()
 	return run, nil
 }
 
@@ -310,6 +334,7 @@ func (s *Steps) deploy(ctx context.Context, run Run) (Run, error) {
 	if run.RolloutDeadline == 0 {
 		run.RolloutDeadline = s.Now().Add(time.Duration(app.LatestRelease.DeploymentTimeout) * time.Second).Unix()
 	}
+	run.Postdeploy = app.LatestRelease.HasPostdeploy()
 	return run, s.Cluster.Apply(ctx, WorkloadOf(app, *app.LatestRelease))
 }
 

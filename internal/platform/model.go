@@ -173,6 +173,9 @@ type Release struct {
 	// RunReleaseCommand says whether the release phase runs the release
 	// command (a rollback skips it unless asked).
 	RunReleaseCommand bool
+	// ReleaseCommandStarted is when the release command's job started
+	// (nil: it did not, or the release runs none).
+	ReleaseCommandStarted *time.Time
 	// CommitSHA, Trigger and TriggeredBy are copied onto the deployment.
 	CommitSHA   string
 	Trigger     string

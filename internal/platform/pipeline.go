@@ -111,7 +111,7 @@ func (a *Application) startedProgress() bool {
 	}
 	if rel := a.LatestRelease; rel != nil && rel.ID == a.ActivePipeline && rel.Status == StatusInProgress {
 		dep := a.LatestDeployment
-		return dep != nil && dep.ReleaseID == rel.ID
+		return dep != nil && dep.ReleaseID == rel.ID || rel.ReleaseCommandStarted != nil
 	}
 	return true
 }

@@ -27,6 +27,8 @@ type Builder struct {
 	duration time.Duration
 	fail     FailRules
 	logs     LogSink
+	// release and failRelease add a release process to matching builds.
+	release, failRelease RepoRules
 
 	mu     sync.Mutex
 	builds map[string]simBuild // by build ref
@@ -46,7 +48,8 @@ func NewBuilder(cfg Config, now func() time.Time) *Builder {
 	if now == nil {
 		now = time.Now
 	}
-	return &Builder{now: now, duration: cfg.BuildDuration, fail: cfg.FailBuilds, logs: logsOf(cfg), builds: map[string]simBuild{}}
+	return &Builder{now: now, duration: cfg.BuildDuration, fail: cfg.FailBuilds, logs: logsOf(cfg), builds: map[string]simBuild{},
+		release: cfg.ReleaseCommand, failRelease: cfg.FailReleaseCommand}
 }
 
 // StartBuild records a build; the same ImageID returns the same reference
@@ -117,7 +120,7 @@ func (b *Builder) BuildStatus(_ context.Context, ref string) (pipeline.BuildStat
 		Phase:     pipeline.BuildSucceeded,
 		ImageURI:  ImageRegistry + "/" + req.ApplicationID + "@sha256:" + digestHex(req.ImageID),
 		CommitSHA: commit,
-		Processes: DefaultProcesses(),
+		Processes: b.processes(req.Repository),
 	}, nil
 }
 

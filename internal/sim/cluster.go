@@ -24,6 +24,9 @@ type Cluster struct {
 
 	mu   sync.Mutex
 	apps map[string]*simApp // by application id
+	// jobs are the one-off jobs (job.go), by namespace/name.
+	jobs        map[string]*simJob
+	jobDuration time.Duration
 }
 
 var _ pipeline.Cluster = (*Cluster)(nil)
@@ -57,7 +60,8 @@ func NewCluster(cfg Config, now func() time.Time) *Cluster {
 	if now == nil {
 		now = time.Now
 	}
-	return &Cluster{now: now, duration: cfg.RolloutDuration, crash: cfg.CrashLoop, logs: logsOf(cfg), apps: map[string]*simApp{}}
+	return &Cluster{now: now, duration: cfg.RolloutDuration, crash: cfg.CrashLoop, logs: logsOf(cfg), apps: map[string]*simApp{},
+		jobs: map[string]*simJob{}, jobDuration: cfg.JobDuration}
 }
 
 // Apply runs the workload. Applying the same workload again changes

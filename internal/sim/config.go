@@ -17,6 +17,10 @@ const (
 	EnvRolloutSeconds = "SLIPWAY_SIM_ROLLOUT_SECONDS"
 	EnvFailBuild      = "SLIPWAY_SIM_FAIL_BUILD"
 	EnvCrashLoop      = "SLIPWAY_SIM_CRASH_LOOP"
+	// EnvReleaseCommand and EnvFailReleaseCommand say which images declare
+	// a release process, and whose release command fails (job.go).
+	EnvReleaseCommand     = "SLIPWAY_SIM_RELEASE_COMMAND"
+	EnvFailReleaseCommand = "SLIPWAY_SIM_FAIL_RELEASE_COMMAND"
 )
 
 // Defaults of the simulated durations.
@@ -36,12 +40,18 @@ type Config struct {
 	CrashLoop CrashRules
 	// Logs receives the simulators' log lines (nil: discarded).
 	Logs LogSink
+	// ReleaseCommand says which builds' Procfiles declare a release
+	// process; FailReleaseCommand, whose release command exits 1 (those
+	// declare one too). JobDuration is how long a one-off job runs.
+	ReleaseCommand     RepoRules
+	FailReleaseCommand RepoRules
+	JobDuration        time.Duration
 }
 
 // DefaultConfig is a simulator that builds in 3 s, rolls out in 4 s and
 // never fails.
 func DefaultConfig() Config {
-	return Config{BuildDuration: DefaultBuildDuration, RolloutDuration: DefaultRolloutDuration}
+	return Config{BuildDuration: DefaultBuildDuration, RolloutDuration: DefaultRolloutDuration, JobDuration: DefaultJobDuration}
 }
 
 // ConfigFromEnv reads the simulators' configuration from the environment
@@ -64,6 +74,12 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.CrashLoop, err = ParseCrashRules(getenv(EnvCrashLoop)); err != nil {
 		return c, fmt.Errorf("sim: %s: %w", EnvCrashLoop, err)
+	}
+	if c.ReleaseCommand, err = ParseRepoRules(getenv(EnvReleaseCommand)); err != nil {
+		return c, fmt.Errorf("sim: %s: %w", EnvReleaseCommand, err)
+	}
+	if c.FailReleaseCommand, err = ParseRepoRules(getenv(EnvFailReleaseCommand)); err != nil {
+		return c, fmt.Errorf("sim: %s: %w", EnvFailReleaseCommand, err)
 	}
 	return c, nil
 }

@@ -22,6 +22,17 @@
 //	SLIPWAY_SIM_CRASH_LOOP       which applications crash-loop, "all" or a
 //	                             comma-separated list of application ids or
 //	                             slugs; default none
+//	SLIPWAY_SIM_RELEASE_COMMAND  which builds' Procfiles also declare a
+//	                             release process (ReleaseCommand): "all" or
+//	                             a comma-separated list of
+//	                             "repo=<owner>/<name>"; default none
+//	SLIPWAY_SIM_FAIL_RELEASE_COMMAND  the same forms: those builds' release
+//	                             command (FailingReleaseCommand) prints a
+//	                             migration error and exits 1; default none
+//
+// The simulated cluster runs one-off jobs (the release phase's release and
+// postdeploy commands) for DefaultJobDuration each, bounded by the job's
+// deadline, and writes their output to the pipeline's log (Config.Logs).
 //
 // A crash-looping application's rollout fails once the rollout duration has
 // passed, with reason `simulated crash loop: container "<process>"

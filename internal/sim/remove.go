@@ -8,6 +8,7 @@ func (c *Cluster) Remove(_ context.Context, _ string, applicationID string) erro
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.apps, applicationID)
+	c.removeJobs(applicationID)
 	return nil
 }
 

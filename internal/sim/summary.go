@@ -6,10 +6,26 @@ import (
 )
 
 // String summarizes the configuration in one line, for the local system's
-// banner: "build 3s, rollout 4s, failing builds: none, crash loops: none".
+// banner: "build 3s, rollout 4s, failing builds: none, crash loops: none"
+// (then the release command rules, when there are any).
 func (c Config) String() string {
-	return fmt.Sprintf("build %s, rollout %s, failing builds: %s, crash loops: %s",
+	s := fmt.Sprintf("build %s, rollout %s, failing builds: %s, crash loops: %s",
 		c.BuildDuration, c.RolloutDuration, c.FailBuilds.summary(), c.CrashLoop.summary())
+	if c.ReleaseCommand.summary() != "none" || c.FailReleaseCommand.summary() != "none" {
+		s += fmt.Sprintf(", release commands: %s, failing release commands: %s", c.ReleaseCommand.summary(), c.FailReleaseCommand.summary())
+	}
+	return s
+}
+
+func (r RepoRules) summary() string {
+	if r.All {
+		return "all"
+	}
+	var rules []string
+	for _, repo := range r.Repositories {
+		rules = append(rules, "repo="+repo)
+	}
+	return orNone(rules)
 }
 
 func (r FailRules) summary() string {

@@ -13,6 +13,8 @@ func TestConfigString(t *testing.T) {
 		{Config{BuildDuration: 1e9, RolloutDuration: 0, FailBuilds: fail, CrashLoop: crash},
 			"build 1s, rollout 0s, failing builds: repo=acme/web,branch=wip, crash loops: api"},
 		{Config{FailBuilds: FailRules{All: true}, CrashLoop: CrashRules{All: true}}, "build 0s, rollout 0s, failing builds: all, crash loops: all"},
+		{Config{ReleaseCommand: RepoRules{All: true}, FailReleaseCommand: RepoRules{Repositories: []string{"acme/db"}}},
+			"build 0s, rollout 0s, failing builds: none, crash loops: none, release commands: all, failing release commands: repo=acme/db"},
 	} {
 		if got := tc.cfg.String(); got != tc.want {
 			t.Errorf("got  %q\nwant %q", got, tc.want)

@@ -88,8 +88,14 @@ var expectations = []expectation{
 	{fixture: "pipeline/check_build", checks: []check{eq("build_done", true), eq("build_polls", 1)},
 		after: codeBuildGot("BatchGetBuilds", "ids", []any{fixtureBuild})},
 	{fixture: "pipeline/create_release", checks: []check{uuid("release_id"), eq("build_done", true)}},
+	// The fake build's Procfile declares a release process: its job needs the cluster.
+	{fixture: "pipeline/start_release_command", fails: "errorString", checks: []check{has("errorMessage", "no cluster is configured")}},
+	{fixture: "pipeline/check_release_command", fails: "errorString", checks: []check{has("errorMessage", "no cluster is configured")}},
 	{fixture: "pipeline/deploy", fails: "errorString", checks: []check{has("errorMessage", "no cluster is configured")}},
 	{fixture: "pipeline/check_rollout", fails: "errorString", checks: []check{has("errorMessage", "no cluster is configured")}},
+	// It declares no postdeploy process: nothing to run.
+	{fixture: "pipeline/start_postdeploy", checks: []check{eq("postdeploy_done", true)}},
+	{fixture: "pipeline/check_postdeploy", checks: []check{eq("postdeploy_done", true)}},
 	{fixture: "pipeline/finish", checks: []check{eq("rollout_done", true), eq("image_id", fixtureImage)}},
 	{fixture: "pipeline/mark_failed", checks: []check{eq("failure.Error", "BuildError"), eq("image_id", fixtureImage)}},
 	{fixture: "pipeline/execution-status-change", checks: []check{eq("marked_failed", true)}},

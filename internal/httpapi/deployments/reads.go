@@ -68,6 +68,10 @@ var (
 	deploySteps  = []string{"rollout", "complete"}
 )
 
+// releaseCommandSteps are the release stage's steps for a release that
+// runs its release command (the image's Procfile release process).
+var releaseCommandSteps = []string{"snapshot", "release_command", "complete"}
+
 func stage(id string, version int64, status platform.Status, errDetail *string, created, updated httpapi.Timestamp, steps []string, running string) *StageView {
 	current := steps[len(steps)-1]
 	switch status {
@@ -111,7 +115,14 @@ func (a api) pipelineStatus(w http.ResponseWriter, r *http.Request) error {
 		out.Build = stage(img.ID, img.Version, img.Status, img.ErrorDetail, httpapi.Timestamp(img.Created), httpapi.Timestamp(img.Updated), buildSteps, running)
 	}
 	if rel := app.LatestRelease; rel != nil {
-		out.Release = stage(rel.ID, rel.Version, rel.Status, rel.ErrorDetail, httpapi.Timestamp(rel.Created), httpapi.Timestamp(rel.Updated), releaseSteps, "snapshot")
+		steps, running := releaseSteps, "snapshot"
+		if rel.RunsReleaseCommand() {
+			steps = releaseCommandSteps
+			if rel.ReleaseCommandStarted != nil {
+				running = "release_command"
+			}
+		}
+		out.Release = stage(rel.ID, rel.Version, rel.Status, rel.ErrorDetail, httpapi.Timestamp(rel.Created), httpapi.Timestamp(rel.Updated), steps, running)
 	}
 	if dep := app.LatestDeployment; dep != nil {
 		out.Deploy = stage(dep.ID, dep.ReleaseVersion, dep.Status, dep.ErrorDetail, httpapi.Timestamp(dep.Created), httpapi.Timestamp(dep.Updated), deploySteps, "rollout")

@@ -84,6 +84,11 @@ type Cluster struct {
 	// RemoveErrs are returned by Remove first, one per call.
 	Removed    []string
 	RemoveErrs []error
+	// Jobs lists every RunJob, StoppedJobs every StopJob; JobStatuses
+	// are what JobStatus answers.
+	Jobs        []pipeline.Job
+	StoppedJobs []pipeline.Job
+	JobStatuses []pipeline.JobStatus
 }
 
 func (c *Cluster) Apply(_ context.Context, w pipeline.Workload) error {
@@ -146,3 +151,56 @@ func NewRunner(t testing.TB, steps *pipeline.Steps, clock stepfn.Clock, opts ...
 	t.Cleanup(runner.Close)
 	return runner
 }
+
+// RunJob records the job it starts.
+func (c *Cluster) RunJob(_ context.Context, j pipeline.Job) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.Jobs = append(c.Jobs, j)
+	return nil
+}
+
+// JobStatus answers from JobStatuses (the last entry repeats; none:
+// succeeded), or failed once the job was stopped.
+func (c *Cluster) JobStatus(_ context.Context, j pipeline.Job) (pipeline.JobStatus, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.StoppedJobs {
+		if s.Process == j.Process && s.Workload.ReleaseID == j.Workload.ReleaseID {
+			return pipeline.JobStatus{Phase: pipeline.JobFailed, Reason: "the job was deleted"}, nil
+		}
+	}
+	if len(c.JobStatuses) == 0 {
+		return JobDone, nil
+	}
+	s := c.JobStatuses[0]
+	if len(c.JobStatuses) > 1 {
+		c.JobStatuses = c.JobStatuses[1:]
+	}
+	return s, nil
+}
+
+// StopJob records the job it stops.
+func (c *Cluster) StopJob(_ context.Context, j pipeline.Job) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.StoppedJobs = append(c.StoppedJobs, j)
+	return nil
+}
+
+// JobRuns are the processes of the jobs started so far, in order.
+func (c *Cluster) JobRuns() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]string, len(c.Jobs))
+	for i, j := range c.Jobs {
+		out[i] = j.Process
+	}
+	return out
+}
+
+// Scripted job states for tests.
+var (
+	JobBusy = pipeline.JobStatus{Phase: pipeline.JobRunning}
+	JobDone = pipeline.JobStatus{Phase: pipeline.JobSucceeded}
+)
