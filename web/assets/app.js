@@ -606,7 +606,7 @@ async function renderMetrics(ctx, el) {
       series: [{label: 'Version'}, {label: 'ok (s)', fill: 'rgba(28,124,58,.6)', stroke: '#1c7c3a', paths: bars, points: {show: false}},
         {label: 'failed (s)', fill: 'rgba(179,38,30,.6)', stroke: '#b3261e', paths: bars, points: {show: false}}],
       axes: [{incrs: [1, 2, 5, 10, 20, 50, 100], values: (u, vals) => vals.map((v) => (Number.isInteger(v) ? `v${v}` : ''))},
-        {size: 44, values: (u, vals) => vals.map((v) => fmtSecs(v))}],
+        {size: 48, values: (u, vals) => vals.map((v) => (v < 10 ? `${+v.toFixed(1)}s` : fmtSecs(v)))}],
     }, [xs, ok, bad]);
   }
 }
@@ -621,29 +621,30 @@ function usageCharts(ctx, el) {
     h('button', {type: 'button', 'data-range': r, 'aria-pressed': r === range ? 'true' : 'false', onclick: () => { range = r; load().catch(ctx.fail); }}, r)));
   const grid = h('div', {class: 'grid2'});
   replace(el, h('div', {class: 'inline'}, h('span', {class: 'muted small', id: 'usage-range-label'}, 'Range'), picker), grid);
+  // [id, name, field, unit, tick format, the least top of the y axis (an empty chart still has a scale)]
   const defs = [
-    ['cpu', 'CPU', 'cpu_usage_m', 'millicores', (v) => `${Math.round(v)}m`],
-    ['memory', 'Memory', 'memory_usage_bytes', 'bytes', fmtBytes],
-    ['pods', 'Pods', 'pod_count', 'pods', (v) => String(v)],
-    ['restarts', 'Restarts', 'restart_count', 'container restarts per step', (v) => String(v)],
+    ['cpu', 'CPU', 'cpu_usage_m', 'millicores', (v) => `${Math.round(v)}m`, 100],
+    ['memory', 'Memory', 'memory_usage_bytes', 'bytes', fmtBytes, 64 << 20],
+    ['pods', 'Pods', 'pod_count', 'pods', (v) => (Number.isInteger(v) ? String(v) : ''), 2],
+    ['restarts', 'Restarts', 'restart_count', 'container restarts per step', (v) => (Number.isInteger(v) ? String(v) : ''), 2],
   ];
   async function load() {
     for (const b of picker.children) b.setAttribute('aria-pressed', b.dataset.range === range ? 'true' : 'false');
     const {data} = await api('GET', `${ctx.base}/observability?range=${range}`, {signal: ctx.signal});
     const xs = data.history.map((p) => Date.parse(p.timestamp) / 1000);
-    const figs = defs.map(([id, name, field, unit, fmt]) => {
+    const figs = defs.map(([id, name, field, unit, fmt, least]) => {
       const f = figure(`usage-${id}`, name, `${name} usage over the last ${range}, in ${unit}`);
-      return {f, field, name, fmt};
+      return {f, field, name, fmt, least};
     });
     replace(grid, figs.map((x) => x.f.el));
-    for (const {f, field, name, fmt} of figs) {
+    for (const {f, field, name, fmt, least} of figs) {
       const ys = data.history.map((p) => p[field]);
       const restarts = field === 'restart_count';
       makeChart(f.holder, {
         series: [{}, {label: name, stroke: restarts ? '#b3261e' : '#2457c5', fill: restarts ? 'rgba(179,38,30,.5)' : 'rgba(36,87,197,.12)',
           width: 1.5, spanGaps: false, paths: restarts ? uPlotBars() : undefined, points: {show: false}}],
         axes: [{}, {size: 64, values: (u, vals) => vals.map((v) => (v === null ? '' : fmt(v)))}],
-        scales: {y: {range: (u, min, max) => [0, Math.max(max ?? 1, field === 'pod_count' || restarts ? 1 : 0.001) * 1.1]}},
+        scales: {y: {range: (u, min, max) => [0, Math.max(max ?? 0, least) * 1.1]}},
       }, [xs, ys]);
     }
   }

@@ -195,6 +195,19 @@ test('sign in, navigate to an application, deploy it and watch the cards reach c
   assert.match(await page.locator('#metrics').innerText(), /Success\s+100%/);
   await shot(page, 'deployed');
 
+  // Deploy again, then roll back to v1 from the deployments table: a third release, v1's image.
+  await deploy.click();
+  await page.getByRole('status').filter({hasText: 'Deploy started'}).waitFor();
+  await table.getByRole('row').filter({hasText: 'v2'}).getByText('complete').waitFor({timeout: T});
+  await page.getByRole('button', {name: 'Roll back to v1'}).click();
+  await page.getByRole('status').filter({hasText: 'Rollback to v1 started'}).waitFor();
+  const v3 = table.getByRole('row').filter({has: page.getByRole('cell', {name: 'v3', exact: true})});
+  await v3.getByText('complete').waitFor({timeout: T});
+  assert.equal(await v3.getByRole('cell').nth(1).innerText(), 'v1', "the rollback releases v1's image");
+  // The log pane follows a pipeline picked in the table.
+  await table.getByRole('button', {name: 'Logs of release v2'}).click();
+  await page.locator('#log-pipeline').filter({hasText: /[0-9a-f-]{36}/}).waitFor();
+
   // A config var: a secret is shown as set with a fingerprint, never its value.
   await page.getByLabel('Name', {exact: true}).fill('API_KEY');
   await page.getByLabel('Value').fill('s3cret-value-1');
