@@ -290,7 +290,7 @@ async function appsPage(org, project, signal) {
       h('td', {}, a.latest_image_version ? `v${a.latest_image_version}` : '—'), state);
   });
   replace(main(), title(`Applications of ${org}/${project}`), h('section', {class: 'panel'},
-    apps.length ? h('table', {}, h('caption', {class: 'hidden'}, 'Applications'),
+    apps.length ? h('table', {}, h('caption', {class: 'sr-only'}, 'Applications'),
       h('thead', {}, h('tr', {}, ['Application', 'Slug', 'Latest image', 'Latest deploy'].map((c) => h('th', {scope: 'col'}, c)))),
       h('tbody', {}, rows)) : h('p', {class: 'muted'}, 'No applications yet.')));
 }
@@ -458,8 +458,9 @@ function logPane(ctx, el) {
   const out = h('pre', {class: 'log', id: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Pipeline log', tabindex: 0});
   const state = h('p', {class: 'muted small', id: 'log-state'});
   replace(el, h('div', {class: 'inline'}, h('div', {}, h('label', {for: 'log-stage'}, 'Stage'), stageSel), which), out, state);
-  let current = null; // {id, ctrl}
+  let current = null; // {id, ctrl, picked}
   let running = false;
+  let newest = null; // the pipeline pipeline-status named last
 
   function start(id) {
     if (current) current.ctrl.abort();
@@ -500,7 +501,9 @@ function logPane(ctx, el) {
     /** follow shows pipeline id (the running or newest one) unless the user picked another. */
     follow(id, active) {
       running = active;
-      if (current && (current.id === id || current.picked)) return;
+      const started = id !== newest; // a new pipeline replaces even a picked one
+      newest = id;
+      if (current && (current.id === id || (current.picked && !started))) return;
       start(id);
     },
     /** show shows a pipeline the user picked (from the deployments table). */
@@ -543,7 +546,7 @@ function deploymentsTable(ctx, el) {
               ctx.pollNow();
             } catch (e) { ctx.fail(e); }
           }}, `Roll back to v${d.release_version}`) : null)));
-    replace(el, data.items.length || pageNo ? h('table', {id: 'deployments-table'},
+    replace(el, data.items.length || pageNo ? h('table', {id: 'deployments-table'}, h('caption', {class: 'sr-only'}, 'Deployments, newest first'),
       h('thead', {}, h('tr', {}, ['Release', 'Image', 'Commit', 'Status', 'Trigger', 'Created', 'Duration', ''].map((c) => h('th', {scope: 'col'}, c)))),
       h('tbody', {}, rows)) : h('p', {class: 'muted'}, 'No deployments yet.'),
     h('div', {class: 'pager'},
@@ -676,7 +679,7 @@ async function renderConfig(ctx, el) {
   secretIn.addEventListener('change', () => { valueIn.type = secretIn.checked ? 'password' : 'text'; });
   replace(el,
     h('p', {class: 'muted small'}, `Version ${cfg.version}. Secret values are never shown: a fingerprint lets you compare one.`),
-    names.length ? h('table', {id: 'config-table'},
+    names.length ? h('table', {id: 'config-table'}, h('caption', {class: 'sr-only'}, 'Config vars'),
       h('thead', {}, h('tr', {}, ['Name', 'Value', 'Scope', 'Updated', ''].map((c) => h('th', {scope: 'col'}, c)))),
       h('tbody', {}, names.map((n) => {
         const v = cfg.vars[n];
@@ -711,7 +714,7 @@ async function renderDomains(ctx, el) {
   const dis = !ctx.admin;
   const hostIn = h('input', {id: 'domain-hostname', required: true, disabled: dis, autocomplete: 'off', placeholder: 'www.example.com'});
   replace(el,
-    items.length ? h('table', {id: 'domains-table'},
+    items.length ? h('table', {id: 'domains-table'}, h('caption', {class: 'sr-only'}, 'Custom domains'),
       h('thead', {}, h('tr', {}, ['Hostname', 'Status', 'DNS records', ''].map((c) => h('th', {scope: 'col'}, c)))),
       h('tbody', {}, items.map((d) => h('tr', {},
         h('td', {class: 'mono'}, d.hostname),
