@@ -14,6 +14,7 @@ import (
 
 	"github.com/slipway-paas/slipway"
 	"github.com/slipway-paas/slipway/internal/aws/codebuild"
+	"github.com/slipway-paas/slipway/internal/aws/kms"
 	"github.com/slipway-paas/slipway/internal/aws/secrets"
 	"github.com/slipway-paas/slipway/internal/aws/stepfunctions"
 	"github.com/slipway-paas/slipway/internal/awsconf"
@@ -37,6 +38,10 @@ func main() {
 		log.Fatal(err)
 	}
 	secretsClient := secrets.NewClient(awsCfg, os.Getenv(config.EnvSecretsManagerEndpoint))
+	keyID := os.Getenv(config.EnvConfigKeyID)
+	if keyID == "" {
+		log.Fatalf("missing environment variable %s", config.EnvConfigKeyID)
+	}
 	steps := &pipeline.Steps{
 		Store: st, Cluster: cluster, IDs: &platform.IDGenerator{}, Now: time.Now, PollSeconds: poll,
 		Builder: codebuild.Builder{
@@ -50,6 +55,9 @@ func main() {
 			Client:          stepfunctions.NewClient(awsCfg, os.Getenv(config.EnvStepFunctionsEndpoint)),
 			StateMachineARN: os.Getenv(config.EnvStateMachineARN),
 		},
+		// The only function that may Decrypt with the config key: it opens
+		// the config each release and build is pinned to.
+		Config: &pipeline.ConfigOpener{Store: st, Unsealer: kms.NewEnvelope(awsCfg, os.Getenv(config.EnvKMSEndpoint), keyID)},
 	}
 	if appID, _ := strconv.ParseInt(os.Getenv(config.EnvGitHubAppID), 10, 64); appID > 0 {
 		keys := &secrets.Cache{Client: secretsClient}

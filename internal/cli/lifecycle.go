@@ -83,7 +83,7 @@ func (s *session) releasesCmd() *cobra.Command {
 		Use:     "releases ORG/PROJECT/APP",
 		Short:   "List an application's releases, newest first",
 		GroupID: "apps",
-	}, "release list", []string{"RELEASE", "IMAGE", "STATUS", "CREATED", "ERROR"},
+	}, "release list", []string{"RELEASE", "IMAGE", "CONFIG", "STATUS", "CREATED", "ERROR"},
 		func(a *api, id uuid.UUID, limit *int, cursor *string) ([]byte, *apiclient.ReleasePage, error) {
 			r, err := check(a.ListReleasesWithResponse(s.ctx, id, &apiclient.ListReleasesParams{Limit: limit, Cursor: cursor}))
 			if err != nil {
@@ -93,7 +93,8 @@ func (s *session) releasesCmd() *cobra.Command {
 		},
 		func(t *table, p *apiclient.ReleasePage, now time.Time) *string {
 			for _, rel := range p.Items {
-				t.row(fmt.Sprintf("v%d", rel.Version), fmt.Sprintf("v%d", rel.ImageVersion), string(rel.Status), since(rel.Created, now), orDash(rel.ErrorDetail))
+				t.row(fmt.Sprintf("v%d", rel.Version), fmt.Sprintf("v%d", rel.ImageVersion), fmt.Sprintf("v%d", rel.ConfigVersion),
+					string(rel.Status), since(rel.Created, now), orDash(rel.ErrorDetail))
 			}
 			return p.Pagination.NextCursor
 		})

@@ -247,6 +247,8 @@ func (s *Stack) wire(opts Options) error {
 	if err != nil {
 		return err
 	}
+	// The pipeline opens the config each release and build is pinned to.
+	steps.Config = &pipeline.ConfigOpener{Store: s.Store, Unsealer: configKeys.Envelope}
 	teardowns, err := localrun.NewTeardowns(slipway.TeardownStateMachine, &teardown.Steps{Store: s.Store, Cluster: cluster}, stepfn.WithClock(clock))
 	if err != nil {
 		return fmt.Errorf("devstack: loading the teardown state machine: %w", err)
@@ -262,6 +264,7 @@ func (s *Stack) wire(opts Options) error {
 		IDs:           ids, Now: clock.Now, OpenAPI: slipway.OpenAPI,
 		Sealer: configKeys.Envelope, Fingerprints: configKeys.Fingerprints,
 		Teardowns: teardowns,
+		Config:    steps.Config,
 	}))
 	s.Handler = withDashboard(s.Handler)
 	return nil

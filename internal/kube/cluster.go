@@ -48,9 +48,10 @@ const (
 )
 
 // Apply creates the workload's namespace and its RoleBindings when they
-// are missing, applies its Deployments and Services, then deletes the
-// Deployments and Services of the application (by label) that the workload
-// no longer renders. Processes with no replicas keep their Deployment,
+// are missing, creates its release's config Secret, applies its
+// Deployments and Services, then deletes the Deployments and Services of
+// the application (by label) that the workload no longer renders and the
+// config Secrets no live ReplicaSet uses (pruneConfigSecrets). Processes with no replicas keep their Deployment,
 // scaled to zero. A Deployment of an earlier application of the same name
 // (its selector names that application) is replaced, since a selector is
 // immutable.
@@ -80,6 +81,10 @@ func (k *Cluster) inNamespace(ctx context.Context, ns string, apply func() error
 }
 
 func (k *Cluster) applyObjects(ctx context.Context, w pipeline.Workload, objs Objects) error {
+	// The config first: a pod whose Secret is missing cannot start.
+	if err := k.applyConfigSecret(ctx, objs.ConfigSecret); err != nil {
+		return err
+	}
 	deployments, services := map[string]bool{}, map[string]bool{}
 	for _, d := range objs.Deployments {
 		deployments[d.Metadata.Name] = true
@@ -96,7 +101,10 @@ func (k *Cluster) applyObjects(ctx context.Context, w pipeline.Workload, objs Ob
 	if err := k.prune(ctx, w, deploymentsPath(w.Namespace), deployments); err != nil {
 		return err
 	}
-	return k.prune(ctx, w, servicesPath(w.Namespace), services)
+	if err := k.prune(ctx, w, servicesPath(w.Namespace), services); err != nil {
+		return err
+	}
+	return k.pruneConfigSecrets(ctx, w)
 }
 
 // applyDeployment applies d, replacing a live Deployment whose immutable
@@ -174,7 +182,8 @@ func appSelector(w pipeline.Workload) string {
 
 // RolloutStatus reads every Deployment of the workload and, while the
 // rollout is neither done nor failed, the application's pods; see
-// rolloutOf and podsOf for when a rollout is done or failed. A Deployment
+// rolloutOf and podsOf for when a rollout is done or failed. A done
+// rollout prunes the config Secrets of the releases it replaced. A Deployment
 // that does not exist is an error.
 func (k *Cluster) RolloutStatus(ctx context.Context, w pipeline.Workload) (pipeline.RolloutStatus, error) {
 	objs, err := Render(w)
@@ -190,7 +199,11 @@ func (k *Cluster) RolloutStatus(ctx context.Context, w pipeline.Workload) (pipel
 		live = append(live, got)
 	}
 	st := rolloutOf(live)
-	if st.Done || st.Failed {
+	if st.Done {
+		// The old releases' pods are gone: so may their config Secrets be.
+		return st, classify(k.pruneConfigSecrets(ctx, w))
+	}
+	if st.Failed {
 		return st, nil
 	}
 	var pods PodList

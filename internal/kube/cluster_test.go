@@ -34,6 +34,7 @@ func TestApplyRequests(t *testing.T) {
 		{"POST", "/api/v1/namespaces", Namespace{APIVersion: "v1", Kind: "Namespace", Metadata: ObjectMeta{Name: "acme", Labels: map[string]string{LabelManagedBy: "slipway"}}}},
 		{"POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/acme/rolebindings", roleBinding("acme", "slipway-pipeline")},
 		{"POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/acme/rolebindings", roleBinding("acme", "slipway-api")},
+		{"POST", "/api/v1/namespaces/acme/secrets", objs.ConfigSecret},
 		{"PATCH", tcpPath, objs.Deployments[0]},
 		{"PATCH", webPath, objs.Deployments[1]},
 		{"PATCH", workerPath, objs.Deployments[2]},
@@ -41,6 +42,8 @@ func TestApplyRequests(t *testing.T) {
 		{"PATCH", "/api/v1/namespaces/acme/services/shop-api-web", objs.Services[1]},
 		{"GET", "/apis/apps/v1/namespaces/acme/deployments", nil},
 		{"GET", "/api/v1/namespaces/acme/services", nil},
+		{"GET", "/apis/apps/v1/namespaces/acme/replicasets", nil},
+		{"GET", "/api/v1/namespaces/acme/secrets", nil},
 	}
 	got := api.take()
 	if len(got) != len(want) {
@@ -140,7 +143,8 @@ func TestRolloutStatusFromAPI(t *testing.T) {
 		// readyReplicas counts the old ReplicaSet's too); the pods are listed
 		// only while the rollout is in progress.
 		{"in progress", inProgress, 0, pipeline.RolloutStatus{Desired: 3, Ready: 2}, 4},
-		{"done", complete(2, 0), 0, pipeline.RolloutStatus{Done: true, Desired: 3, Ready: 3}, 3},
+		// A done rollout prunes the config Secrets (ReplicaSets and Secrets listed).
+		{"done", complete(2, 0), 0, pipeline.RolloutStatus{Done: true, Desired: 3, Ready: 3}, 5},
 		{"stale observed generation", complete(2, 0), 1, pipeline.RolloutStatus{Desired: 3, Ready: 2}, 4},
 		{"progress deadline exceeded", DeploymentStatus{Replicas: 3, UpdatedReplicas: 1, ReadyReplicas: 2, AvailableReplicas: 2, Conditions: []Condition{deadline}}, 0,
 			pipeline.RolloutStatus{Failed: true, Desired: 3, Ready: 3, Reason: `Deployment shop-api-web made no progress: ReplicaSet "shop-api-web-5d4f" has timed out progressing.`}, 3},

@@ -5,10 +5,13 @@
 // Render turns a workload into objects: one apps/v1 Deployment per web*,
 // worker* and tcp* process, and a ClusterIP Service per web* and tcp*
 // process (see Render for the exact shape; release, migrate and other
-// one-off processes get nothing). Cluster applies them with server-side
-// apply (field manager "slipway", forced), deletes the Deployments and
-// Services of processes the release no longer has, reads rollout status
-// from the Deployments, and scales.
+// one-off processes get nothing), and one immutable Secret of the
+// release's config that every pod takes its environment from
+// (RenderConfigSecret). Cluster creates the Secret, applies the rest with
+// server-side apply (field manager "slipway", forced), deletes the
+// Deployments and Services of processes the release no longer has and the
+// config Secrets no live ReplicaSet uses, reads rollout status from the
+// Deployments, and scales.
 //
 // Authentication is a bearer token from a TokenSource: EKSToken makes the
 // presigned-STS tokens of `aws eks get-token`; StaticToken serves local

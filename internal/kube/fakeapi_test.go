@@ -121,7 +121,12 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 func isCollection(path string) bool {
-	return strings.HasSuffix(path, "/deployments") || strings.HasSuffix(path, "/services") || strings.HasSuffix(path, "/jobs")
+	for _, c := range []string{"/deployments", "/services", "/secrets", "/replicasets", "/jobs"} {
+		if strings.HasSuffix(path, c) {
+			return true
+		}
+	}
+	return false
 }
 
 // create stores a new object at collection/name, or answers 409.
@@ -252,6 +257,10 @@ func (f *fakeAPI) get(w http.ResponseWriter, path string) {
 		_ = json.NewEncoder(w).Encode(j)
 		return
 	}
+	if !strings.Contains(path, "/deployments/") {
+		_, _ = w.Write(obj.raw)
+		return
+	}
 	var d Deployment
 	_ = json.Unmarshal(obj.raw, &d)
 	d.Metadata.Generation, d.Status = obj.generation, obj.status
@@ -272,7 +281,7 @@ func (f *fakeAPI) list(w http.ResponseWriter, r *http.Request) {
 			want[k] = v
 		}
 	}
-	var list ObjectList
+	items := []json.RawMessage{}
 	for _, path := range slices.Sorted(maps.Keys(f.objects)) {
 		if !strings.HasPrefix(path, r.URL.Path+"/") {
 			continue
@@ -282,10 +291,10 @@ func (f *fakeAPI) list(w http.ResponseWriter, r *http.Request) {
 		}
 		_ = json.Unmarshal(f.objects[path].raw, &o)
 		if labelsMatch(o.Metadata.Labels, want) {
-			list.Items = append(list.Items, o)
+			items = append(items, f.objects[path].raw)
 		}
 	}
-	_ = json.NewEncoder(w).Encode(list)
+	_ = json.NewEncoder(w).Encode(map[string]any{"items": items})
 }
 
 func labelsMatch(labels, want map[string]string) bool {

@@ -92,8 +92,17 @@ func (k *Cluster) RunJob(ctx context.Context, j pipeline.Job) error {
 	if err != nil {
 		return err
 	}
+	secret, err := RenderConfigSecret(j.Workload)
+	if err != nil {
+		return err
+	}
 	ns := j.Workload.Namespace
 	return k.inNamespace(ctx, ns, func() error {
+		// The release's config first: the Job's pod takes its environment
+		// from it (envFrom) and cannot start without it.
+		if err := k.applyConfigSecret(ctx, secret); err != nil {
+			return err
+		}
 		return k.c.apply(ctx, jobsPath(ns)+"/"+job.Metadata.Name, FieldManager, job)
 	})
 }

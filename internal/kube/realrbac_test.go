@@ -97,6 +97,7 @@ func TestRealRBAC(t *testing.T) {
 		"apps/deployments:create", "apps/deployments:delete", "apps/deployments:get", "apps/deployments:list", "apps/deployments:patch",
 		"/services:create", "/services:delete", "/services:list", "/services:patch", "/pods:list",
 		"batch/jobs:create", "batch/jobs:delete", "batch/jobs:get", "batch/jobs:list", "batch/jobs:patch",
+		"/secrets:create", "/secrets:delete", "/secrets:get", "/secrets:list", "apps/replicasets:list",
 		"/namespaces:create", "rbac.authorization.k8s.io/rolebindings:create",
 		"rbac.authorization.k8s.io/clusterroles/slipway-api:bind", "rbac.authorization.k8s.io/clusterroles/slipway-pipeline:bind",
 	}

@@ -46,12 +46,13 @@ func TestRemove(t *testing.T) {
 		"DELETE s/apps/v1/namespaces/acme/deployments/shop-api-worker " +
 		"GET /v1/namespaces/acme/services " +
 		"DELETE /v1/namespaces/acme/services/shop-api-tcp-mqtt DELETE /v1/namespaces/acme/services/shop-api-web " +
-		"GET s/batch/v1/namespaces/acme/jobs DELETE s/batch/v1/namespaces/acme/jobs/shop-api-release-v7"
+		"GET s/batch/v1/namespaces/acme/jobs DELETE s/batch/v1/namespaces/acme/jobs/shop-api-release-v7 " +
+		"GET /v1/namespaces/acme/secrets DELETE /v1/namespaces/acme/secrets/shop-api-config-v7"
 	if got := strings.Join(verbs, " "); got != want {
 		t.Errorf("requests\n %s\nwant\n %s", got, want)
 	}
 	left := strings.Join(api.paths(), " ")
-	for _, keep := range []string{"deployments/by-hand", "deployments/shop-other-web", "services/shop-other-web", "jobs/shop-other-release-v7"} {
+	for _, keep := range []string{"deployments/by-hand", "deployments/shop-other-web", "services/shop-other-web", "jobs/shop-other-release-v7", "secrets/shop-other-config-v7"} {
 		if !strings.Contains(left, keep) {
 			t.Errorf("%s was removed", keep)
 		}

@@ -28,6 +28,8 @@ const (
 type Objects struct {
 	Deployments []Deployment
 	Services    []Service
+	// ConfigSecret is the release's config (RenderConfigSecret).
+	ConfigSecret Secret
 }
 
 var (
@@ -49,12 +51,17 @@ var (
 // check path for web (with a Host header when a health check host is set),
 // TCP probes for tcp and none for workers. Containers are privileged only
 // for a privileged workload; otherwise privilege escalation is off, but
-// running as root is allowed.
+// running as root is allowed. Every container takes the rest of its
+// environment from the release's config Secret (RenderConfigSecret).
 func Render(w pipeline.Workload) (Objects, error) {
 	if err := checkWorkload(w); err != nil {
 		return Objects{}, err
 	}
-	var objs Objects
+	secret, err := RenderConfigSecret(w)
+	if err != nil {
+		return Objects{}, err
+	}
+	objs := Objects{ConfigSecret: secret}
 	for _, process := range sortedProcesses(w) {
 		kind := procfile.KindOf(process)
 		if !kind.LongRunning() {
@@ -136,20 +143,23 @@ func renderDeployment(w pipeline.Workload, process string, kind procfile.Kind) D
 			}},
 			ProgressDeadlineSeconds: ProgressDeadlineSeconds,
 			RevisionHistoryLimit:    ptr(int32(RevisionHistoryLimit)),
-			Template:                PodTemplate{Metadata: ObjectMeta{Labels: lbls}, Spec: podSpec(w, process, kind)},
+			Template: PodTemplate{
+				Metadata: ObjectMeta{Labels: lbls},
+				Spec:     podSpec(w, process, kind),
+			},
 		},
 	}
 }
 
-// podSpec is the pod that runs a process of the workload: the one spec
-// Deployments and the release phase's Jobs share (image, command, pod
-// class, environment, security context).
+// podSpec is the pod spec of a process: one container running its command
+// with the release's config Secret as its environment (configEnvFrom).
 func podSpec(w pipeline.Workload, process string, kind procfile.Kind) PodSpec {
 	container := Container{
 		Name:      process,
 		Image:     w.ImageURI,
 		Command:   []string{"/bin/sh", "-c", w.Processes[process]},
 		Resources: resources(podClass(w, process)),
+		EnvFrom:   configEnvFrom(w),
 	}
 	if kind.Serves() {
 		container.Env = []EnvVar{{Name: "PORT", Value: strconv.Itoa(AppPort)}}

@@ -52,6 +52,7 @@ const wantWebDeployment = `{
           "image": "123.dkr.ecr.us-east-1.amazonaws.com/apps@sha256:abc",
           "command": ["/bin/sh", "-c", "gunicorn app:app"],
           "env": [{"name": "PORT", "value": "8000"}],
+          "envFrom": [{"secretRef": {"name": "shop-api-config-v7"}}],
           "ports": [{"name": "web", "containerPort": 8000, "protocol": "TCP"}],
           "resources": {"requests": {"cpu": "500m", "memory": "1024Mi"}, "limits": {"cpu": "1000m", "memory": "1536Mi"}},
           "readinessProbe": {"httpGet": {"path": "/_health/", "port": 8000, "httpHeaders": [{"name": "Host", "value": "api.example.com"}]},

@@ -28,6 +28,9 @@ type BuildRequest struct {
 	Subdirectory string
 	// ImageTag is the tag to push, e.g. "<app id>-v<image version>".
 	ImageTag string
+	// Config is the build and both-scope config the build gets (decrypted;
+	// printing it shows the names only).
+	Config BuildConfig
 }
 
 // BuildPhase is where a build is.
@@ -87,6 +90,12 @@ type Workload struct {
 	HealthCheckPath string
 	HealthCheckHost string
 	Privileged      bool
+	// ConfigVersion is the config version the release is pinned to; Env
+	// is that config's runtime and both-scope vars, decrypted, for Apply
+	// (ConfigOpener.Workload; empty for RolloutStatus and Scale). Printing
+	// a Workload shows Env's names only.
+	ConfigVersion int64
+	Env           Env
 }
 
 // RolloutStatus is how far a rollout got.

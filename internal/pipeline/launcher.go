@@ -38,6 +38,9 @@ type Launcher struct {
 	// pipeline function and the local system set them).
 	Builder Builder
 	Cluster Cluster
+	// Config opens the serving release's config for that revert (nil:
+	// only a release without config vars is reverted to).
+	Config *ConfigOpener
 	// Reporter, when set, reports pipelines to where their push came from.
 	Reporter ProgressReporter
 	// Metrics gets an EMF line whenever a build, release or deployment
@@ -441,7 +444,11 @@ func (l *Launcher) undoCanceled(ctx context.Context, appID, pipelineID string) e
 	rel, dep := app.LatestRelease, app.LatestDeployment
 	if l.Cluster != nil && rel != nil && rel.Pipeline() == pipelineID && dep != nil && dep.ReleaseID == rel.ID &&
 		dep.Status == platform.StatusInProgress && app.ServingRelease != nil {
-		if err := l.Cluster.Apply(ctx, WorkloadOf(app, *app.ServingRelease)); err != nil {
+		w, err := l.Config.Workload(ctx, app, *app.ServingRelease)
+		if err != nil {
+			return fmt.Errorf("reverting to release v%d: %w", app.ServingRelease.Version, err)
+		}
+		if err := l.Cluster.Apply(ctx, w); err != nil {
 			return fmt.Errorf("reverting to release v%d: %w", app.ServingRelease.Version, err)
 		}
 	}

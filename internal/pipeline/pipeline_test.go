@@ -26,6 +26,7 @@ type harness struct {
 	cluster  *pipelinetest.Cluster
 	runner   *localrun.Runner
 	launcher *pipeline.Launcher
+	steps    *pipeline.Steps
 	app      platform.Application
 
 	mu     sync.Mutex
@@ -43,6 +44,7 @@ func newHarness(t *testing.T, b *pipelinetest.Builder, c *pipelinetest.Cluster, 
 		h.runner.WrapInvoker(wrap)
 	}
 	h.launcher = &pipeline.Launcher{Store: h.env.Store, Starter: h.runner, IDs: ids, Now: h.clock.Now, Metrics: io.Discard}
+	h.steps = steps
 	repo, branch := "acme/web", "main"
 	h.app = platform.Application{ID: ids.NewID(), Slug: "web", ProjectID: ids.NewID(), ProjectSlug: "shop", OrganizationSlug: "acme",
 		ProcessCounts: map[string]int{"web": 2}, ProcessPodClasses: map[string]string{}, Settings: platform.DefaultSettings()}

@@ -57,6 +57,11 @@ func (s *Steps) jobStep(ctx context.Context, step string, run Run) (Run, error) 
 		if *deadline == 0 {
 			*deadline = s.Now().Add(time.Duration(job.DeadlineSeconds)*time.Second + JobDeadlineGrace).Unix()
 		}
+		// The job runs with the release's config (only starting needs it:
+		// the status and a stop know the job by name).
+		if job.Workload, err = s.Config.Workload(ctx, app, *rel); err != nil {
+			return run, err
+		}
 		if err := s.Cluster.RunJob(ctx, job); err != nil {
 			return run, err
 		}

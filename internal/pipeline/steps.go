@@ -42,13 +42,16 @@ type Steps struct {
 	// Starter starts the queued push when a pipeline ends (nil: a queued
 	// push waits for the next start).
 	Starter Starter
+	// Config opens the config releases and builds are pinned to (nil:
+	// only those without config vars proceed).
+	Config *ConfigOpener
 }
 
 // Launcher is the pipeline service over the steps' dependencies: the one
 // place pipelines end (MarkFailed, Complete) and queued pushes start.
 func (s *Steps) Launcher() *Launcher {
 	return &Launcher{Store: s.Store, Starter: s.Starter, Builder: s.Builder, Cluster: s.Cluster,
-		Reporter: s.Reporter, Metrics: s.Metrics, Now: s.Now, IDs: s.IDs}
+		Reporter: s.Reporter, Metrics: s.Metrics, Now: s.Now, IDs: s.IDs, Config: s.Config}
 }
 
 // ProgressReporter reports a pipeline's progress on its commit (GitHub
@@ -241,10 +244,16 @@ func (s *Steps) startBuild(ctx context.Context, run Run) (Run, error) {
 	if err != nil {
 		return run, err
 	}
+	// The build gets the build-scope config current when it starts.
+	buildConfig, err := s.Config.Build(ctx, app.ID, app.ConfigVersion)
+	if err != nil {
+		return run, err
+	}
 	ref, err := s.Builder.StartBuild(ctx, BuildRequest{
 		ApplicationID: app.ID, ImageID: img.ID, Repository: img.Repository, Private: app.GithubRepositoryIsPrivate,
 		InstallationID: app.GithubAppInstallationID, Credential: cred, Ref: img.Ref, CommitSHA: img.CommitSHA,
 		Subdirectory: deref(app.Subdirectory), ImageTag: platform.ImageTag(app.ID, img.Version),
+		Config: buildConfig,
 	})
 	if err != nil {
 		return run, err
@@ -335,7 +344,11 @@ func (s *Steps) deploy(ctx context.Context, run Run) (Run, error) {
 		run.RolloutDeadline = s.Now().Add(time.Duration(app.LatestRelease.DeploymentTimeout) * time.Second).Unix()
 	}
 	run.Postdeploy = app.LatestRelease.HasPostdeploy()
-	return run, s.Cluster.Apply(ctx, WorkloadOf(app, *app.LatestRelease))
+	w, err := s.Config.Workload(ctx, app, *app.LatestRelease)
+	if err != nil {
+		return run, err
+	}
+	return run, s.Cluster.Apply(ctx, w)
 }
 
 func (s *Steps) checkRollout(ctx context.Context, run Run) (Run, error) {
@@ -377,7 +390,8 @@ func (s *Steps) MarkFailed(ctx context.Context, appID, pipelineID, reason string
 
 // WorkloadOf is what the cluster runs for a release of the application:
 // the release's image and processes with the application's current scale,
-// in the namespace named after the organization.
+// in the namespace named after the organization. Its Env is empty:
+// ConfigOpener.Workload adds the config for Apply.
 func WorkloadOf(app platform.Application, rel platform.Release) Workload {
 	classes := make(map[string]platform.PodClass, len(rel.Processes))
 	for p := range rel.Processes {
@@ -387,7 +401,7 @@ func WorkloadOf(app platform.Application, rel platform.Release) Workload {
 		Namespace: platform.OrganizationNamespace(app.OrganizationSlug), Name: app.ProjectSlug + "-" + app.Slug, ApplicationID: app.ID,
 		PipelineID: rel.Pipeline(), ReleaseID: rel.ID, ReleaseVersion: rel.Version, ImageURI: rel.ImageURI, Processes: rel.Processes,
 		ProcessCounts: app.ProcessCounts, PodClasses: classes, HealthCheckPath: rel.HealthCheckPath,
-		HealthCheckHost: deref(rel.HealthCheckHost), Privileged: rel.Privileged,
+		HealthCheckHost: deref(rel.HealthCheckHost), Privileged: rel.Privileged, ConfigVersion: rel.ConfigVersion,
 	}
 }
 

@@ -223,7 +223,9 @@ func (a *Application) StartRelease(req ReleaseRequest, releaseID string, img Ima
 }
 
 // snapshot is a new release of img with the application's current
-// settings and formation (first-seen processes get their default count).
+// settings, formation (first-seen processes get their default count) and
+// config version: the release is pinned to that config, which a later
+// config change does not alter.
 func (a *Application) snapshot(releaseID string, img Image, now time.Time) Release {
 	a.ProcessCounts = withDefaultCounts(a.ProcessCounts, img.Processes)
 	a.ReleaseSeq++
@@ -234,6 +236,7 @@ func (a *Application) snapshot(releaseID string, img Image, now time.Time) Relea
 		HealthCheckPath: a.HealthCheckPath, HealthCheckHost: a.HealthCheckHost,
 		DeploymentTimeout: a.EffectiveDeploymentTimeout(), Privileged: a.Privileged,
 		CommitSHA: img.CommitSHA, Trigger: img.Trigger, TriggeredBy: img.TriggeredBy,
+		ConfigVersion: a.ConfigVersion,
 	}
 }
 

@@ -66,6 +66,9 @@ func (b *Builder) StartBuild(_ context.Context, req pipeline.BuildRequest) (stri
 		started := b.now()
 		b.builds[ref] = simBuild{req: req, started: started, failure: failure}
 		b.logs.Pipeline(req.ApplicationID, req.ImageID, "build", started, "Cloning "+req.Repository+" at "+buildTarget(req))
+		if line := buildConfigLine(req.Config); line != "" {
+			b.logs.Pipeline(req.ApplicationID, req.ImageID, "build", started, line)
+		}
 	}
 	return ref, nil
 }

@@ -38,6 +38,9 @@ type simApp struct {
 	crashing     bool
 	// history holds every state the application ran in, oldest first.
 	history []segment
+	// release and env are the applied release and its config var names.
+	release int64
+	env     []string
 }
 
 // segment is a state the application ran in from a point in time on.
@@ -95,6 +98,9 @@ func (c *Cluster) update(w pipeline.Workload, create bool) error {
 		app = &simApp{}
 		c.apps[w.ApplicationID] = app
 	}
+	if create {
+		app.env = w.Env.Names() // Scale's workload carries no config
+	}
 	c.record(app, w, procs)
 	return nil
 }
@@ -109,6 +115,7 @@ func (c *Cluster) record(app *simApp, w pipeline.Workload, procs []procState) {
 	now := c.now()
 	app.fingerprint, app.name, app.rolloutStart = fp, w.Name, now
 	app.crashing = c.crash.Match(w.ApplicationID, w.Name)
+	c.logStarts(app, w, procs, now)
 	app.history = append(app.history, segment{from: now, crashing: app.crashing, processes: procs})
 	if w.PipelineID != "" {
 		c.logs.Pipeline(w.ApplicationID, w.PipelineID, "deploy", now, fmt.Sprintf("Rolling out release v%d (%s)", w.ReleaseVersion, w.Name))
@@ -195,5 +202,9 @@ func processStates(w pipeline.Workload) ([]procState, error) {
 }
 
 // fingerprint identifies everything of a workload the simulation depends
-// on (fmt prints maps sorted by key).
-func fingerprint(w pipeline.Workload) string { return fmt.Sprintf("%+v", w) }
+// on (fmt prints maps sorted by key). Env is left out: the release and
+// config versions pin it, and Scale's workload carries none.
+func fingerprint(w pipeline.Workload) string {
+	w.Env = pipeline.Env{}
+	return fmt.Sprintf("%+v", w)
+}

@@ -6,6 +6,12 @@
 // start times, so no goroutine, timer or sleep is involved, and a virtual
 // clock moves them forward in tests. Both are safe for concurrent use.
 //
+// Both write what their real counterparts would log to a LogSink: the
+// cluster a line per instance it starts naming the environment variables
+// it starts with ("starting web with environment: DATABASE_URL, PORT"),
+// the builder the names of its build arguments and build secrets; never a
+// value.
+//
 // The simulated cluster also keeps a per-minute sample history of every
 // application it runs (CPU, memory, pods, restarts), shaped by replicas
 // and pod class, for the observability endpoint.

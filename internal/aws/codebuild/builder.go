@@ -26,13 +26,14 @@ const (
 	EnvRepository    = "SLIPWAY_REPOSITORY"
 	EnvSourceVersion = "SLIPWAY_SOURCE_VERSION"
 	// EnvSourceToken is the private repository's per-build token, by
-	// reference (SECRETS_MANAGER): the build definition and console show
-	// the secret's name, never the token.
+	// reference (SECRETS_MANAGER, the "token" key of the per-build secret,
+	// which also holds the build config: EnvBuildConfig): the build
+	// definition and console show the secret's name, never the token.
 	EnvSourceToken = "SLIPWAY_SOURCE_TOKEN"
 )
 
-// SecretStore keeps a build's source token in a per-build secret
-// (secrets.BuildSecrets).
+// SecretStore keeps a build's source token and build config in a
+// per-build secret (secrets.BuildSecrets).
 type SecretStore interface {
 	// PutBuildSecret stores value under key and returns the name the
 	// build references it by.
@@ -78,7 +79,8 @@ var repositoryRe = regexp.MustCompile(`^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}
 // the head of Ref) and returns the build id. The buildspec clones the
 // repository itself: without any credential for a public repository, with
 // the request's one-repository token (stored in a per-build secret that
-// BuildStatus deletes when the build ends) for a private one.
+// BuildStatus deletes when the build ends) for a private one. The build
+// config travels in the same secret (EnvBuildConfig).
 //
 // The idempotency token is the image id. CodeBuild documents it (StartBuild,
 // idempotencyToken) as "a unique, case sensitive identifier you provide to
@@ -109,15 +111,19 @@ func (b Builder) StartBuild(ctx context.Context, req pipeline.BuildRequest) (str
 		plaintext(EnvRepository, req.Repository),
 		plaintext(EnvSourceVersion, version),
 	}
-	if c := req.Credential; c != nil {
+	secret, err := buildSecretOf(req)
+	if err != nil {
+		return "", err
+	}
+	if secret != "" {
 		if b.Secrets == nil {
-			return "", errors.New("codebuild: the build carries a source credential but no secret store is configured")
+			return "", errors.New("codebuild: the build carries a source credential or build secrets but no secret store is configured")
 		}
-		name, err := b.Secrets.PutBuildSecret(ctx, req.ImageID, c.Token)
+		name, err := b.Secrets.PutBuildSecret(ctx, req.ImageID, secret)
 		if err != nil {
 			return "", classify(err)
 		}
-		env = append(env, types.EnvironmentVariable{Name: aws.String(EnvSourceToken), Value: aws.String(name), Type: types.EnvironmentVariableTypeSecretsManager})
+		env = append(env, buildSecretEnv(req, name)...)
 	}
 	in := &cb.StartBuildInput{
 		ProjectName:                  aws.String(b.Project),

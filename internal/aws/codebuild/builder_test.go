@@ -75,7 +75,7 @@ func TestStartBuildRequest(t *testing.T) {
 			"environmentVariablesOverride": ` + env("0123456789abcdef0123456789abcdef01234567", "") + `}`, false},
 		{"private: the token by reference only", private, "", `{"projectName": "slipway-images", "idempotencyToken": "` + imageID + `",
 			"environmentVariablesOverride": ` + env("refs/heads/main", `,
-		{"name": "SLIPWAY_SOURCE_TOKEN", "value": "stack/build/`+imageID+`", "type": "SECRETS_MANAGER"}`) + `}`, true},
+		{"name": "SLIPWAY_SOURCE_TOKEN", "value": "stack/build/`+imageID+`:token", "type": "SECRETS_MANAGER"}`) + `}`, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(t)
@@ -96,7 +96,7 @@ func TestStartBuildRequest(t *testing.T) {
 			if strings.Contains(string(reqs[0].Body), "ghs_secret_token") {
 				t.Fatalf("the token is in the StartBuild request: %s", reqs[0].Body)
 			}
-			if got := secrets.values["stack/build/"+imageID]; (got == "ghs_secret_token") != tc.wantSecret || (!tc.wantSecret && len(secrets.values) > 0) {
+			if got := secrets.values["stack/build/"+imageID]; (got == `{"token":"ghs_secret_token"}`) != tc.wantSecret || (!tc.wantSecret && len(secrets.values) > 0) {
 				t.Fatalf("secrets %v", secrets.values)
 			}
 		})

@@ -60,21 +60,25 @@ func (b Builder) BuildStatus(ctx context.Context, ref string) (pipeline.BuildSta
 }
 
 // deleteSourceToken deletes the per-build secret of an ended build, if it
-// had one: the token it holds reads the repository for up to an hour more.
+// had one: the token it holds reads the repository for up to an hour more,
+// and its build secrets are no one's business after the build.
 func (b Builder) deleteSourceToken(ctx context.Context, build types.Build) error {
 	if build.Environment == nil {
 		return nil
 	}
+	deleted := map[string]bool{}
 	for _, v := range build.Environment.EnvironmentVariables {
-		if aws.ToString(v.Name) != EnvSourceToken || v.Type != types.EnvironmentVariableTypeSecretsManager {
+		name := buildSecretName(v)
+		if name == "" || deleted[name] {
 			continue
 		}
 		if b.Secrets == nil {
-			return fmt.Errorf("codebuild: build %s has a source token secret but no secret store is configured", aws.ToString(build.Id))
+			return fmt.Errorf("codebuild: build %s has a per-build secret but no secret store is configured", aws.ToString(build.Id))
 		}
-		if err := b.Secrets.DeleteBuildSecret(ctx, aws.ToString(v.Value)); err != nil {
+		if err := b.Secrets.DeleteBuildSecret(ctx, name); err != nil {
 			return classify(err)
 		}
+		deleted[name] = true
 	}
 	return nil
 }

@@ -20,7 +20,8 @@ type WriteAPI interface {
 
 var _ WriteAPI = (*secretsmanager.Client)(nil)
 
-// BuildSecrets keeps each build's source token in a secret of its own,
+// BuildSecrets keeps each build's source token and build-scope config vars
+// in a secret of its own,
 // named Prefix + the build's key, which the build reads by reference (a
 // SECRETS_MANAGER environment variable: CodeBuild resolves it inside the
 // build and masks it in the logs) and which is deleted, without recovery
@@ -40,7 +41,7 @@ func (b BuildSecrets) PutBuildSecret(ctx context.Context, key, value string) (st
 	}
 	_, err := b.Client.CreateSecret(ctx, &secretsmanager.CreateSecretInput{
 		Name: aws.String(name), SecretString: aws.String(value),
-		Description: aws.String("Source token of one Slipway build; deleted when the build ends"),
+		Description: aws.String("Source token and build config of one Slipway build; deleted when the build ends"),
 	})
 	var exists *types.ResourceExistsException
 	if errors.As(err, &exists) {

@@ -48,6 +48,9 @@ type Wiring struct {
 	Fingerprints platform.Fingerprinter
 	// Teardowns starts the teardown of deleted applications.
 	Teardowns teardown.Starter
+	// Config opens the serving release's config when a canceled rollout
+	// is reverted (nil: only releases without config vars are).
+	Config *pipeline.ConfigOpener
 }
 
 // Routes returns the routes of every function group — applications,
@@ -58,7 +61,7 @@ type Wiring struct {
 // function group is added here.
 func Routes(w Wiring) []httpapi.Route {
 	launcher := &pipeline.Launcher{Store: w.Store, Starter: w.Starter, Stopper: w.Stopper, Builder: w.Builder,
-		Cluster: w.Cluster, Reporter: w.Reporter, Metrics: io.Discard, IDs: w.IDs, Now: w.Now}
+		Cluster: w.Cluster, Reporter: w.Reporter, Metrics: io.Discard, IDs: w.IDs, Now: w.Now, Config: w.Config}
 	var routes []httpapi.Route
 	routes = append(routes, applications.Routes(applications.Deps{Store: w.Store, IDs: w.IDs, Now: w.Now, OpenAPI: w.OpenAPI, Cluster: w.Cluster,
 		Sealer: w.Sealer, Fingerprints: w.Fingerprints, Teardowns: w.Teardowns})...)

@@ -249,7 +249,7 @@ func start(bin string) (cp *ControlPlane, err error) {
 		{"kube-controller-manager", "--kubeconfig=" + kubeconfig, "--use-service-account-credentials=true", "--leader-elect=false",
 			"--secure-port=0", "--root-ca-file=" + creds.caFile, "--service-account-private-key-file=" + creds.saKey,
 			"--controllers=deployment-controller,replicaset-controller,garbage-collector-controller,namespace-controller," +
-				"resourcequota-controller,serviceaccount-controller,serviceaccount-token-controller"},
+				"resourcequota-controller,serviceaccount-controller,serviceaccount-token-controller,job-controller"},
 		{"kube-scheduler", "--kubeconfig=" + kubeconfig, "--leader-elect=false", "--secure-port=0"},
 		{"kwok", "--kubeconfig=" + kubeconfig, "--config=" + stagesFile, "--manage-all-nodes=false",
 			"--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake"},
