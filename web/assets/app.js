@@ -29,7 +29,7 @@ function h(tag, attrs, ...children) {
 }
 
 function append(el, children) {
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -609,7 +609,7 @@ async function renderMetrics(ctx, el) {
       series: [{label: 'Version'}, {label: 'ok (s)', fill: 'rgba(28,124,58,.6)', stroke: '#1c7c3a', paths: bars, points: {show: false}},
         {label: 'failed (s)', fill: 'rgba(179,38,30,.6)', stroke: '#b3261e', paths: bars, points: {show: false}}],
       axes: [{incrs: [1, 2, 5, 10, 20, 50, 100], values: (u, vals) => vals.map((v) => (Number.isInteger(v) ? `v${v}` : ''))},
-        {size: 48, values: (u, vals) => vals.map((v) => (v < 10 ? `${+v.toFixed(1)}s` : fmtSecs(v)))}],
+        {size: 48, values: (u, vals) => vals.map((v) => (v < 10 ? `${+v.toPrecision(3)}s` : fmtSecs(v)))}],
     }, [xs, ok, bad]);
   }
 }
@@ -646,7 +646,7 @@ function usageCharts(ctx, el) {
       makeChart(f.holder, {
         series: [{}, {label: name, stroke: restarts ? '#b3261e' : '#2457c5', fill: restarts ? 'rgba(179,38,30,.5)' : 'rgba(36,87,197,.12)',
           width: 1.5, spanGaps: false, paths: restarts ? uPlotBars() : undefined, points: {show: false}}],
-        axes: [{}, {size: 64, values: (u, vals) => vals.map((v) => (v === null ? '' : fmt(v)))}],
+        axes: [{}, {size: 76, values: (u, vals) => vals.map((v) => (v === null ? '' : fmt(v)))}],
         scales: {y: {range: (u, min, max) => [0, Math.max(max ?? 0, least) * 1.1]}},
       }, [xs, ys]);
     }

@@ -319,6 +319,50 @@ test('the log pane follows the Logs contract (cursor, wait, complete, stage)', a
   await context.close();
 });
 
+// While a pipeline runs the page polls pipeline-status every 2 s and offers Cancel; once it ends
+// the polling calms down to every 30 s. pipeline-status and cancel are served by the browser
+// here (page.route), so that the pipeline runs exactly as long as the test needs.
+test('a running pipeline: the page polls, cancels, and calms down when it ends', async () => {
+  const {page, context} = await newPage('running pipeline');
+  const now = new Date().toISOString();
+  const pid = '01936f4e-7c1a-7000-8000-0000000000d0';
+  const buildStage = (status, current) => ({id: pid, version: 9, status, error_detail: status === 'canceled' ? 'canceled by dev' : null,
+    started: now, updated: now, progress: {steps: ['queued', 'building', 'complete'], current}});
+  let active = true;
+  const polls = [];
+  let cancel = null;
+  await page.route(/\/applications\/[^/]+\/pipeline-status$/, (route) => {
+    polls.push(Date.now());
+    route.fulfill({status: 200, contentType: 'application/json', body: JSON.stringify({
+      build: active ? buildStage('in_progress', 'building') : buildStage('canceled', 'canceled'),
+      release: null, deploy: null, pipeline_active: active, pipeline_id: pid, kind: 'build', queued: null})});
+  });
+  await page.route(/\/pipelines\/[^/]+\/cancel$/, (route) => {
+    cancel = {url: route.request().url(), body: route.request().postDataJSON()};
+    active = false;
+    route.fulfill({status: 202, contentType: 'application/json', body: '{"ok":true}'});
+  });
+  await page.route(/\/pipelines\/[^/]+\/logs\?/, (route) => route.fulfill({status: 200, contentType: 'application/json',
+    body: JSON.stringify({lines: [], next_cursor: 'c', complete: !active})}));
+  await signIn(page, PLATFORM_TOKEN);
+  await page.goto(`${base}/ui/o/demo/demo/web`);
+  await stage(page, 'Build').and(page.locator('[data-status="in_progress"]')).waitFor();
+  const t0 = polls.length;
+  await page.waitForTimeout(5000);
+  assert.ok(polls.length - t0 >= 2, `${polls.length - t0} polls in 5 s while a pipeline runs, want at least 2`);
+  await page.getByRole('button', {name: 'Cancel pipeline'}).click();
+  await stage(page, 'Build').and(page.locator('[data-status="canceled"]')).waitFor();
+  assert.ok(cancel.url.endsWith(`/pipelines/${pid}/cancel`), cancel.url);
+  assert.deepEqual(cancel.body, {});
+  assert.match(await stage(page, 'Build').getByRole('alert').innerText(), /canceled by dev/);
+  await page.getByRole('status').filter({hasText: 'The pipeline ended'}).waitFor();
+  const t1 = polls.length;
+  await page.waitForTimeout(6000);
+  assert.equal(polls.length - t1, 0, 'no pipeline-status poll within 6 s once the pipeline ended');
+  await shot(page, 'canceled');
+  await context.close();
+});
+
 test("a member sees the Deploy button disabled", async () => {
   // The dashboard asks the API what the token may do (GET /me).
   const {page, context} = await newPage('member');
