@@ -205,7 +205,7 @@ func TestDeployOnATerminal(t *testing.T) {
 		t.Fatalf("deploy on a terminal: %v\n%q", werr, out.String())
 	}
 	s := out.String()
-	for _, want := range []string{"Deploying " + ref, "release v1 is live"} {
+	for _, want := range []string{"Deploying " + ref, "release v1 is live", "Cloning acme/web at main"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("terminal output lacks %q:\n%q", want, s)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/slipway-paas/slipway"
+	"github.com/slipway-paas/slipway/internal/aws/cloudwatchlogs"
 	"github.com/slipway-paas/slipway/internal/aws/codebuild"
 	"github.com/slipway-paas/slipway/internal/aws/kms"
 	"github.com/slipway-paas/slipway/internal/aws/secrets"
@@ -49,6 +50,11 @@ func main() {
 			Project:   os.Getenv(config.EnvCodeBuildProject),
 			Buildspec: string(slipway.Buildspec),
 			Secrets:   secrets.BuildSecrets{Client: secretsClient, Prefix: os.Getenv(config.EnvBuildSecretPrefix)},
+		},
+		// The release and deploy stages' log lines (ObservabilityFunction reads them).
+		Logs: cloudwatchlogs.Writer{
+			Client: cloudwatchlogs.NewClient(awsCfg, os.Getenv(cloudwatchlogs.EnvEndpoint)),
+			Group:  os.Getenv(cloudwatchlogs.EnvPipelineLogGroup),
 		},
 		// The queued push a pipeline leaves starts when it ends.
 		Starter: stepfunctions.Starter{

@@ -185,6 +185,27 @@ func (e PipelineKind) Valid() bool {
 	}
 }
 
+// Defines values for PipelineLogsLinesStage.
+const (
+	PipelineLogsLinesStageBuild   PipelineLogsLinesStage = "build"
+	PipelineLogsLinesStageDeploy  PipelineLogsLinesStage = "deploy"
+	PipelineLogsLinesStageRelease PipelineLogsLinesStage = "release"
+)
+
+// Valid indicates whether the value is a known member of the PipelineLogsLinesStage enum.
+func (e PipelineLogsLinesStage) Valid() bool {
+	switch e {
+	case PipelineLogsLinesStageBuild:
+		return true
+	case PipelineLogsLinesStageDeploy:
+		return true
+	case PipelineLogsLinesStageRelease:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PipelineStartedOk.
 const (
 	PipelineStartedOkTrue PipelineStartedOk = true
@@ -641,6 +662,27 @@ func (e GetObservability200JSONResponseBodyStepSeconds) Valid() bool {
 	}
 }
 
+// Defines values for GetPipelineLogsParamsStage.
+const (
+	GetPipelineLogsParamsStageBuild   GetPipelineLogsParamsStage = "build"
+	GetPipelineLogsParamsStageDeploy  GetPipelineLogsParamsStage = "deploy"
+	GetPipelineLogsParamsStageRelease GetPipelineLogsParamsStage = "release"
+)
+
+// Valid indicates whether the value is a known member of the GetPipelineLogsParamsStage enum.
+func (e GetPipelineLogsParamsStage) Valid() bool {
+	switch e {
+	case GetPipelineLogsParamsStageBuild:
+		return true
+	case GetPipelineLogsParamsStageDeploy:
+		return true
+	case GetPipelineLogsParamsStageRelease:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreateRelease409ApplicationProblemPlusJSONResponseBodyCode.
 const (
 	CreateRelease409ApplicationProblemPlusJSONResponseBodyCodeBadRequest           CreateRelease409ApplicationProblemPlusJSONResponseBodyCode = "bad_request"
@@ -896,7 +938,10 @@ type BuildStage struct {
 	// Id UUID (time-ordered v7).
 	//
 	// Examples: 01936f4e-7c1a-7000-8000-000000000001
-	Id       Id `json:"id"`
+	Id Id `json:"id"`
+
+	// Logs The path of the stage's lines in its pipeline's log (`/applications/{id}/pipelines/{pipeline_id}/logs?stage=...`).
+	Logs     *string `json:"logs"`
 	Progress struct {
 		Current interface{} `json:"current,omitempty"`
 		Steps   interface{} `json:"steps,omitempty"`
@@ -1010,7 +1055,10 @@ type DeployStage struct {
 	// Id UUID (time-ordered v7).
 	//
 	// Examples: 01936f4e-7c1a-7000-8000-000000000001
-	Id       Id `json:"id"`
+	Id Id `json:"id"`
+
+	// Logs The path of the stage's lines in its pipeline's log (`/applications/{id}/pipelines/{pipeline_id}/logs?stage=...`).
+	Logs     *string `json:"logs"`
 	Progress struct {
 		Current interface{} `json:"current,omitempty"`
 		Steps   interface{} `json:"steps,omitempty"`
@@ -1302,6 +1350,27 @@ type Pagination struct {
 // PipelineKind `build`: build an image from a commit, release and deploy it; `release`: release an existing image with the current settings and formation; `rollback`: a new release with an earlier release's image and config.
 type PipelineKind string
 
+// PipelineLogs defines model for PipelineLogs.
+type PipelineLogs struct {
+	// Complete The pipeline ended and every line was returned.
+	Complete bool `json:"complete"`
+	Lines    []struct {
+		Message string                 `json:"message"`
+		Stage   PipelineLogsLinesStage `json:"stage"`
+
+		// Timestamp RFC 3339 UTC with `Z` and milliseconds.
+		//
+		// Examples: 2026-11-26T16:17:31.123Z
+		Timestamp Timestamp `json:"timestamp"`
+	} `json:"lines"`
+
+	// NextCursor Where to read on from (also when no line was returned).
+	NextCursor string `json:"next_cursor"`
+}
+
+// PipelineLogsLinesStage defines model for PipelineLogs.Lines.Stage.
+type PipelineLogsLinesStage string
+
 // PipelineMetrics defines model for PipelineMetrics.
 type PipelineMetrics struct {
 	Build  StageMetrics `json:"build"`
@@ -1517,7 +1586,10 @@ type ReleaseStage struct {
 	// Id UUID (time-ordered v7).
 	//
 	// Examples: 01936f4e-7c1a-7000-8000-000000000001
-	Id       Id `json:"id"`
+	Id Id `json:"id"`
+
+	// Logs The path of the stage's lines in its pipeline's log (`/applications/{id}/pipelines/{pipeline_id}/logs?stage=...`).
+	Logs     *string `json:"logs"`
 	Progress struct {
 		Current interface{} `json:"current,omitempty"`
 		Steps   interface{} `json:"steps,omitempty"`
@@ -1544,6 +1616,23 @@ type RollbackRequest struct {
 
 	// RunReleaseCommand Run the release command (default `false`; recorded on the release).
 	RunReleaseCommand *bool `json:"run_release_command,omitempty"`
+}
+
+// RuntimeLogs defines model for RuntimeLogs.
+type RuntimeLogs struct {
+	Lines []struct {
+		// Instance The pod that wrote the line.
+		Instance       string `json:"instance"`
+		Message        string `json:"message"`
+		Process        string `json:"process"`
+		ReleaseVersion *int   `json:"release_version"`
+
+		// Timestamp RFC 3339 UTC with `Z` and milliseconds.
+		//
+		// Examples: 2026-11-26T16:17:31.123Z
+		Timestamp Timestamp `json:"timestamp"`
+	} `json:"lines"`
+	NextCursor string `json:"next_cursor"`
 }
 
 // ScaleRequest Each map may be omitted or partial; given keys are merged into the current maps.
@@ -1589,7 +1678,10 @@ type Stage struct {
 	// Id UUID (time-ordered v7).
 	//
 	// Examples: 01936f4e-7c1a-7000-8000-000000000001
-	Id       Id            `json:"id"`
+	Id Id `json:"id"`
+
+	// Logs The path of the stage's lines in its pipeline's log (`/applications/{id}/pipelines/{pipeline_id}/logs?stage=...`).
+	Logs     *string       `json:"logs"`
 	Progress StageProgress `json:"progress"`
 
 	// Started RFC 3339 UTC with `Z` and milliseconds.
@@ -1796,6 +1888,12 @@ type IfMatch = string
 
 // Limit defines model for Limit.
 type Limit = int
+
+// LogCursor defines model for LogCursor.
+type LogCursor = string
+
+// LogWait defines model for LogWait.
+type LogWait = int
 
 // MetricsRange defines model for MetricsRange.
 type MetricsRange = int
@@ -2009,6 +2107,24 @@ type ListImagesParams struct {
 	XRequestId *XRequestIdParameter `json:"X-Request-Id,omitempty"`
 }
 
+// GetRuntimeLogsParams defines parameters for GetRuntimeLogs.
+type GetRuntimeLogsParams struct {
+	// Process Only this process's lines.
+	Process *string `form:"process,omitempty" json:"process,omitempty"`
+
+	// Since How far back the first answer reaches (`1m` to `7d`; e.g. `30s` is refused, `90m`, `2h`, `3d`).
+	Since *string `form:"since,omitempty" json:"since,omitempty"`
+
+	// Cursor The `next_cursor` of the previous answer of the same log (opaque, signed).
+	Cursor *LogCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Wait Seconds to hold the request until new lines arrive (long poll; 0 answers at once).
+	Wait *LogWait `form:"wait,omitempty" json:"wait,omitempty"`
+
+	// XRequestId Echoed in the response when valid (1-128 characters of `A-Z a-z 0-9 . _ : -`); otherwise the server generates one.
+	XRequestId *XRequestIdParameter `json:"X-Request-Id,omitempty"`
+}
+
 // GetObservabilityParams defines parameters for GetObservability.
 type GetObservabilityParams struct {
 	Range *GetObservabilityParamsRange `form:"range,omitempty" json:"range,omitempty"`
@@ -2049,6 +2165,23 @@ type CancelPipelineParams struct {
 	// XRequestId Echoed in the response when valid (1-128 characters of `A-Z a-z 0-9 . _ : -`); otherwise the server generates one.
 	XRequestId *XRequestIdParameter `json:"X-Request-Id,omitempty"`
 }
+
+// GetPipelineLogsParams defines parameters for GetPipelineLogs.
+type GetPipelineLogsParams struct {
+	Stage *GetPipelineLogsParamsStage `form:"stage,omitempty" json:"stage,omitempty"`
+
+	// Cursor The `next_cursor` of the previous answer of the same log (opaque, signed).
+	Cursor *LogCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Wait Seconds to hold the request until new lines arrive (long poll; 0 answers at once).
+	Wait *LogWait `form:"wait,omitempty" json:"wait,omitempty"`
+
+	// XRequestId Echoed in the response when valid (1-128 characters of `A-Z a-z 0-9 . _ : -`); otherwise the server generates one.
+	XRequestId *XRequestIdParameter `json:"X-Request-Id,omitempty"`
+}
+
+// GetPipelineLogsParamsStage defines parameters for GetPipelineLogs.
+type GetPipelineLogsParamsStage string
 
 // ListReleasesParams defines parameters for ListReleases.
 type ListReleasesParams struct {
@@ -3160,6 +3293,13 @@ type ClientInterface interface {
 	// Corresponds with GET /applications/{application_id}/images (the `ListImages` operationId).
 	ListImages(ctx context.Context, applicationId ApplicationId, params *ListImagesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetRuntimeLogs Runtime logs
+	//
+	// Organization member. What the application's processes write, with the process, instance (pod) and release version of each line: first the newest 500 lines of the `since` window, oldest first, then, with `next_cursor`, the lines that follow (`wait=N`: long poll). The application's secret config values are masked (`***`). A cursor is bound to the application and `process`: another's, or a tampered one, is a 400 naming `cursor`.
+	//
+	// Corresponds with GET /applications/{application_id}/logs (the `GetRuntimeLogs` operationId).
+	GetRuntimeLogs(ctx context.Context, applicationId ApplicationId, params *GetRuntimeLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetObservability Observability
 	//
 	// Organization member. CPU (millicores), memory (bytes), pod count and container restarts of the application over the range, one point per step (1h: 60 s, 6h and 24h: 300 s, 7d and 30d: 3600 s), oldest first, timestamps aligned to the step; a step without data is present with null values. The window ends where the current (partial) step begins.
@@ -3198,6 +3338,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /applications/{application_id}/pipelines/{pipeline_id}/cancel (the `CancelPipeline` operationId).
 	CancelPipeline(ctx context.Context, applicationId ApplicationId, pipelineId Id, params *CancelPipelineParams, body CancelPipelineJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPipelineLogs Pipeline logs
+	//
+	// Organization member. The pipeline's log, oldest first: the builder's output (`build`), the release command's output (`release`) and the rollout's events (`deploy`: pods scheduled, pulled, ready, crash-looping with the container's last lines); without `stage` every stage in order. At most 500 lines an answer. Follow it by calling again with `next_cursor`; `wait=N` holds the request up to N seconds until new lines arrive (long poll). `complete` is true once the pipeline ended and every line was returned. Failed and canceled pipelines keep their logs (as long as the log service keeps them: the stack's LogRetentionDays in AWS, the process's lifetime locally). The application's secret config values are masked (`***`). A cursor is bound to its pipeline and stage: another's, or a tampered one, is a 400 naming `cursor`. 404 for a pipeline the application does not know.
+	//
+	// Corresponds with GET /applications/{application_id}/pipelines/{pipeline_id}/logs (the `GetPipelineLogs` operationId).
+	GetPipelineLogs(ctx context.Context, applicationId ApplicationId, pipelineId Id, params *GetPipelineLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListReleases List releases
 	//
@@ -3695,6 +3842,23 @@ func (c *Client) ListImages(ctx context.Context, applicationId ApplicationId, pa
 	return c.Client.Do(req)
 }
 
+// GetRuntimeLogs Runtime logs
+//
+// Organization member. What the application's processes write, with the process, instance (pod) and release version of each line: first the newest 500 lines of the `since` window, oldest first, then, with `next_cursor`, the lines that follow (`wait=N`: long poll). The application's secret config values are masked (`***`). A cursor is bound to the application and `process`: another's, or a tampered one, is a 400 naming `cursor`.
+//
+// Corresponds with GET /applications/{application_id}/logs (the `GetRuntimeLogs` operationId).
+func (c *Client) GetRuntimeLogs(ctx context.Context, applicationId ApplicationId, params *GetRuntimeLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRuntimeLogsRequest(c.Server, applicationId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetObservability Observability
 //
 // Organization member. CPU (millicores), memory (bytes), pod count and container restarts of the application over the range, one point per step (1h: 60 s, 6h and 24h: 300 s, 7d and 30d: 3600 s), oldest first, timestamps aligned to the step; a step without data is present with null values. The window ends where the current (partial) step begins.
@@ -3774,6 +3938,23 @@ func (c *Client) CancelPipelineWithBody(ctx context.Context, applicationId Appli
 // Corresponds with POST /applications/{application_id}/pipelines/{pipeline_id}/cancel (the `CancelPipeline` operationId).
 func (c *Client) CancelPipeline(ctx context.Context, applicationId ApplicationId, pipelineId Id, params *CancelPipelineParams, body CancelPipelineJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCancelPipelineRequest(c.Server, applicationId, pipelineId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPipelineLogs Pipeline logs
+//
+// Organization member. The pipeline's log, oldest first: the builder's output (`build`), the release command's output (`release`) and the rollout's events (`deploy`: pods scheduled, pulled, ready, crash-looping with the container's last lines); without `stage` every stage in order. At most 500 lines an answer. Follow it by calling again with `next_cursor`; `wait=N` holds the request up to N seconds until new lines arrive (long poll). `complete` is true once the pipeline ended and every line was returned. Failed and canceled pipelines keep their logs (as long as the log service keeps them: the stack's LogRetentionDays in AWS, the process's lifetime locally). The application's secret config values are masked (`***`). A cursor is bound to its pipeline and stage: another's, or a tampered one, is a 400 naming `cursor`. 404 for a pipeline the application does not know.
+//
+// Corresponds with GET /applications/{application_id}/pipelines/{pipeline_id}/logs (the `GetPipelineLogs` operationId).
+func (c *Client) GetPipelineLogs(ctx context.Context, applicationId ApplicationId, pipelineId Id, params *GetPipelineLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPipelineLogsRequest(c.Server, applicationId, pipelineId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4976,6 +5157,118 @@ func NewListImagesRequest(server string, applicationId ApplicationId, params *Li
 	return req, nil
 }
 
+// NewGetRuntimeLogsRequest constructs an http.Request for the GetRuntimeLogs method
+func NewGetRuntimeLogsRequest(server string, applicationId ApplicationId, params *GetRuntimeLogsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "application_id", applicationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/applications/%s/logs", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Process != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "process", *params.Process, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "since", *params.Since, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Wait != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "wait", *params.Wait, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestId != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-Id", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetObservabilityRequest constructs an http.Request for the GetObservability method
 func NewGetObservabilityRequest(server string, applicationId ApplicationId, params *GetObservabilityParams) (*http.Request, error) {
 	var err error
@@ -5250,6 +5543,113 @@ func NewCancelPipelineRequestWithBody(server string, applicationId ApplicationId
 			}
 
 			req.Header.Set("X-Request-Id", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetPipelineLogsRequest constructs an http.Request for the GetPipelineLogs method
+func NewGetPipelineLogsRequest(server string, applicationId ApplicationId, pipelineId Id, params *GetPipelineLogsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "application_id", applicationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "pipeline_id", pipelineId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/applications/%s/pipelines/%s/logs", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Stage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "stage", *params.Stage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Wait != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "wait", *params.Wait, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestId != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-Id", headerParam0)
 		}
 
 	}
@@ -6783,6 +7183,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /applications/{application_id}/images (the `ListImages` operationId).
 	ListImagesWithResponse(ctx context.Context, applicationId ApplicationId, params *ListImagesParams, reqEditors ...RequestEditorFn) (*ListImagesResponse, error)
 
+	// GetRuntimeLogsWithResponse Runtime logs
+	//
+	// Organization member. What the application's processes write, with the process, instance (pod) and release version of each line: first the newest 500 lines of the `since` window, oldest first, then, with `next_cursor`, the lines that follow (`wait=N`: long poll). The application's secret config values are masked (`***`). A cursor is bound to the application and `process`: another's, or a tampered one, is a 400 naming `cursor`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /applications/{application_id}/logs (the `GetRuntimeLogs` operationId).
+	GetRuntimeLogsWithResponse(ctx context.Context, applicationId ApplicationId, params *GetRuntimeLogsParams, reqEditors ...RequestEditorFn) (*GetRuntimeLogsResponse, error)
+
 	// GetObservabilityWithResponse Observability
 	//
 	// Organization member. CPU (millicores), memory (bytes), pod count and container restarts of the application over the range, one point per step (1h: 60 s, 6h and 24h: 300 s, 7d and 30d: 3600 s), oldest first, timestamps aligned to the step; a step without data is present with null values. The window ends where the current (partial) step begins.
@@ -6827,6 +7236,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /applications/{application_id}/pipelines/{pipeline_id}/cancel (the `CancelPipeline` operationId).
 	CancelPipelineWithResponse(ctx context.Context, applicationId ApplicationId, pipelineId Id, params *CancelPipelineParams, body CancelPipelineJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelPipelineResponse, error)
+
+	// GetPipelineLogsWithResponse Pipeline logs
+	//
+	// Organization member. The pipeline's log, oldest first: the builder's output (`build`), the release command's output (`release`) and the rollout's events (`deploy`: pods scheduled, pulled, ready, crash-looping with the container's last lines); without `stage` every stage in order. At most 500 lines an answer. Follow it by calling again with `next_cursor`; `wait=N` holds the request up to N seconds until new lines arrive (long poll). `complete` is true once the pipeline ended and every line was returned. Failed and canceled pipelines keep their logs (as long as the log service keeps them: the stack's LogRetentionDays in AWS, the process's lifetime locally). The application's secret config values are masked (`***`). A cursor is bound to its pipeline and stage: another's, or a tampered one, is a 400 naming `cursor`. 404 for a pipeline the application does not know.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /applications/{application_id}/pipelines/{pipeline_id}/logs (the `GetPipelineLogs` operationId).
+	GetPipelineLogsWithResponse(ctx context.Context, applicationId ApplicationId, pipelineId Id, params *GetPipelineLogsParams, reqEditors ...RequestEditorFn) (*GetPipelineLogsResponse, error)
 
 	// ListReleasesWithResponse List releases
 	//
@@ -8732,6 +9150,170 @@ func (r ListImagesResponse) ContentType() string {
 	return ""
 }
 
+// GetRuntimeLogsResponse200Headers the declared response headers of an HTTP 200 response for GetRuntimeLogs
+type GetRuntimeLogsResponse200Headers struct {
+	XRequestId string
+}
+
+// GetRuntimeLogsResponse400Headers the declared response headers of an HTTP 400 response for GetRuntimeLogs
+type GetRuntimeLogsResponse400Headers struct {
+	XRequestId string
+}
+
+// GetRuntimeLogsResponse401Headers the declared response headers of an HTTP 401 response for GetRuntimeLogs
+type GetRuntimeLogsResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      string
+}
+
+// GetRuntimeLogsResponse404Headers the declared response headers of an HTTP 404 response for GetRuntimeLogs
+type GetRuntimeLogsResponse404Headers struct {
+	XRequestId string
+}
+
+// GetRuntimeLogsResponse405Headers the declared response headers of an HTTP 405 response for GetRuntimeLogs
+type GetRuntimeLogsResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
+// GetRuntimeLogsResponse422Headers the declared response headers of an HTTP 422 response for GetRuntimeLogs
+type GetRuntimeLogsResponse422Headers struct {
+	XRequestId string
+}
+
+// GetRuntimeLogsResponse429Headers the declared response headers of an HTTP 429 response for GetRuntimeLogs
+type GetRuntimeLogsResponse429Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+// GetRuntimeLogsResponse500Headers the declared response headers of an HTTP 500 response for GetRuntimeLogs
+type GetRuntimeLogsResponse500Headers struct {
+	XRequestId string
+}
+
+// GetRuntimeLogsResponse503Headers the declared response headers of an HTTP 503 response for GetRuntimeLogs
+type GetRuntimeLogsResponse503Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+type GetRuntimeLogsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RuntimeLogs
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetRuntimeLogsResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetRuntimeLogsResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetRuntimeLogsResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetRuntimeLogsResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *GetRuntimeLogsResponse405Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *GetRuntimeLogsResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetRuntimeLogsResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetRuntimeLogsResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetRuntimeLogsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRuntimeLogsResponse) GetJSON200() *RuntimeLogs {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetRuntimeLogsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetRuntimeLogsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetRuntimeLogsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetRuntimeLogsResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetRuntimeLogsResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetRuntimeLogsResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetRuntimeLogsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetRuntimeLogsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRuntimeLogsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRuntimeLogsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRuntimeLogsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRuntimeLogsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetObservabilityResponse200Headers the declared response headers of an HTTP 200 response for GetObservability
 type GetObservabilityResponse200Headers struct {
 	XRequestId string
@@ -9410,6 +9992,170 @@ func (r CancelPipelineResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CancelPipelineResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetPipelineLogsResponse200Headers the declared response headers of an HTTP 200 response for GetPipelineLogs
+type GetPipelineLogsResponse200Headers struct {
+	XRequestId string
+}
+
+// GetPipelineLogsResponse400Headers the declared response headers of an HTTP 400 response for GetPipelineLogs
+type GetPipelineLogsResponse400Headers struct {
+	XRequestId string
+}
+
+// GetPipelineLogsResponse401Headers the declared response headers of an HTTP 401 response for GetPipelineLogs
+type GetPipelineLogsResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      string
+}
+
+// GetPipelineLogsResponse404Headers the declared response headers of an HTTP 404 response for GetPipelineLogs
+type GetPipelineLogsResponse404Headers struct {
+	XRequestId string
+}
+
+// GetPipelineLogsResponse405Headers the declared response headers of an HTTP 405 response for GetPipelineLogs
+type GetPipelineLogsResponse405Headers struct {
+	Allow      string
+	XRequestId string
+}
+
+// GetPipelineLogsResponse422Headers the declared response headers of an HTTP 422 response for GetPipelineLogs
+type GetPipelineLogsResponse422Headers struct {
+	XRequestId string
+}
+
+// GetPipelineLogsResponse429Headers the declared response headers of an HTTP 429 response for GetPipelineLogs
+type GetPipelineLogsResponse429Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+// GetPipelineLogsResponse500Headers the declared response headers of an HTTP 500 response for GetPipelineLogs
+type GetPipelineLogsResponse500Headers struct {
+	XRequestId string
+}
+
+// GetPipelineLogsResponse503Headers the declared response headers of an HTTP 503 response for GetPipelineLogs
+type GetPipelineLogsResponse503Headers struct {
+	RetryAfter int
+	XRequestId string
+}
+
+type GetPipelineLogsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PipelineLogs
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationproblemJSON405 *MethodNotAllowed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetPipelineLogsResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetPipelineLogsResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetPipelineLogsResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetPipelineLogsResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *GetPipelineLogsResponse405Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *GetPipelineLogsResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetPipelineLogsResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetPipelineLogsResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetPipelineLogsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPipelineLogsResponse) GetJSON200() *PipelineLogs {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetPipelineLogsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetPipelineLogsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetPipelineLogsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetPipelineLogsResponse) GetApplicationproblemJSON405() *MethodNotAllowed {
+	return r.ApplicationproblemJSON405
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetPipelineLogsResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetPipelineLogsResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetPipelineLogsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetPipelineLogsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPipelineLogsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPipelineLogsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPipelineLogsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPipelineLogsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13189,6 +13935,21 @@ func (c *ClientWithResponses) ListImagesWithResponse(ctx context.Context, applic
 	return ParseListImagesResponse(rsp)
 }
 
+// GetRuntimeLogsWithResponse Runtime logs
+//
+// Organization member. What the application's processes write, with the process, instance (pod) and release version of each line: first the newest 500 lines of the `since` window, oldest first, then, with `next_cursor`, the lines that follow (`wait=N`: long poll). The application's secret config values are masked (`***`). A cursor is bound to the application and `process`: another's, or a tampered one, is a 400 naming `cursor`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /applications/{application_id}/logs (the `GetRuntimeLogs` operationId).
+func (c *ClientWithResponses) GetRuntimeLogsWithResponse(ctx context.Context, applicationId ApplicationId, params *GetRuntimeLogsParams, reqEditors ...RequestEditorFn) (*GetRuntimeLogsResponse, error) {
+	rsp, err := c.GetRuntimeLogs(ctx, applicationId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRuntimeLogsResponse(rsp)
+}
+
 // GetObservabilityWithResponse Observability
 //
 // Organization member. CPU (millicores), memory (bytes), pod count and container restarts of the application over the range, one point per step (1h: 60 s, 6h and 24h: 300 s, 7d and 30d: 3600 s), oldest first, timestamps aligned to the step; a step without data is present with null values. The window ends where the current (partial) step begins.
@@ -13262,6 +14023,21 @@ func (c *ClientWithResponses) CancelPipelineWithResponse(ctx context.Context, ap
 		return nil, err
 	}
 	return ParseCancelPipelineResponse(rsp)
+}
+
+// GetPipelineLogsWithResponse Pipeline logs
+//
+// Organization member. The pipeline's log, oldest first: the builder's output (`build`), the release command's output (`release`) and the rollout's events (`deploy`: pods scheduled, pulled, ready, crash-looping with the container's last lines); without `stage` every stage in order. At most 500 lines an answer. Follow it by calling again with `next_cursor`; `wait=N` holds the request up to N seconds until new lines arrive (long poll). `complete` is true once the pipeline ended and every line was returned. Failed and canceled pipelines keep their logs (as long as the log service keeps them: the stack's LogRetentionDays in AWS, the process's lifetime locally). The application's secret config values are masked (`***`). A cursor is bound to its pipeline and stage: another's, or a tampered one, is a 400 naming `cursor`. 404 for a pipeline the application does not know.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /applications/{application_id}/pipelines/{pipeline_id}/logs (the `GetPipelineLogs` operationId).
+func (c *ClientWithResponses) GetPipelineLogsWithResponse(ctx context.Context, applicationId ApplicationId, pipelineId Id, params *GetPipelineLogsParams, reqEditors ...RequestEditorFn) (*GetPipelineLogsResponse, error) {
+	rsp, err := c.GetPipelineLogs(ctx, applicationId, pipelineId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPipelineLogsResponse(rsp)
 }
 
 // ListReleasesWithResponse List releases
@@ -15776,6 +16552,209 @@ func ParseListImagesResponse(rsp *http.Response) (*ListImagesResponse, error) {
 	return response, nil
 }
 
+// ParseGetRuntimeLogsResponse parses an HTTP response from a GetRuntimeLogsWithResponse call
+func ParseGetRuntimeLogsResponse(rsp *http.Response) (*GetRuntimeLogsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRuntimeLogsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RuntimeLogs
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetRuntimeLogsResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GetRuntimeLogsResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetRuntimeLogsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetRuntimeLogsResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers GetRuntimeLogsResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
+	case rsp.StatusCode == 422:
+		var headers GetRuntimeLogsResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetRuntimeLogsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetRuntimeLogsResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetRuntimeLogsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetObservabilityResponse parses an HTTP response from a GetObservabilityWithResponse call
 func ParseGetObservabilityResponse(rsp *http.Response) (*GetObservabilityResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -16582,6 +17561,209 @@ func ParseCancelPipelineResponse(rsp *http.Response) (*CancelPipelineResponse, e
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers CancelPipelineResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetPipelineLogsResponse parses an HTTP response from a GetPipelineLogsWithResponse call
+func ParseGetPipelineLogsResponse(rsp *http.Response) (*GetPipelineLogsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPipelineLogsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PipelineLogs
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetPipelineLogsResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GetPipelineLogsResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetPipelineLogsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetPipelineLogsResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers GetPipelineLogsResponse405Headers
+		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Allow = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers405 = &headers
+	case rsp.StatusCode == 422:
+		var headers GetPipelineLogsResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetPipelineLogsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetPipelineLogsResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetPipelineLogsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -93,7 +94,9 @@ func (s *session) watch(out io.Writer, a *api, ap *app, verb string, pipeline uu
 	} else {
 		fmt.Fprintln(out, title)
 		p := &plainView{w: out, start: start, last: map[string]string{}}
+		logs := s.followLogs(a, ap.id, pipeline, p.logLines)
 		res, err = watchPipeline(s.ctx, a, ap.id, pipeline, pollInterval, p.update)
+		logs.finish()
 	}
 	if errors.Is(err, context.Canceled) {
 		return &interruptedError{msg: fmt.Sprintf("stopped watching; the pipeline goes on (slipway status %s)", ap.ref)}
@@ -121,14 +124,26 @@ func statusWord(status string) string {
 	return "failed"
 }
 
-// plainView prints one line per change of a stage of the pipeline.
+// plainView prints one line per change of a stage of the pipeline, and
+// the pipeline's log lines as they arrive (indented under a bar).
 type plainView struct {
+	mu    sync.Mutex // the watch and the log follower both print
 	w     io.Writer
 	start time.Time
 	last  map[string]string
 }
 
+func (p *plainView) logLines(lines []logLine) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, l := range lines {
+		fmt.Fprintf(p.w, "        | %s  %s\n", l.Source, l.Message)
+	}
+}
+
 func (p *plainView) update(snap snapshot) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	for _, v := range snap.Stages {
 		if !v.Ours {
 			continue
@@ -157,6 +172,8 @@ type (
 		err error
 	}
 	tickMsg time.Time
+	// logMsg carries new lines of the pipeline's log.
+	logMsg []logLine
 	// cancelMsg is the answer to the request to cancel the pipeline.
 	cancelMsg struct{ err error }
 )
@@ -178,7 +195,12 @@ type liveModel struct {
 	// answer; canceling: the answer was yes; cancelErr: the request failed.
 	asking, canceling bool
 	cancelErr         error
+	// logs are the newest lines of the pipeline's log (liveLogLines).
+	logs []logLine
 }
+
+// liveLogLines is how many of the newest log lines the live view shows.
+const liveLogLines = 8
 
 const tickEvery = 120 * time.Millisecond
 
@@ -193,6 +215,11 @@ func (m liveModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tick()
 	case snapMsg:
 		m.snap, m.seen = snapshot(msg), true
+	case logMsg:
+		m.logs = append(m.logs, msg...)
+		if over := len(m.logs) - liveLogLines; over > 0 {
+			m.logs = append([]logLine(nil), m.logs[over:]...)
+		}
 	case doneMsg:
 		m.done, m.now = &msg, time.Now()
 		return m, tea.Quit
@@ -241,6 +268,12 @@ func (m liveModel) render() string {
 	}
 	if !m.seen {
 		b.WriteString(styleFaint.Render("  waiting for the pipeline…") + "\n")
+	}
+	if len(m.logs) > 0 {
+		b.WriteString("\n")
+		for _, l := range m.logs {
+			b.WriteString(styleFaint.Render("  │ "+l.Source) + "  " + l.Message + "\n")
+		}
 	}
 	switch {
 	case m.done != nil || m.detached:
@@ -327,7 +360,9 @@ func (s *session) watchLive(out io.Writer, title string, start time.Time, a *api
 	}
 	p := tea.NewProgram(model, opts...)
 	go func() {
+		logs := s.followLogs(a, appID, pipeline, func(lines []logLine) { p.Send(logMsg(lines)) })
 		res, err := watchPipeline(ctx, a, appID, pipeline, pollInterval, func(sn snapshot) { p.Send(snapMsg(sn)) })
+		logs.finish()
 		p.Send(doneMsg{out: res, err: err})
 	}()
 	final, err := p.Run()

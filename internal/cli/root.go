@@ -170,6 +170,7 @@ func (s *session) commands() []*cobra.Command {
 		s.loginCmd(), s.orgsCmd(), s.projectsCmd(), s.tokensCmd(), s.installationsCmd(),
 		s.appsCmd(), s.settingsCmd(), s.scaleCmd(), s.configCmd(), s.deployCmd(), s.releaseCmd(), s.rollbackCmd(), s.cancelCmd(), s.statusCmd(),
 		s.deploymentsCmd(), s.releasesCmd(), s.imagesCmd(), s.metricsCmd(), s.observeCmd(),
+		s.logsCmd(),
 	}
 }
 

@@ -21,32 +21,6 @@ import (
 	"github.com/slipway-paas/slipway/internal/stepfn"
 )
 
-// simLines is a sim.LogSink that keeps every line as one string.
-type simLines struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (s *simLines) Pipeline(_, pipelineID, stage string, _ time.Time, message string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.lines = append(s.lines, "pipeline "+stage+": "+message)
-}
-
-func (s *simLines) Runtime(_, process, instance string, release int64, _ time.Time, message string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.lines = append(s.lines, fmt.Sprintf("runtime v%d %s: %s", release, instance, message))
-}
-
-func (s *simLines) take() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := s.lines
-	s.lines = nil
-	return out
-}
-
 // recordingCluster runs the simulator and keeps every workload applied.
 type recordingCluster struct {
 	*sim.Cluster
@@ -72,7 +46,7 @@ func (r *recordingCluster) last() pipeline.Workload {
 type deliveryStack struct {
 	c       client
 	stack   *devstack.Stack
-	lines   *simLines
+	lines   *pipelineLog
 	cluster *recordingCluster
 	raw     []string
 }
@@ -80,7 +54,7 @@ type deliveryStack struct {
 func startDeliveryStack(t *testing.T) *deliveryStack {
 	t.Helper()
 	clock := stepfn.NewVirtualClock(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
-	lines := &simLines{}
+	lines := &pipelineLog{}
 	cfg := sim.DefaultConfig()
 	cfg.Logs = lines
 	cluster := &recordingCluster{Cluster: sim.NewCluster(cfg, clock.Now)}
@@ -160,7 +134,9 @@ func TestLocalConfigDelivery(t *testing.T) {
 
 	d.run("POST", "/applications/"+id+"/deploy", "", 202)
 	lines := d.lines.take()
-	if !slices.Contains(lines, "pipeline build: Config v1: build arguments: NODE_ENV; build secrets: API_KEY, NPM_TOKEN") {
+	if !slices.ContainsFunc(lines, func(l string) bool {
+		return strings.HasSuffix(l, " build Config v1: build arguments: NODE_ENV; build secrets: API_KEY, NPM_TOKEN")
+	}) {
 		t.Fatalf("the build's lines %q", lines)
 	}
 	wantV1 := []string{

@@ -25,6 +25,7 @@ import (
 	"github.com/slipway-paas/slipway/internal/httpapi/allroutes"
 	"github.com/slipway-paas/slipway/internal/httpapi/observability"
 	"github.com/slipway-paas/slipway/internal/httpapi/observability/simsource"
+	"github.com/slipway-paas/slipway/internal/logstore"
 	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/pipeline/localrun"
 	"github.com/slipway-paas/slipway/internal/platform"
@@ -97,6 +98,9 @@ type Stack struct {
 	Restored dynamolocal.Restored
 	// Teardowns executes the teardown state machine in-process.
 	Teardowns *localrun.Teardowns
+	// Logs is the local log store the simulators write and the log routes
+	// read.
+	Logs *logstore.Store
 
 	srv      *http.Server
 	embedded *dynamolocal.Server
@@ -228,15 +232,25 @@ func (s *Stack) wire(opts Options) error {
 		clock = stepfn.RealClock{}
 	}
 	ids := &platform.IDGenerator{Now: clock.Now}
+	// The simulators write their logs into the local log store (in
+	// memory: logs do not survive a restart).
+	s.Logs = logstore.New(clock, nil)
+	if simCfg.Logs != nil { // the caller watches the lines too
+		simCfg.Logs = sim.TeeLogs(s.Logs, simCfg.Logs)
+	} else {
+		simCfg.Logs = s.Logs
+	}
 	cluster, source := opts.Cluster, observability.Source(noHistory{})
 	if cluster == nil {
 		s.Cluster = sim.NewCluster(simCfg, clock.Now)
 		cluster, source = s.Cluster, simsource.Source{Cluster: s.Cluster}
+		s.Logs.SetGenerator(s.Cluster)
 	}
 	steps := &pipeline.Steps{
 		Store: newStageLog(s.Store, s.running), Builder: sim.NewBuilder(simCfg, clock.Now), Sources: sim.NewSources(clock.Now), Cluster: cluster,
 		Now: clock.Now, IDs: ids, PollSeconds: opts.PollSeconds, Reporter: opts.Reporter,
 		Metrics: io.Discard, // the EMF lines are for CloudWatch Logs only
+		Logs:    s.Logs,
 	}
 	runner, err := localrun.New(slipway.DeployStateMachine, steps, stepfn.WithClock(clock))
 	if err != nil {
@@ -265,6 +279,7 @@ func (s *Stack) wire(opts Options) error {
 		Sealer: configKeys.Envelope, Fingerprints: configKeys.Fingerprints,
 		Teardowns: teardowns,
 		Config:    steps.Config,
+		Logs:      s.Logs, CursorKey: opts.CursorSigningKey,
 	}))
 	s.Handler = withDashboard(s.Handler)
 	return nil

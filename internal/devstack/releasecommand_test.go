@@ -17,10 +17,13 @@ import (
 	"github.com/slipway-paas/slipway/internal/stepfn"
 )
 
-// pipelineLog records the simulators' pipeline lines (sim.LogSink).
+// pipelineLog records the simulators' lines (sim.LogSink).
 type pipelineLog struct {
 	mu    sync.Mutex
-	lines []string // "<pipeline id> <stage> <message>"
+	lines []string // "<pipeline id> <stage> <message>", "runtime v<release> <process>.<n>: <message>"
+	// instances names each instance "<process>.<n>" by the order a
+	// release's instances first write (the simulator's pod names are hashes).
+	instances map[string]string
 }
 
 func (l *pipelineLog) Pipeline(_, pipelineID, stage string, _ time.Time, msg string) {
@@ -29,7 +32,35 @@ func (l *pipelineLog) Pipeline(_, pipelineID, stage string, _ time.Time, msg str
 	l.lines = append(l.lines, pipelineID+" "+stage+" "+msg)
 }
 
-func (l *pipelineLog) Runtime(string, string, string, int64, time.Time, string) {}
+func (l *pipelineLog) Runtime(_, process, instance string, release int64, _ time.Time, msg string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	key := fmt.Sprint(release, "/", instance)
+	name, ok := l.instances[key]
+	if !ok {
+		n := 1
+		for k, v := range l.instances {
+			if strings.HasPrefix(k, fmt.Sprint(release, "/")) && strings.HasPrefix(v, process+".") {
+				n++
+			}
+		}
+		if l.instances == nil {
+			l.instances = map[string]string{}
+		}
+		name = fmt.Sprintf("%s.%d", process, n)
+		l.instances[key] = name
+	}
+	l.lines = append(l.lines, fmt.Sprintf("runtime v%d %s: %s", release, name, msg))
+}
+
+// take returns every line so far and forgets them.
+func (l *pipelineLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.lines
+	l.lines = nil
+	return out
+}
 
 // of is the pipeline's lines of one stage.
 func (l *pipelineLog) of(pipelineID, stage string) string {

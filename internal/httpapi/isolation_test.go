@@ -445,8 +445,15 @@ func isoMatrix() map[string]isoRow {
 		"GET /applications/{application_id}/pipeline-status":  isoApp("GET", "/pipeline-status", nil, isoRead(200), nil),
 		"GET /applications/{application_id}/pipeline-metrics": isoApp("GET", "/pipeline-metrics", nil, isoRead(200), nil),
 		"GET /applications/{application_id}/observability":    isoApp("GET", "/observability", nil, isoRead(200), nil),
+		"GET /applications/{application_id}/logs":             isoApp("GET", "/logs?since=1h", nil, isoRead(200), nil),
 		"GET /applications/{application_id}/config":           isoApp("GET", "/config", nil, isoRead(200), nil),
 		"GET /applications/{application_id}/config/versions":  isoApp("GET", "/config/versions", nil, isoRead(200), nil),
+		"GET /applications/{application_id}/pipelines/{pipeline_id}/logs": isoSeeded(isoApp("GET", "/pipelines/"+isoRunningPipeline+"/logs?stage=build", nil, isoRead(200),
+			func(t *testing.T, _ *isoFixture, _ string, r *apitest.Response) {
+				if body := r.JSON(); body["complete"] != false || body["next_cursor"] == nil {
+					t.Errorf("a running pipeline's log: %s", r.Body)
+				}
+			}), true),
 		"PATCH /applications/{application_id}/config": isoApp("PATCH", "/config",
 			map[string]any{"vars": map[string]any{"LOG_LEVEL": "debug", "API_KEY": map[string]any{"value": "iso-secret-value", "secret": true}}}, isoChange(200),
 			func(t *testing.T, _ *isoFixture, _ string, r *apitest.Response) {

@@ -41,6 +41,7 @@ var wantReleaseJob = `{
           "command": ["/bin/sh", "-c", "./bin/migrate"],
           "resources": {"requests": {"cpu": "` + large().CPURequest + `", "memory": "` + large().MemoryRequest + `"},
                         "limits": {"cpu": "` + large().CPULimit + `", "memory": "` + large().MemoryLimit + `"}},
+          "envFrom": [{"secretRef": {"name": "shop-api-config-v7"}}],
           "securityContext": {"allowPrivilegeEscalation": false}
         }]
       }

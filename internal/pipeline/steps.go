@@ -45,6 +45,8 @@ type Steps struct {
 	// Config opens the config releases and builds are pinned to (nil:
 	// only those without config vars proceed).
 	Config *ConfigOpener
+	// Logs receives the release and deploy stages' lines (nil: none).
+	Logs LogWriter
 }
 
 // Launcher is the pipeline service over the steps' dependencies: the one
@@ -87,6 +89,9 @@ type Run struct {
 	RolloutDeadline int64 `json:"rollout_deadline,omitempty"`
 	RolloutDone     bool  `json:"rollout_done"`
 	RolloutPolls    int   `json:"rollout_polls"`
+	// RolloutReady is how many pods the last poll found ready (the deploy
+	// log gets a line when it changes).
+	RolloutReady int `json:"rollout_ready,omitempty"`
 	// Failure is what the state machine's Catch recorded.
 	Failure *Failure `json:"failure,omitempty"`
 	// ReleaseCommand is true when the release runs its release command
@@ -325,6 +330,7 @@ func (s *Steps) createRelease(ctx context.Context, run Run) (Run, error) {
 	}
 	run.ReleaseID = app.LatestRelease.ID
 	run.ReleaseCommand = app.LatestRelease.RunsReleaseCommand()
+	s.log(run, platform.LogStageRelease, fmt.Sprintf("Created release v%d of image v%d", app.LatestRelease.Version, app.LatestRelease.ImageVersion))
 	return run, nil
 }
 
@@ -348,7 +354,11 @@ func (s *Steps) deploy(ctx context.Context, run Run) (Run, error) {
 	if err != nil {
 		return run, err
 	}
-	return run, s.Cluster.Apply(ctx, w)
+	if err := s.Cluster.Apply(ctx, w); err != nil {
+		return run, err
+	}
+	s.log(run, platform.LogStageDeploy, fmt.Sprintf("Applied release v%d (%s) to %s/%s", w.ReleaseVersion, w.ImageURI, w.Namespace, w.Name))
+	return run, nil
 }
 
 func (s *Steps) checkRollout(ctx context.Context, run Run) (Run, error) {
@@ -367,6 +377,10 @@ func (s *Steps) checkRollout(ctx context.Context, run Run) (Run, error) {
 		return run, err
 	}
 	run.RolloutPolls++
+	if status.Ready != run.RolloutReady || status.Done || status.Failed {
+		run.RolloutReady = status.Ready
+		s.log(run, platform.LogStageDeploy, rolloutLine(status))
+	}
 	switch {
 	case status.Done:
 		run.RolloutDone = true

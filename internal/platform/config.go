@@ -186,11 +186,19 @@ type Fingerprinter struct {
 // Fingerprint returns the fingerprint of value in the application: the
 // first 128 bits of HMAC-SHA256 under HMAC-SHA256(Key, appID), base64url.
 func (f Fingerprinter) Fingerprint(appID, value string) string {
+	m := hmac.New(sha256.New, f.appKey(appID))
+	m.Write([]byte(value))
+	return fingerprintPrefix + base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+}
+
+// fingerprintPrefix starts every fingerprint.
+const fingerprintPrefix = "hmac-sha256:"
+
+// appKey is the application's fingerprint key, HMAC-SHA256(Key, appID).
+func (f Fingerprinter) appKey(appID string) []byte {
 	k := hmac.New(sha256.New, f.Key)
 	k.Write([]byte("slipway config fingerprint\x00" + appID))
-	m := hmac.New(sha256.New, k.Sum(nil))
-	m.Write([]byte(value))
-	return "hmac-sha256:" + base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+	return k.Sum(nil)
 }
 
 // ConfigEdit is a validated patch about to be applied: the fingerprint of

@@ -41,6 +41,7 @@ type simBuild struct {
 	started time.Time
 	failure string
 	stopped bool
+	log     *script // the build's log (logs.go)
 }
 
 // NewBuilder returns a simulated builder; now nil means time.Now.
@@ -64,7 +65,8 @@ func (b *Builder) StartBuild(_ context.Context, req pipeline.BuildRequest) (stri
 			failure = b.fail.Match(req.Repository, req.Ref)
 		}
 		started := b.now()
-		b.builds[ref] = simBuild{req: req, started: started, failure: failure}
+		log := &script{appID: req.ApplicationID, pipelineID: req.ImageID, stage: "build", start: started, lines: buildScript(req, b.duration, failure)}
+		b.builds[ref] = simBuild{req: req, started: started, failure: failure, log: log}
 		b.logs.Pipeline(req.ApplicationID, req.ImageID, "build", started, "Cloning "+req.Repository+" at "+buildTarget(req))
 		if line := buildConfigLine(req.Config); line != "" {
 			b.logs.Pipeline(req.ApplicationID, req.ImageID, "build", started, line)
@@ -103,6 +105,9 @@ func cloneFailure(req pipeline.BuildRequest) string {
 func (b *Builder) BuildStatus(_ context.Context, ref string) (pipeline.BuildStatus, error) {
 	b.mu.Lock()
 	build, ok := b.builds[ref]
+	if ok && !build.stopped {
+		build.log.flush(b.logs, b.now())
+	}
 	b.mu.Unlock()
 	switch {
 	case !ok:
@@ -135,6 +140,7 @@ func (b *Builder) StopBuild(_ context.Context, ref string) error {
 	if build, ok := b.builds[ref]; ok && b.now().Sub(build.started) < b.duration {
 		build.stopped = true
 		b.builds[ref] = build
+		build.log.stop(b.logs, b.now(), "Build stopped: the pipeline was canceled")
 	}
 	return nil
 }

@@ -36,6 +36,7 @@ type simApp struct {
 	name         string
 	rolloutStart time.Time
 	crashing     bool
+	rollout      *script // the current rollout's events (logs.go)
 	// history holds every state the application ran in, oldest first.
 	history []segment
 	// release and env are the applied release and its config var names.
@@ -48,6 +49,8 @@ type segment struct {
 	from      time.Time
 	crashing  bool
 	processes []procState // sorted by name
+	release   int64
+	releaseID string
 }
 
 type procState struct {
@@ -100,6 +103,8 @@ func (c *Cluster) update(w pipeline.Workload, create bool) error {
 	}
 	if create {
 		app.env = w.Env.Names() // Scale's workload carries no config
+	} else {
+		w.PipelineID = "" // a scale is no pipeline's rollout: it writes no pipeline log
 	}
 	c.record(app, w, procs)
 	return nil
@@ -116,9 +121,11 @@ func (c *Cluster) record(app *simApp, w pipeline.Workload, procs []procState) {
 	app.fingerprint, app.name, app.rolloutStart = fp, w.Name, now
 	app.crashing = c.crash.Match(w.ApplicationID, w.Name)
 	c.logStarts(app, w, procs, now)
-	app.history = append(app.history, segment{from: now, crashing: app.crashing, processes: procs})
+	app.history = append(app.history, segment{from: now, crashing: app.crashing, processes: procs, release: w.ReleaseVersion, releaseID: w.ReleaseID})
+	app.rollout = nil
 	if w.PipelineID != "" {
 		c.logs.Pipeline(w.ApplicationID, w.PipelineID, "deploy", now, fmt.Sprintf("Rolling out release v%d (%s)", w.ReleaseVersion, w.Name))
+		app.rollout = &script{appID: w.ApplicationID, pipelineID: w.PipelineID, stage: "deploy", start: now, lines: rolloutScript(w, procs, app.crashing, c.duration)}
 	}
 }
 
@@ -135,6 +142,9 @@ func (c *Cluster) RolloutStatus(_ context.Context, w pipeline.Workload) (pipelin
 		return pipeline.RolloutStatus{}, notRunning(w)
 	}
 	current := app.history[len(app.history)-1]
+	if app.rollout != nil {
+		app.rollout.flush(c.logs, c.now())
+	}
 	var st pipeline.RolloutStatus
 	for _, p := range current.processes {
 		st.Desired += p.replicas

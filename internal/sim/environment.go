@@ -3,7 +3,6 @@ package sim
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,7 +15,8 @@ import (
 // never a value): `starting web with environment: DATABASE_URL, PORT`.
 // A new release starts every instance (its pod template changed); the
 // same release with more replicas starts only the added ones. Instances
-// are "<process>.<n>", n from 1. c.mu is held.
+// are named as the generated runtime lines name them (podName). c.mu is
+// held.
 func (c *Cluster) logStarts(app *simApp, w pipeline.Workload, procs []procState, at time.Time) {
 	before := map[string]int{}
 	if len(app.history) > 0 && app.release == w.ReleaseVersion {
@@ -27,8 +27,8 @@ func (c *Cluster) logStarts(app *simApp, w pipeline.Workload, procs []procState,
 	app.release = w.ReleaseVersion
 	for _, p := range procs {
 		line := EnvironmentLine(p.name, app.env)
-		for i := before[p.name] + 1; i <= p.replicas; i++ {
-			c.logs.Runtime(w.ApplicationID, p.name, p.name+"."+strconv.Itoa(i), w.ReleaseVersion, at, line)
+		for i := before[p.name]; i < p.replicas; i++ {
+			c.logs.Runtime(w.ApplicationID, p.name, podName(w.Name, w.ReleaseID, p.name, i), w.ReleaseVersion, at, line)
 		}
 	}
 }

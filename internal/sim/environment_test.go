@@ -2,41 +2,13 @@ package sim
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/slipway-paas/slipway/internal/pipeline"
 )
-
-// recordingLogs is a LogSink that keeps every line as one string.
-type recordingLogs struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (r *recordingLogs) Pipeline(appID, pipelineID, stage string, _ time.Time, message string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.lines = append(r.lines, fmt.Sprintf("pipeline %s %s: %s", pipelineID, stage, message))
-}
-
-func (r *recordingLogs) Runtime(appID, process, instance string, release int64, _ time.Time, message string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.lines = append(r.lines, fmt.Sprintf("runtime v%d %s %s: %s", release, process, instance, message))
-}
-
-func (r *recordingLogs) take() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := r.lines
-	r.lines = nil
-	return out
-}
 
 func runtimeLines(lines []string) []string {
 	var out []string
@@ -53,7 +25,7 @@ func runtimeLines(lines []string) []string {
 // a value; a scale-up starts only the added instances, a new release all.
 func TestClusterLogsEnvironmentNames(t *testing.T) {
 	ctx := context.Background()
-	logs := &recordingLogs{}
+	logs := &recordedLogs{}
 	c := NewCluster(Config{RolloutDuration: time.Second, Logs: logs}, newClock().Now)
 	w := workload(map[string]int{"web": 2, "worker": 1})
 	w.ConfigVersion = 2
@@ -121,7 +93,7 @@ func must(t *testing.T, err error) {
 // TestBuilderLogsBuildConfigNames: the simulated build names its build
 // arguments and secret ids, never their values.
 func TestBuilderLogsBuildConfigNames(t *testing.T) {
-	logs := &recordingLogs{}
+	logs := &recordedLogs{}
 	b := NewBuilder(Config{BuildDuration: time.Second, Logs: logs}, newClock().Now)
 	req := pipeline.BuildRequest{ApplicationID: appID, ImageID: "img-1", Repository: "acme/shop", Ref: "main", ImageTag: "t",
 		Config: pipeline.BuildConfig{ConfigVersion: 4,
@@ -131,8 +103,8 @@ func TestBuilderLogsBuildConfigNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := logs.take()
-	want := "pipeline img-1 build: Config v4: build arguments: ASSET_HOST, NODE_ENV; build secrets: NPM_TOKEN"
-	if !slices.Contains(got, want) {
+	want := "Config v4: build arguments: ASSET_HOST, NODE_ENV; build secrets: NPM_TOKEN"
+	if !slices.ContainsFunc(got, func(l string) bool { return strings.HasPrefix(l, "img-1 build ") && strings.HasSuffix(l, " "+want) }) {
 		t.Fatalf("lines %q, want %q", got, want)
 	}
 	for _, l := range got {
@@ -146,5 +118,28 @@ func TestBuilderLogsBuildConfigNames(t *testing.T) {
 	}
 	if got := logs.take(); len(got) != 1 {
 		t.Fatalf("a build without config vars wrote %q", got)
+	}
+}
+
+// TestJobLogsEnvironmentNames: a release command starts with the
+// release's config, and its log names the variables, never a value.
+func TestJobLogsEnvironmentNames(t *testing.T) {
+	logs := &recordedLogs{}
+	c := NewCluster(Config{Logs: logs}, newClock().Now)
+	w := workload(nil)
+	w.PipelineID, w.ConfigVersion = "p1", 2
+	w.Processes["release"] = ReleaseCommand
+	w.Env = pipeline.NewEnv(map[string]string{"DATABASE_URL": "postgres://u:hunter2@db/app"})
+	must(t, c.RunJob(context.Background(), pipeline.Job{Workload: w, Process: "release", DeadlineSeconds: 60}))
+	got := logs.take()
+	if !slices.ContainsFunc(got, func(l string) bool {
+		return strings.HasPrefix(l, "p1 release ") && strings.HasSuffix(l, " starting release with environment: DATABASE_URL")
+	}) {
+		t.Fatalf("lines %q", got)
+	}
+	for _, l := range got {
+		if strings.Contains(l, "hunter2") {
+			t.Fatalf("a value in %q", l)
+		}
 	}
 }

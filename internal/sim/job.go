@@ -89,7 +89,8 @@ func jobKey(j pipeline.Job) string {
 }
 
 // RunJob starts the job (a second start of the same job changes nothing)
-// and writes its first line to the pipeline's log.
+// and writes its first lines to the pipeline's log: its command and the
+// names of the environment variables it starts with.
 func (c *Cluster) RunJob(_ context.Context, j pipeline.Job) error {
 	w := j.Workload
 	command := w.Processes[j.Process]
@@ -110,6 +111,7 @@ func (c *Cluster) RunJob(_ context.Context, j pipeline.Job) error {
 	now := c.now()
 	c.jobs[key] = &simJob{job: j, started: now}
 	c.jobLog(j, now, fmt.Sprintf("Running the %s command of release v%d: %s", j.Process, w.ReleaseVersion, command))
+	c.jobLog(j, now, EnvironmentLine(j.Process, w.Env.Names())) // names only, as for every instance
 	return nil
 }
 

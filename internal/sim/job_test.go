@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -10,13 +11,50 @@ import (
 	"github.com/slipway-paas/slipway/internal/platform"
 )
 
-// recordedLogs is a LogSink that keeps the pipeline lines.
-type recordedLogs struct{ lines []string }
+// recordedLogs is a LogSink that keeps the pipeline lines, and the
+// runtime lines with each instance shown as "<process>.<n>" (n from 1 in
+// the order a release's instances first write).
+type recordedLogs struct {
+	lines     []string
+	instances ordinals
+}
+
+// ordinals names instances "<process>.<n>" by the order they first
+// appear in a release.
+type ordinals map[string]string
+
+func (o ordinals) of(release int64, process, instance string) string {
+	key := fmt.Sprint(release, "/", instance)
+	if name, ok := o[key]; ok {
+		return name
+	}
+	n := 1
+	for k := range o {
+		if strings.HasPrefix(k, fmt.Sprint(release, "/")) && strings.HasPrefix(o[k], process+".") {
+			n++
+		}
+	}
+	o[key] = fmt.Sprintf("%s.%d", process, n)
+	return o[key]
+}
 
 func (l *recordedLogs) Pipeline(_, pipelineID, stage string, at time.Time, msg string) {
 	l.lines = append(l.lines, pipelineID+" "+stage+" "+at.UTC().Format("15:04:05")+" "+msg)
 }
-func (l *recordedLogs) Runtime(string, string, string, int64, time.Time, string) {}
+
+func (l *recordedLogs) Runtime(_, process, instance string, release int64, _ time.Time, msg string) {
+	if l.instances == nil {
+		l.instances = ordinals{}
+	}
+	l.lines = append(l.lines, fmt.Sprintf("runtime v%d %s %s: %s", release, process, l.instances.of(release, process, instance), msg))
+}
+
+// take returns the lines so far and forgets them.
+func (l *recordedLogs) take() []string {
+	out := l.lines
+	l.lines = nil
+	return out
+}
 
 // TestBuilderDeclaresReleaseProcess: the rules add a release process to
 // the matching repositories' images, a failing one for the fail rules.

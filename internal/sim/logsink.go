@@ -28,3 +28,20 @@ func logsOf(cfg Config) LogSink {
 	}
 	return cfg.Logs
 }
+
+// TeeLogs is a sink that writes every line to each of sinks, in order.
+func TeeLogs(sinks ...LogSink) LogSink { return teeLogs(sinks) }
+
+type teeLogs []LogSink
+
+func (t teeLogs) Pipeline(applicationID, pipelineID, stage string, at time.Time, message string) {
+	for _, s := range t {
+		s.Pipeline(applicationID, pipelineID, stage, at, message)
+	}
+}
+
+func (t teeLogs) Runtime(applicationID, process, instance string, releaseVersion int64, at time.Time, message string) {
+	for _, s := range t {
+		s.Runtime(applicationID, process, instance, releaseVersion, at, message)
+	}
+}

@@ -122,6 +122,10 @@ var expectations = []expectation{
 
 	// ObservabilityFunction: no cluster name, so no series are read.
 	{fixture: "observability/get-observability", status: 200, checks: []check{eq("range", "24h"), eq("step_seconds", 300), eq("history.0.cpu_usage_m", nil)}},
+	// The fixtures' pipeline wrote no rollout line (moto has no such stream); no cluster, so
+	// no runtime log group.
+	{fixture: "observability/get-pipeline-logs", status: 200, checks: []check{length("lines", 0), text(`"next_cursor":"`)}},
+	{fixture: "observability/get-runtime-logs", status: 200, checks: []check{length("lines", 0), text(`"next_cursor":"`)}},
 
 	// UiFunction: the dashboard's page and its redirect, with the page's headers (not API routes).
 	{fixture: "ui/redirect", status: 308, checks: []check{header("Location", "/ui/")}},

@@ -27,6 +27,7 @@ import (
 
 	"github.com/slipway-paas/slipway"
 	"github.com/slipway-paas/slipway/internal/aws/cloudwatch"
+	"github.com/slipway-paas/slipway/internal/aws/cloudwatchlogs"
 	"github.com/slipway-paas/slipway/internal/aws/kms"
 	"github.com/slipway-paas/slipway/internal/aws/mototest"
 	"github.com/slipway-paas/slipway/internal/aws/stepfunctions"
@@ -216,6 +217,7 @@ func startWorld(t *testing.T, ctx context.Context, stop *stopper) (*world, map[s
 		config.EnvStepFunctionsEndpoint:  moto,
 		config.EnvSecretsManagerEndpoint: moto,
 		cloudwatch.EnvEndpoint:           moto,
+		cloudwatchlogs.EnvEndpoint:       moto,
 		config.EnvCodeBuildEndpoint:      w.codeBuild.srv.URL,
 	}
 }

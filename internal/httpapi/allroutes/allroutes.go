@@ -51,6 +51,10 @@ type Wiring struct {
 	// Config opens the serving release's config when a canceled rollout
 	// is reverted (nil: only releases without config vars are).
 	Config *pipeline.ConfigOpener
+	// Logs serves pipeline and runtime logs; CursorKey signs their
+	// cursors (the store's cursor key).
+	Logs      platform.LogSource
+	CursorKey []byte
 }
 
 // Routes returns the routes of every function group — applications,
@@ -66,7 +70,8 @@ func Routes(w Wiring) []httpapi.Route {
 	routes = append(routes, applications.Routes(applications.Deps{Store: w.Store, IDs: w.IDs, Now: w.Now, OpenAPI: w.OpenAPI, Cluster: w.Cluster,
 		Sealer: w.Sealer, Fingerprints: w.Fingerprints, Teardowns: w.Teardowns})...)
 	routes = append(routes, deployments.Routes(deployments.Deps{Store: w.Store, Launcher: launcher, Now: w.Now})...)
-	routes = append(routes, observability.Routes(observability.Deps{Store: w.Store, Source: w.Source, Now: w.Now})...)
+	routes = append(routes, observability.Routes(observability.Deps{Store: w.Store, Source: w.Source, Now: w.Now,
+		Logs: observability.LogDeps{Store: w.Store, Source: w.Logs, Cursors: platform.CursorSigner{Key: w.CursorKey}, Fingerprints: w.Fingerprints}})...)
 	routes = append(routes, webhooks.Routes(webhooks.Deps{Store: w.Store, Secret: w.WebhookSecret, Launcher: launcher, Now: w.Now})...)
 	return routes
 }

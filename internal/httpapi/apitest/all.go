@@ -11,10 +11,13 @@ import (
 	"github.com/slipway-paas/slipway/internal/httpapi/observability"
 	"github.com/slipway-paas/slipway/internal/httpapi/observability/simsource"
 	"github.com/slipway-paas/slipway/internal/httpapi/webhooks"
+	"github.com/slipway-paas/slipway/internal/logstore"
 	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/pipeline/pipelinetest"
 	"github.com/slipway-paas/slipway/internal/platform"
 	"github.com/slipway-paas/slipway/internal/sim"
+	"github.com/slipway-paas/slipway/internal/stepfn"
+	"github.com/slipway-paas/slipway/internal/store/storetest"
 	"github.com/slipway-paas/slipway/internal/teardown"
 )
 
@@ -60,6 +63,11 @@ type AllDeps struct {
 	Teardowns teardown.Starter
 	// OpenAPI is served at /openapi.yaml.
 	OpenAPI []byte
+	// Logs serves pipeline and runtime logs (default: an empty local log
+	// store on Now).
+	Logs platform.LogSource
+	// Fingerprints keys config fingerprints (default: a random key).
+	Fingerprints platform.Fingerprinter
 }
 
 // AllRoutes returns the routes of every function group over env's store,
@@ -91,11 +99,18 @@ func AllRoutes(env *Env, d AllDeps) []httpapi.Route {
 	seal, fingerprint := make([]byte, 32), make([]byte, 32)
 	_, _ = rand.Read(seal)
 	_, _ = rand.Read(fingerprint)
+	if d.Fingerprints.Key != nil {
+		fingerprint = d.Fingerprints.Key
+	}
+	if d.Logs == nil {
+		d.Logs = logstore.New(nowClock(d.Now), nil)
+	}
 	sealer := platform.Envelope{Keys: platform.LocalDataKeys{Master: seal}}
 	stopper, _ := d.Starter.(pipeline.Stopper)
 	return allroutes.Routes(allroutes.Wiring{
 		Store: env.Store, Starter: d.Starter, Stopper: stopper, Cluster: d.Cluster, Source: d.Source, WebhookSecret: d.WebhookSecret,
 		IDs: env.IDs, Now: d.Now, OpenAPI: d.OpenAPI, Sealer: sealer, Fingerprints: platform.Fingerprinter{Key: fingerprint}, Teardowns: d.Teardowns,
+		Logs: d.Logs, CursorKey: []byte(storetest.CursorKey),
 	})
 }
 
@@ -150,4 +165,13 @@ func (s *RecordingTeardowns) Runs() []teardown.Run {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]teardown.Run(nil), s.runs...)
+}
+
+// nowClock is a clock reading now whose sleeps wait on the wall clock.
+type nowClock func() time.Time
+
+func (c nowClock) Now() time.Time { return c() }
+
+func (nowClock) Sleep(ctx context.Context, d time.Duration) error {
+	return stepfn.RealClock{}.Sleep(ctx, d)
 }

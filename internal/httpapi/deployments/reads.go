@@ -45,6 +45,8 @@ type StageView struct {
 	Started     httpapi.Timestamp `json:"started"`
 	Updated     httpapi.Timestamp `json:"updated"`
 	Progress    ProgressView      `json:"progress"`
+	// Logs is the URL of the stage's lines in its pipeline's log.
+	Logs *string `json:"logs"`
 }
 
 // QueuedView is the push waiting in the application's pending slot.
@@ -127,6 +129,7 @@ func (a api) pipelineStatus(w http.ResponseWriter, r *http.Request) error {
 	if dep := app.LatestDeployment; dep != nil {
 		out.Deploy = stage(dep.ID, dep.ReleaseVersion, dep.Status, dep.ErrorDetail, httpapi.Timestamp(dep.Created), httpapi.Timestamp(dep.Updated), deploySteps, "rollout")
 	}
+	linkLogs(app, out.Build, out.Release, out.Deploy)
 	httpapi.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -212,5 +215,25 @@ func metricsView(runs []platform.StageRun) map[string]any {
 	return map[string]any{
 		"total": m.Total, "success": m.Success, "error": m.Error, "success_rate": m.SuccessRate,
 		"avg_secs": m.AvgSecs, "p50_secs": m.P50Secs, "p95_secs": m.P95Secs, "history": history,
+	}
+}
+
+// linkLogs gives each stage shown the URL of its lines in the log of the
+// pipeline that made it.
+func linkLogs(app platform.Application, build, release, deploy *StageView) {
+	link := func(v *StageView, pipelineID, stage string) {
+		if v != nil && pipelineID != "" {
+			u := "/applications/" + app.ID + "/pipelines/" + pipelineID + "/logs?stage=" + stage
+			v.Logs = &u
+		}
+	}
+	if img := app.LatestImage; img != nil {
+		link(build, img.ID, platform.LogStageBuild)
+	}
+	if rel := app.LatestRelease; rel != nil {
+		link(release, rel.Pipeline(), platform.LogStageRelease)
+		if dep := app.LatestDeployment; dep != nil && dep.ReleaseID == rel.ID {
+			link(deploy, rel.Pipeline(), platform.LogStageDeploy)
+		}
 	}
 }

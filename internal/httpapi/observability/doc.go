@@ -9,4 +9,15 @@
 // Source for the window's points and renders every step, a step without
 // data as nulls. Sources: the CloudWatch adapter (internal/aws/cloudwatch)
 // in AWS and the cluster simulator's samples (package simsource) locally.
+//
+// The group also serves the logs (logs.go): a pipeline's build,
+// release-command and rollout lines,
+// GET /applications/{application_id}/pipelines/{pipeline_id}/logs, and the
+// application's runtime lines, GET /applications/{application_id}/logs. It is
+// the group that reads CloudWatch, and the one whose function may hold a
+// request for a long poll (its timeout is above MaxLogWait). Lines come from
+// a platform.LogSource (internal/aws/cloudwatchlogs in AWS, internal/logstore
+// locally), are masked with the application's secret fingerprints
+// (platform.SecretMasker: this function cannot decrypt a secret) and are
+// followed with signed cursors bound to their log.
 package observability

@@ -28,6 +28,8 @@ type Deps struct {
 	Source Source
 	// Now is the clock; defaults to time.Now.
 	Now func() time.Time
+	// Logs serves the pipeline and runtime log routes (logs.go).
+	Logs LogDeps
 }
 
 type api struct{ Deps }
@@ -40,6 +42,8 @@ func Routes(d Deps) []httpapi.Route {
 	a := api{d}
 	return []httpapi.Route{
 		{Method: "GET", Pattern: "/applications/{application_id}/observability", Handle: a.history},
+		{Method: "GET", Pattern: "/applications/{application_id}/pipelines/{pipeline_id}/logs", Handle: a.pipelineLogs},
+		{Method: "GET", Pattern: "/applications/{application_id}/logs", Handle: a.runtimeLogs},
 	}
 }
 

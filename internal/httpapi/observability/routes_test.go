@@ -48,14 +48,7 @@ func newFixture(t *testing.T, src *fakeSource) (*apitest.Env, string) {
 	env := apitest.New(t, func(env *apitest.Env) []httpapi.Route {
 		return observability.Routes(observability.Deps{Store: env.Store, Source: src, Now: func() time.Time { return now }})
 	})
-	p := env.Projects["acme/shop"]
-	app := platform.Application{ID: env.IDs.NewID(), Name: "web", Slug: "web", ProjectID: p.ID, ProjectSlug: p.Slug, OrganizationID: p.OrganizationID,
-		OrganizationSlug: "acme", Platform: platform.DefaultPlatform, ProcessCounts: map[string]int{}, ProcessPodClasses: map[string]string{},
-		Settings: platform.DefaultSettings(), Created: now, Updated: now}
-	if err := env.Store.CreateApplication(context.Background(), app); err != nil {
-		t.Fatal(err)
-	}
-	return env, app.ID
+	return newFixtureIn(t, env)
 }
 
 type response struct {

@@ -33,6 +33,9 @@ type Env struct {
 	Embedded *dynamolocal.Server
 }
 
+// CursorKey is the key the test stores sign cursors with.
+const CursorKey = "test-cursor-key"
+
 // New returns a store on a new, empty table that lives as long as the test.
 func New(t testing.TB, opts ...store.Option) *Env {
 	t.Helper()
@@ -60,7 +63,7 @@ func New(t testing.TB, opts ...store.Option) *Env {
 		})
 	}
 	env.Requests = &Counting{DynamoDB: ShapeCheck{DynamoDB: env.Client}}
-	env.Store = store.New(env.Requests, env.Table, []byte("test-cursor-key"), opts...)
+	env.Store = store.New(env.Requests, env.Table, []byte(CursorKey), opts...)
 	return env
 }
 
