@@ -179,6 +179,12 @@ test('sign in, navigate to an application, deploy it and watch the cards reach c
     await stage(page, label).and(page.locator('[data-status="complete"]')).waitFor({timeout: T});
   }
   await page.getByRole('status').filter({hasText: 'The pipeline ended'}).waitFor({timeout: T});
+  if (!missing.some((re) => re.test('/logs'))) {
+    // The live log pane followed the pipeline through its three stages to the end.
+    await page.locator('#log-state').getByText('End of log.').waitFor({timeout: T});
+    const text = await page.getByRole('log', {name: 'Pipeline log'}).innerText();
+    for (const st of ['build', 'deploy']) assert.match(text, new RegExp(`\\[${st}\\]`), `the log has ${st} lines`);
+  }
 
   // The deployments table, refreshed when the pipeline ended.
   const table = page.locator('#deployments-table');
@@ -280,7 +286,7 @@ test('a failed build shows its error and its log', async () => {
   } else {
     await page.getByRole('log', {name: 'Pipeline log'}).getByText(/./).first().waitFor({timeout: T});
     await page.locator('#log-state').getByText('End of log.').waitFor({timeout: T});
-    assert.match(await page.getByRole('log').innerText(), /\[build\]/);
+    assert.match(await page.getByRole('log').innerText(), /\[build\] .*simulated build failure/);
   }
   await shot(page, 'failed-build');
   await context.close();
