@@ -334,8 +334,8 @@ func TestServerlessFunctions(t *testing.T) {
 		},
 		{
 			name:  "an event type the test does not know",
-			edits: []edit{{"template", "          Type: EventBridgeRule\n", "          Type: Schedule\n"}},
-			want:  []string{"PipelineFunction: event ExecutionEnded: type Schedule is not one this test knows"},
+			edits: []edit{{"template", "          Type: EventBridgeRule\n", "          Type: SQS\n"}},
+			want:  []string{"PipelineFunction: event ExecutionEnded: type SQS is not one this test knows"},
 		},
 		{
 			name:  "an EventBridge rule without a dead-letter queue",
@@ -519,6 +519,19 @@ func auditFunctions(templateText, makefile []byte) []string {
 				}
 				if m(props["DeadLetterConfig"])["Arn"] == nil {
 					report("event %s: no DeadLetterConfig (events EventBridge cannot deliver would be dropped)", name)
+				}
+			case "Schedule":
+				// A schedule repeats the same idempotent work (the route check): a lost
+				// invocation is made good by the next, so it needs no dead-letter queue, but it
+				// must send a payload the function routes and run at least every 5 minutes.
+				var input struct {
+					Step string `json:"step"`
+				}
+				if err := json.Unmarshal([]byte(fmt.Sprint(props["Input"])), &input); err != nil || input.Step != "check_routes" {
+					report("event %s: Input %v is not a route check payload", name, props["Input"])
+				}
+				if sched := fmt.Sprint(props["Schedule"]); !strings.HasPrefix(sched, "rate(") || !regexp.MustCompile(`^rate\(([1-5] minutes?)\)$`).MatchString(sched) {
+					report("event %s: Schedule %s: want rate(1 minute) … rate(5 minutes)", name, sched)
 				}
 			default:
 				report("event %s: type %s is not one this test knows: add a case saying what must hold for it", name, typ)

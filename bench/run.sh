@@ -9,7 +9,8 @@
 # request (the process's utime+stime over the requests wrk completed) and the ratio of
 # those (bare/local): on a shared, overloaded machine, where throughput follows the
 # scheduler more than the code, that is the steadier figure. Compare ratios, not
-# absolute figures. LOG_LEVEL=warn measures with the request log off.
+# absolute figures. LOG_LEVEL=warn measures with the request log off; PAIRSERVER=<binary>
+# measures a pair server built elsewhere (say, from an older commit) instead of this tree's.
 set -euo pipefail
 
 rounds="${1:-5}"
@@ -24,7 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-go build -o "${dir}/pairserver" ./bench/pairserver
+if [[ -n "${PAIRSERVER:-}" ]]; then cp "${PAIRSERVER}" "${dir}/pairserver"; else go build -o "${dir}/pairserver" ./bench/pairserver; fi
 "${dir}/pairserver" >"${dir}/urls" 2>"${dir}/requests.log" &
 pid=$!
 for _ in $(seq 1 100); do

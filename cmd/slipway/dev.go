@@ -17,6 +17,7 @@ import (
 	"github.com/slipway-paas/slipway/internal/devstack"
 	"github.com/slipway-paas/slipway/internal/github"
 	"github.com/slipway-paas/slipway/internal/pipeline"
+	"github.com/slipway-paas/slipway/internal/platform"
 	"github.com/slipway-paas/slipway/internal/sim"
 	"github.com/slipway-paas/slipway/internal/termlog"
 )
@@ -133,6 +134,7 @@ func banner(w io.Writer, stack *devstack.Stack, f bannerFacts) {
 		}
 	}
 	fmt.Fprintf(w, "  simulators: %s (SLIPWAY_SIM_*)\n", f.sim)
+	fmt.Fprintf(w, "  routes:     web processes at https://<app>-<project>-<org>.%s (custom domains: slipway domains)\n", platform.DefaultAppsDomain)
 	if f.webhooks {
 		fmt.Fprintf(w, "  webhooks:   accepted at %s/webhooks/github when signed with SLIPWAY_GITHUB_WEBHOOK_SECRET\n", stack.URL)
 	} else {
@@ -170,5 +172,5 @@ func localReporter() (pipeline.ProgressReporter, error) {
 	return github.PipelineReporter{Reporter: &github.LazyReporter{
 		AppID: appID, BaseURL: os.Getenv(config.EnvGitHubAPIURL),
 		PrivateKey: func(context.Context) ([]byte, error) { return pem, nil },
-	}}, nil
+	}, AppsDomain: platform.DefaultAppsDomain}, nil
 }

@@ -7,9 +7,11 @@ import (
 	"log"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/slipway-paas/slipway"
 	"github.com/slipway-paas/slipway/internal/aws/kms"
+	"github.com/slipway-paas/slipway/internal/aws/lambdainvoke"
 	"github.com/slipway-paas/slipway/internal/aws/secrets"
 	"github.com/slipway-paas/slipway/internal/aws/stepfunctions"
 	"github.com/slipway-paas/slipway/internal/awsconf"
@@ -24,7 +26,8 @@ import (
 func main() {
 	st := config.MustLoad()
 	awsCfg := awsconf.FromEnv()
-	cluster, err := kube.NewEKS(awsCfg, os.Getenv(config.EnvEKSClusterName), os.Getenv(config.EnvEKSEndpoint), os.Getenv(config.EnvEKSCAData))
+	// Routing stays zero: this function only scales; the pipeline's route check applies Ingresses.
+	cluster, err := kube.NewEKS(awsCfg, os.Getenv(config.EnvEKSClusterName), os.Getenv(config.EnvEKSEndpoint), os.Getenv(config.EnvEKSCAData), kube.Routing{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -42,6 +45,12 @@ func main() {
 			AppID: appID, BaseURL: os.Getenv(config.EnvGitHubAPIURL),
 			PrivateKey: func(ctx context.Context) ([]byte, error) { return keys.Get(ctx, arn) },
 		}
+	}
+	// Custom domains: checked against the apps domain, applied by the pipeline's route check.
+	deps.AppsDomain = strings.TrimSuffix(strings.ToLower(os.Getenv(config.EnvAppsDomain)), ".")
+	deps.Routes = lambdainvoke.RouteTrigger{
+		Client:       lambdainvoke.NewClient(awsCfg, os.Getenv(config.EnvLambdaEndpoint)),
+		FunctionName: os.Getenv(config.EnvRouteCheckFunction),
 	}
 	deps.Teardowns = stepfunctions.TeardownStarter{
 		Client:          stepfunctions.NewClient(awsCfg, os.Getenv(config.EnvStepFunctionsEndpoint)),

@@ -1,6 +1,7 @@
 // Command pipeline is PipelineFunction: the deploy state machine's steps,
 // and the EventBridge target that fails pipelines whose execution ended
-// abnormally, and the steps of the teardown state machine.
+// abnormally, the steps of the teardown state machine, and the route
+// check of custom domains (scheduled, and invoked by domain changes).
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 	"github.com/slipway-paas/slipway"
 	"github.com/slipway-paas/slipway/internal/aws/cloudwatchlogs"
 	"github.com/slipway-paas/slipway/internal/aws/codebuild"
+	"github.com/slipway-paas/slipway/internal/aws/ecr"
 	"github.com/slipway-paas/slipway/internal/aws/kms"
 	"github.com/slipway-paas/slipway/internal/aws/secrets"
 	"github.com/slipway-paas/slipway/internal/aws/stepfunctions"
@@ -34,7 +36,12 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	cluster, err := kube.NewEKS(awsCfg, os.Getenv(config.EnvEKSClusterName), os.Getenv(config.EnvEKSEndpoint), os.Getenv(config.EnvEKSCAData))
+	routing, err := kube.ParseRouting(os.Getenv(config.EnvAppsDomain), os.Getenv(config.EnvIngressClass),
+		os.Getenv(config.EnvIngressTLS), os.Getenv(config.EnvCertManagerClusterIssuer))
+	if err != nil {
+		log.Fatal(err)
+	}
+	cluster, err := kube.NewEKS(awsCfg, os.Getenv(config.EnvEKSClusterName), os.Getenv(config.EnvEKSEndpoint), os.Getenv(config.EnvEKSCAData), routing)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -43,6 +50,7 @@ func main() {
 	if keyID == "" {
 		log.Fatalf("missing environment variable %s", config.EnvConfigKeyID)
 	}
+	images := ecr.Tags{Client: ecr.NewClient(awsCfg, os.Getenv(config.EnvECREndpoint)), Repository: os.Getenv(config.EnvImageRepository)}
 	steps := &pipeline.Steps{
 		Store: st, Cluster: cluster, IDs: &platform.IDGenerator{}, Now: time.Now, PollSeconds: poll,
 		Builder: codebuild.Builder{
@@ -64,6 +72,7 @@ func main() {
 		// The only function that may Decrypt with the config key: it opens
 		// the config each release and build is pinned to.
 		Config: &pipeline.ConfigOpener{Store: st, Unsealer: kms.NewEnvelope(awsCfg, os.Getenv(config.EnvKMSEndpoint), keyID)},
+		Images: images,
 	}
 	if appID, _ := strconv.ParseInt(os.Getenv(config.EnvGitHubAppID), 10, 64); appID > 0 {
 		keys := &secrets.Cache{Client: secretsClient}
@@ -73,7 +82,9 @@ func main() {
 			PrivateKey: func(ctx context.Context) ([]byte, error) { return keys.Get(ctx, arn) },
 		}
 		steps.Sources = app
-		steps.Reporter = github.PipelineReporter{Reporter: &github.LazyReporter{App: app}}
+		steps.Reporter = github.PipelineReporter{Reporter: &github.LazyReporter{App: app}, AppsDomain: routing.AppsDomain}
 	}
-	lambda.Start(teardown.Route(&teardown.Steps{Store: st, Cluster: cluster}, steps.HandleEvent))
+	// The route check: the schedule's and the domain routes' invocations.
+	routes := &pipeline.RouteCheck{Store: st, Router: cluster, Now: time.Now}
+	lambda.Start(pipeline.RouteChecks(routes, pipeline.Handler(teardown.Route(&teardown.Steps{Store: st, Cluster: cluster, Images: images}, steps.HandleEvent))))
 }

@@ -254,6 +254,7 @@ func writeAppInfo(w io.Writer, ref string, o *apiclient.Application, now time.Ti
 	t.row("health check", o.HealthCheckPath+" (host "+orDash(o.HealthCheckHost)+")")
 	t.row("deploy timeout", orDash(o.DeploymentTimeout)+"s")
 	t.row("processes", formation(o.ProcessCounts, o.ProcessPodClasses))
+	t.row("web url", orDash(o.WebUrl))
 	if im := o.LatestImage; im != nil {
 		t.row("latest image", fmt.Sprintf("v%d %s %s (%s)", im.Version, im.Status, orDash(im.CommitSha), since(im.Created, now)))
 	}

@@ -171,6 +171,7 @@ func (s *session) commands() []*cobra.Command {
 		s.appsCmd(), s.settingsCmd(), s.scaleCmd(), s.configCmd(), s.deployCmd(), s.releaseCmd(), s.rollbackCmd(), s.cancelCmd(), s.statusCmd(),
 		s.deploymentsCmd(), s.releasesCmd(), s.imagesCmd(), s.metricsCmd(), s.observeCmd(),
 		s.logsCmd(),
+		s.domainsCmd(),
 	}
 }
 

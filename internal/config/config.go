@@ -55,6 +55,24 @@ const (
 	EnvKMSEndpoint = "KMS_ENDPOINT"
 	// EnvConfigFingerprintKey is the HMAC key of config fingerprints.
 	EnvConfigFingerprintKey = "CONFIG_FINGERPRINT_KEY"
+
+	// EnvImageRepository is the name of the ECR repository builds push to,
+	// whose release tags the pipeline adds and the teardown removes;
+	// EnvECREndpoint points the client at an emulator.
+	EnvImageRepository = "IMAGE_REPOSITORY"
+	EnvECREndpoint     = "ECR_ENDPOINT"
+	// Routing of web processes (kube.Routing): the apps domain of the
+	// default hosts, the ingress class, the TLS mechanism (cert-manager,
+	// acm, none) and cert-manager's ClusterIssuer.
+	EnvAppsDomain               = "APPS_DOMAIN"
+	EnvIngressClass             = "INGRESS_CLASS"
+	EnvIngressTLS               = "INGRESS_TLS"
+	EnvCertManagerClusterIssuer = "CERT_MANAGER_CLUSTER_ISSUER"
+	// EnvRouteCheckFunction is the function ApplicationsFunction invokes
+	// (asynchronously) to get a domain change to the cluster at once;
+	// EnvLambdaEndpoint points the client at an emulator.
+	EnvRouteCheckFunction = "ROUTE_CHECK_FUNCTION"
+	EnvLambdaEndpoint     = "LAMBDA_ENDPOINT"
 )
 
 // Config is the shared configuration of a function.

@@ -40,6 +40,9 @@ func ClusterFromSpec(spec string) (pipeline.Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Web processes get Ingresses on the local apps domain, without TLS
+	// (a local cluster has no public certificate issuer).
+	cfg.Routing = kube.Routing{AppsDomain: platform.DefaultAppsDomain, TLS: kube.TLSNone}
 	return kube.New(cfg)
 }
 

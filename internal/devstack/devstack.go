@@ -72,6 +72,9 @@ type Options struct {
 	// ClusterFromSpec); observability then has no local source of usage
 	// history, and every point of it is null.
 	Cluster pipeline.Cluster
+	// AppsDomain is the apps domain of default hosts (web_url); empty is
+	// platform.DefaultAppsDomain.
+	AppsDomain string
 }
 
 // Stack is the running local system.
@@ -101,6 +104,12 @@ type Stack struct {
 	// Logs is the local log store the simulators write and the log routes
 	// read.
 	Logs *logstore.Store
+	// Images simulates the image repository's release tags.
+	Images *sim.Images
+	// Routes is the route check of custom domains (nil on a cluster that
+	// cannot route); tests on a virtual clock run its CheckAll.
+	Routes *pipeline.RouteCheck
+	routes *localRoutes
 
 	srv      *http.Server
 	embedded *dynamolocal.Server
@@ -140,7 +149,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		s.Close()
 		return nil, fmt.Errorf("devstack: creating table %s at %s: %w", opts.TableName, endpoint, err)
 	}
-	s.Store = store.New(client, opts.TableName, opts.CursorSigningKey)
+	s.Store = store.New(client, opts.TableName, opts.CursorSigningKey, store.WithTokenCache(TokenCacheTTL))
 	if err := s.seed(ctx, opts); err != nil {
 		s.Close()
 		return nil, err
@@ -231,6 +240,13 @@ func (s *Stack) wire(opts Options) error {
 	if clock == nil {
 		clock = stepfn.RealClock{}
 	}
+	appsDomain := opts.AppsDomain
+	if appsDomain == "" {
+		appsDomain = platform.DefaultAppsDomain
+	}
+	if simCfg.AppsDomain == "" {
+		simCfg.AppsDomain = appsDomain
+	}
 	ids := &platform.IDGenerator{Now: clock.Now}
 	// The simulators write their logs into the local log store (in
 	// memory: logs do not survive a restart).
@@ -252,6 +268,8 @@ func (s *Stack) wire(opts Options) error {
 		Metrics: io.Discard, // the EMF lines are for CloudWatch Logs only
 		Logs:    s.Logs,
 	}
+	s.Images = sim.NewImages()
+	steps.Images = s.Images
 	runner, err := localrun.New(slipway.DeployStateMachine, steps, stepfn.WithClock(clock))
 	if err != nil {
 		return fmt.Errorf("devstack: loading the deploy state machine: %w", err)
@@ -263,11 +281,16 @@ func (s *Stack) wire(opts Options) error {
 	}
 	// The pipeline opens the config each release and build is pinned to.
 	steps.Config = &pipeline.ConfigOpener{Store: s.Store, Unsealer: configKeys.Envelope}
-	teardowns, err := localrun.NewTeardowns(slipway.TeardownStateMachine, &teardown.Steps{Store: s.Store, Cluster: cluster}, stepfn.WithClock(clock))
+	teardowns, err := localrun.NewTeardowns(slipway.TeardownStateMachine, &teardown.Steps{Store: s.Store, Cluster: cluster, Images: s.Images}, stepfn.WithClock(clock))
 	if err != nil {
 		return fmt.Errorf("devstack: loading the teardown state machine: %w", err)
 	}
 	s.Teardowns = teardowns
+	s.routes = startRoutes(s.Store, cluster, clock.Now, opts.Clock == nil)
+	var routeTrigger pipeline.RouteTrigger
+	if s.routes != nil {
+		s.Routes, routeTrigger = s.routes.check, s.routes.trigger
+	}
 	secret := []byte(opts.WebhookSecret)
 	// The queued push a pipeline leaves is started by the steps: tracked too.
 	starter := trackingStarter{next: runner, running: s.running}
@@ -280,6 +303,7 @@ func (s *Stack) wire(opts Options) error {
 		Teardowns: teardowns,
 		Config:    steps.Config,
 		Logs:      s.Logs, CursorKey: opts.CursorSigningKey,
+		AppsDomain: appsDomain, Routes: routeTrigger,
 	}))
 	s.Handler = withDashboard(s.Handler)
 	return nil
@@ -356,6 +380,7 @@ func (s *Stack) Close() {
 	if s.Teardowns != nil {
 		s.Teardowns.Close()
 	}
+	s.routes.close()
 	if s.embedded != nil {
 		_ = s.embedded.Close()
 	}

@@ -13,6 +13,10 @@ import (
 // GitHub App installation, are not reported.
 type PipelineReporter struct {
 	Reporter DeploymentReporter
+	// AppsDomain names the application's default URL, reported as the
+	// environment_url of a successful deployment with a web process
+	// ("": none).
+	AppsDomain string
 }
 
 func report(app platform.Application, img platform.Image) (Report, bool) {
@@ -38,11 +42,16 @@ func (p PipelineReporter) Started(ctx context.Context, app platform.Application,
 	return p.Reporter.Started(ctx, r)
 }
 
-// Finished marks the GitHub Deployment successful or failed with reason.
+// Finished marks the GitHub Deployment successful (with the application's
+// web URL as its environment URL) or failed with reason.
 func (p PipelineReporter) Finished(ctx context.Context, app platform.Application, img platform.Image, ok bool, reason string) error {
 	r, reported := report(app, img)
 	if !reported || img.GithubDeploymentID == 0 {
 		return nil
 	}
-	return p.Reporter.Finished(ctx, r, img.GithubDeploymentID, ok, reason, "")
+	url := ""
+	if ok {
+		url = app.WebURL(p.AppsDomain)
+	}
+	return p.Reporter.Finished(ctx, r, img.GithubDeploymentID, ok, reason, url)
 }

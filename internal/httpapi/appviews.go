@@ -30,6 +30,8 @@ type ApplicationView struct {
 	LatestImage               *ImageView        `json:"latest_image"`
 	LatestRelease             *ReleaseView      `json:"latest_release"`
 	LatestDeployment          *DeploymentView   `json:"latest_deployment"`
+	// WebURL is set by WithWebURL (it needs the platform's apps domain).
+	WebURL *string `json:"web_url"`
 }
 
 // Application renders an application.

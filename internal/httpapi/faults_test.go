@@ -360,7 +360,9 @@ func (f *faultFixture) checkDelivery(t *testing.T, what string, req apitest.Requ
 			continue
 		}
 		ok := strings.HasPrefix(line, "+ ") && strings.Contains(line, `"PK":{"S":"DELIVERY#`) && strings.Contains(line, `"done":{"BOOL":false}`) ||
-			strings.Contains(line, `"PK":{"S":"APP#`+f.appID+`"}`)
+			strings.Contains(line, `"PK":{"S":"APP#`+f.appID+`"}`) ||
+			// the application's copy on its slug guard, written with it
+			strings.Contains(line, `"PK":{"S":"SLUG#APP#`) && strings.Contains(line, `"app_id":{"S":"`+f.appID+`"}`)
 		if !ok {
 			t.Fatalf("%s: the failed delivery left an unexpected change:\n%s", what, line)
 		}
@@ -626,7 +628,7 @@ func TestFaultDeployStartFails(t *testing.T) {
 	// The start fails and so does the write that would mark it failed
 	// (the second application transaction of the request).
 	f.starter.setFail(true)
-	f.db.FailNth("TransactWriteItems[Put:APP Put:IMAGE]", 2, &types.InternalServerError{Message: aws.String("injected")})
+	f.db.FailNth("TransactWriteItems[Put:APP Put:SLUG Put:IMAGE]", 2, &types.InternalServerError{Message: aws.String("injected")})
 	faultExpectUnavailable(t, "deploy with a failing starter and store", f.deploy(t))
 	f.db.FailWhen(nil)
 	f.starter.setFail(false)

@@ -182,6 +182,30 @@ func isoApp(method, suffix string, body any, want map[string]int, ok func(*testi
 	}
 }
 
+// isoDomain is the custom domain isoWithDomain gives the application.
+const isoDomain = "www.acme.test"
+
+// isoWithDomain gives the fixture's application the custom domain
+// isoDomain before the row's request.
+func isoWithDomain(row isoRow) isoRow {
+	req := row.req
+	row.req = func(f *isoFixture) apitest.Request {
+		f.T.Helper()
+		_, err := f.Store.UpdateApplication(context.Background(), f.app.ID, 0, func(a *platform.Application) error {
+			if _, has := a.Domain(isoDomain); has {
+				return nil
+			}
+			_, err := a.AddDomain(isoDomain, "", time.Now().UTC())
+			return err
+		})
+		if err != nil {
+			f.T.Fatal(err)
+		}
+		return req(f)
+	}
+	return row
+}
+
 // isoRunningPipeline is the pipeline isoSeeded leaves running.
 const isoRunningPipeline = "0193aaaa-0000-7000-8000-0000000000aa"
 
@@ -461,6 +485,24 @@ func isoMatrix() map[string]isoRow {
 					t.Errorf("the PATCH response holds the secret value: %s", r.Body)
 				}
 			}),
+		"GET /applications/{application_id}/domains": isoWithDomain(isoApp("GET", "/domains", nil, isoRead(200),
+			func(t *testing.T, _ *isoFixture, _ string, r *apitest.Response) {
+				if items, _ := r.JSON()["items"].([]any); len(items) != 1 || items[0].(map[string]any)["hostname"] != isoDomain {
+					t.Errorf("list: %s", r.Body)
+				}
+			})),
+		"POST /applications/{application_id}/domains": isoApp("POST", "/domains", map[string]any{"hostname": "new.acme.test"}, isoChange(201),
+			func(t *testing.T, f *isoFixture, _ string, _ *apitest.Response) {
+				if owner, err := f.Store.DomainOwner(context.Background(), "new.acme.test"); err != nil || owner != f.app.ID {
+					t.Errorf("the hostname's guard: %q %v", owner, err)
+				}
+			}),
+		"DELETE /applications/{application_id}/domains/{hostname}": isoWithDomain(isoApp("DELETE", "/domains/"+isoDomain, nil, isoChange(204),
+			func(t *testing.T, f *isoFixture, _ string, _ *apitest.Response) {
+				if _, err := f.Store.DomainOwner(context.Background(), isoDomain); !platform.IsCode(err, platform.CodeNotFound) {
+					t.Errorf("the removed hostname is still held: %v", err)
+				}
+			})),
 		"GET /applications/{application_id}/releases": isoApp("GET", "/releases", nil, isoRead(200), nil),
 		"GET /applications/{application_id}/images":   isoApp("GET", "/images", nil, isoRead(200), nil),
 		"GET /applications/{application_id}": isoApp("GET", "", nil, isoRead(200),

@@ -22,7 +22,8 @@ const (
 
 // Cluster runs workloads on a Kubernetes cluster (pipeline.Cluster).
 type Cluster struct {
-	c *client
+	c       *client
+	routing Routing
 }
 
 var _ pipeline.Cluster = (*Cluster)(nil)
@@ -33,7 +34,7 @@ func New(cfg Config) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Cluster{c: c}, nil
+	return &Cluster{c: c, routing: cfg.Routing}, nil
 }
 
 // The Kubernetes groups the functions' identities belong to (template.yaml's
@@ -49,9 +50,10 @@ const (
 
 // Apply creates the workload's namespace and its RoleBindings when they
 // are missing, creates its release's config Secret, applies its
-// Deployments and Services, then deletes the Deployments and Services of
-// the application (by label) that the workload no longer renders and the
-// config Secrets no live ReplicaSet uses (pruneConfigSecrets). Processes with no replicas keep their Deployment,
+// Deployments and Services, deletes the Deployments and Services of the
+// application (by label) that the workload no longer renders, does the
+// same for its Ingresses (RenderIngresses), then deletes the config
+// Secrets no live ReplicaSet uses (pruneConfigSecrets). Processes with no replicas keep their Deployment,
 // scaled to zero. A Deployment of an earlier application of the same name
 // (its selector names that application) is replaced, since a selector is
 // immutable.
@@ -102,6 +104,9 @@ func (k *Cluster) applyObjects(ctx context.Context, w pipeline.Workload, objs Ob
 		return err
 	}
 	if err := k.prune(ctx, w, servicesPath(w.Namespace), services); err != nil {
+		return err
+	}
+	if err := k.applyIngresses(ctx, w); err != nil {
 		return err
 	}
 	return k.pruneConfigSecrets(ctx, w)

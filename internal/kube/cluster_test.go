@@ -27,6 +27,7 @@ func TestApplyRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	objs, _ := Render(w)
+	ingresses, _ := RenderIngresses(w, testRouting)
 	want := []struct {
 		method, path string
 		body         any
@@ -42,6 +43,8 @@ func TestApplyRequests(t *testing.T) {
 		{"PATCH", "/api/v1/namespaces/acme/services/shop-api-web", objs.Services[1]},
 		{"GET", "/apis/apps/v1/namespaces/acme/deployments", nil},
 		{"GET", "/api/v1/namespaces/acme/services", nil},
+		{"PATCH", ingressWebPath, ingresses[0]},
+		{"GET", "/apis/networking.k8s.io/v1/namespaces/acme/ingresses", nil},
 		{"GET", "/apis/apps/v1/namespaces/acme/replicasets", nil},
 		{"GET", "/api/v1/namespaces/acme/secrets", nil},
 	}

@@ -35,6 +35,8 @@ type Config struct {
 	// OnWarning receives the API server's Warning headers (deprecations,
 	// "would violate PodSecurity"); nil logs them with slog at warn level.
 	OnWarning func(method, path, warning string)
+	// Routing exposes web processes through Ingresses (zero: none).
+	Routing Routing
 }
 
 // TokenSource returns the bearer token for the next request.

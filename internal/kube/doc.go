@@ -11,7 +11,11 @@
 // server-side apply (field manager "slipway", forced), deletes the
 // Deployments and Services of processes the release no longer has and the
 // config Secrets no live ReplicaSet uses, reads rollout status from the
-// Deployments, and scales.
+// Deployments, and scales. With Config.Routing, RenderIngresses adds one
+// networking.k8s.io/v1 Ingress per web* process (its default host, and for
+// "web" the custom domains; TLS by cert-manager, ALB + ACM or none),
+// applied and pruned with the rest (ApplyRoutes alone for the route
+// check), whose status RouteStatus reads.
 //
 // Authentication is a bearer token from a TokenSource: EKSToken makes the
 // presigned-STS tokens of `aws eks get-token`; StaticToken serves local

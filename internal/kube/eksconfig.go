@@ -13,14 +13,21 @@ import (
 var ErrNoCluster = errors.New("kube: no cluster is configured (EKS_ENDPOINT is empty)")
 
 // NewEKS returns the EKS cluster at endpoint, authenticated with IAM
-// (presigned STS tokens for clusterName). With no endpoint (sam local
+// (presigned STS tokens for clusterName), exposing web processes by
+// routing. With no endpoint (sam local
 // without a cluster) it returns a cluster that fails every call with
 // ErrNoCluster, so the functions still start.
-func NewEKS(cfg aws.Config, clusterName, endpoint, caData string) (pipeline.Cluster, error) {
+func NewEKS(cfg aws.Config, clusterName, endpoint, caData string, routing Routing) (RoutedCluster, error) {
 	if endpoint == "" {
 		return unconfigured{}, nil
 	}
-	return New(Config{Server: endpoint, CAData: []byte(caData), ClusterName: clusterName, Token: NewEKSToken(cfg, clusterName)})
+	return New(Config{Server: endpoint, CAData: []byte(caData), ClusterName: clusterName, Token: NewEKSToken(cfg, clusterName), Routing: routing})
+}
+
+// RoutedCluster runs workloads and routes their web processes.
+type RoutedCluster interface {
+	pipeline.Cluster
+	pipeline.Router
 }
 
 type unconfigured struct{}

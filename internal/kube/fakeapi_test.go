@@ -77,7 +77,7 @@ func newFakeAPI(t *testing.T, token string) *fakeAPI {
 
 func (f *fakeAPI) cluster(t *testing.T) *Cluster {
 	t.Helper()
-	k, err := New(Config{Server: f.srv.URL, ClusterName: "test", Token: StaticToken(f.token), HTTPClient: f.srv.Client()})
+	k, err := New(Config{Server: f.srv.URL, ClusterName: "test", Token: StaticToken(f.token), HTTPClient: f.srv.Client(), Routing: testRouting})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 func isCollection(path string) bool {
-	for _, c := range []string{"/deployments", "/services", "/secrets", "/replicasets", "/jobs"} {
+	for _, c := range []string{"/deployments", "/services", "/secrets", "/replicasets", "/jobs", "/ingresses"} {
 		if strings.HasSuffix(path, c) {
 			return true
 		}
@@ -257,7 +257,7 @@ func (f *fakeAPI) get(w http.ResponseWriter, path string) {
 		_ = json.NewEncoder(w).Encode(j)
 		return
 	}
-	if !strings.Contains(path, "/deployments/") {
+	if !strings.Contains(path, "/deployments/") { // served as stored (an Ingress with the status a test seeded)
 		_, _ = w.Write(obj.raw)
 		return
 	}
@@ -399,5 +399,8 @@ func (f *fakeAPI) paths() []string {
 func (f *fakeAPI) object(path string) []byte {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.objects[path] == nil {
+		return nil
+	}
 	return bytes.Clone(f.objects[path].raw)
 }

@@ -11,10 +11,13 @@ import (
 
 // ObjectMeta is metadata.
 type ObjectMeta struct {
-	Name       string            `json:"name,omitempty"`
-	Namespace  string            `json:"namespace,omitempty"`
-	Labels     map[string]string `json:"labels,omitempty"`
-	Generation int64             `json:"generation,omitempty"`
+	Name      string            `json:"name,omitempty"`
+	Namespace string            `json:"namespace,omitempty"`
+	Labels    map[string]string `json:"labels,omitempty"`
+	// Annotations are set on Ingresses only (TLS and load balancer
+	// settings of the ingress controller).
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Generation  int64             `json:"generation,omitempty"`
 }
 
 // Deployment is an apps/v1 Deployment.

@@ -221,6 +221,19 @@ var clusterCalls = map[string]struct {
 		api.take()
 		must(t, k.StopJob(context.Background(), testJob()))
 	}},
+	"ApplyRoutes": {PipelineGroup, func(t *testing.T, api *fakeAPI, k *Cluster) {
+		w := testWorkload()
+		w.Processes["web-old"] = "./old"
+		must(t, k.Apply(context.Background(), w))
+		api.take()
+		must(t, k.ApplyRoutes(context.Background(), testWorkload())) // web-old's Ingress is pruned
+	}},
+	"RouteStatus": {PipelineGroup, func(t *testing.T, api *fakeAPI, k *Cluster) {
+		must(t, k.Apply(context.Background(), testWorkload()))
+		api.take()
+		_, err := k.RouteStatus(context.Background(), testWorkload()) // the Ingress and each host's Certificate
+		must(t, err)
+	}},
 	"Scale": {ScaleGroup, func(t *testing.T, api *fakeAPI, k *Cluster) {
 		must(t, k.Apply(context.Background(), testWorkload()))
 		api.take()

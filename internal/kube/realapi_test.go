@@ -46,6 +46,8 @@ func newWorkload(t *testing.T) pipeline.Workload {
 		ReleaseID: "rel-1", ReleaseVersion: 1, ImageURI: appImage,
 		Processes:     map[string]string{"web": "gunicorn app:app", "worker": "./bin/worker", "release": "./bin/migrate"},
 		ProcessCounts: map[string]int{"web": 2, "worker": 1},
+		// The default host of the web process (a routed cluster's Ingress).
+		OrganizationSlug: org, ProjectSlug: "shop", ApplicationSlug: "api",
 	}
 }
 

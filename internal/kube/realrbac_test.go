@@ -98,6 +98,8 @@ func TestRealRBAC(t *testing.T) {
 		"/services:create", "/services:delete", "/services:list", "/services:patch", "/pods:list",
 		"batch/jobs:create", "batch/jobs:delete", "batch/jobs:get", "batch/jobs:list", "batch/jobs:patch",
 		"/secrets:create", "/secrets:delete", "/secrets:get", "/secrets:list", "apps/replicasets:list",
+		"networking.k8s.io/ingresses:create", "networking.k8s.io/ingresses:delete", "networking.k8s.io/ingresses:get",
+		"networking.k8s.io/ingresses:list", "networking.k8s.io/ingresses:patch", "cert-manager.io/certificates:get",
 		"/namespaces:create", "rbac.authorization.k8s.io/rolebindings:create",
 		"rbac.authorization.k8s.io/clusterroles/slipway-api:bind", "rbac.authorization.k8s.io/clusterroles/slipway-pipeline:bind",
 	}

@@ -8,17 +8,17 @@ import (
 
 // removable are the collections Remove empties of an application's
 // objects, in order: the Deployments first, so no pod is left serving
-// behind a removed Service; then the release phase's Jobs and the config
-// Secrets their pods used. Ingresses join this list when the adapter
-// renders them (each needs RBAC list and delete).
-var removable = []func(namespace string) string{deploymentsPath, servicesPath, jobsPath, secretsPath}
+// behind a removed Service; then their Ingresses, the release phase's
+// Jobs and the config Secrets their pods used (each needs RBAC list and
+// delete).
+var removable = []func(namespace string) string{deploymentsPath, servicesPath, ingressesPath, jobsPath, secretsPath}
 
 // Remove deletes the application's objects in the namespace: for each
 // removable collection, a list by the application-id and managed-by
 // labels, then a delete of each object found (propagationPolicy
 // Background, so their pods go with them; one already gone is not an
 // error). Kubernetes verbs: list and delete on deployments (apps),
-// services and secrets (core) and jobs (batch). A namespace that does not exist lists nothing.
+// services and secrets (core), ingresses (networking.k8s.io) and jobs (batch). A namespace that does not exist lists nothing.
 func (k *Cluster) Remove(ctx context.Context, namespace, applicationID string) error {
 	if applicationID == "" {
 		return fmt.Errorf("kube: remove needs an application id")

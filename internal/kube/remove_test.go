@@ -46,6 +46,7 @@ func TestRemove(t *testing.T) {
 		"DELETE s/apps/v1/namespaces/acme/deployments/shop-api-worker " +
 		"GET /v1/namespaces/acme/services " +
 		"DELETE /v1/namespaces/acme/services/shop-api-tcp-mqtt DELETE /v1/namespaces/acme/services/shop-api-web " +
+		"GET s/networking.k8s.io/v1/namespaces/acme/ingresses DELETE s/networking.k8s.io/v1/namespaces/acme/ingresses/shop-api-web " +
 		"GET s/batch/v1/namespaces/acme/jobs DELETE s/batch/v1/namespaces/acme/jobs/shop-api-release-v7 " +
 		"GET /v1/namespaces/acme/secrets DELETE /v1/namespaces/acme/secrets/shop-api-config-v7"
 	if got := strings.Join(verbs, " "); got != want {

@@ -21,10 +21,11 @@ func testWorkload() pipeline.Workload {
 		Processes: map[string]string{
 			"web": "gunicorn app:app", "worker": "./bin/worker", "tcp-mqtt": "./bin/mqtt", "release": "./bin/migrate",
 		},
-		ProcessCounts:   map[string]int{"web": 2, "tcp-mqtt": 1, "release": 3},
-		PodClasses:      map[string]platform.PodClass{"worker": small},
-		HealthCheckPath: "/_health/",
-		HealthCheckHost: "api.example.com",
+		ProcessCounts:    map[string]int{"web": 2, "tcp-mqtt": 1, "release": 3},
+		PodClasses:       map[string]platform.PodClass{"worker": small},
+		HealthCheckPath:  "/_health/",
+		HealthCheckHost:  "api.example.com",
+		OrganizationSlug: "acme", ProjectSlug: "shop", ApplicationSlug: "api", Domains: []string{"www.example.com"},
 	}
 }
 

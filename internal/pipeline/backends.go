@@ -96,6 +96,20 @@ type Workload struct {
 	// a Workload shows Env's names only.
 	ConfigVersion int64
 	Env           Env
+	// OrganizationSlug, ProjectSlug and ApplicationSlug name the default
+	// hosts of the web processes (platform.DefaultHost); Domains are the
+	// application's custom domains (hostnames, sorted), which its "web"
+	// process serves.
+	OrganizationSlug, ProjectSlug, ApplicationSlug string
+	Domains                                        []string
+}
+
+// RouteReader reports how the cluster routes a workload's hosts: for each
+// host of its ingresses (default hosts and custom domains), whether it is
+// routed, the load balancer serving it and whether its certificate is
+// issued (the Ingress status; the kube adapter and the simulator).
+type RouteReader interface {
+	RouteStatus(ctx context.Context, w Workload) (map[string]platform.RouteState, error)
 }
 
 // RolloutStatus is how far a rollout got.

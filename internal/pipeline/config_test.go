@@ -31,7 +31,11 @@ func (h *harness) patchConfig(svc platform.ConfigService, p platform.ConfigPatch
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	next, err := svc.Patch(context.Background(), cur, -1, p, "test")
+	app, err := h.env.Store.GetApplication(context.Background(), h.app.ID)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	next, err := svc.Patch(context.Background(), app, cur, -1, p, "test")
 	if err != nil {
 		h.t.Fatal(err)
 	}

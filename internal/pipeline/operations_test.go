@@ -322,6 +322,12 @@ func TestRollbackRacingPush(t *testing.T) {
 			if app.LatestRelease.Kind != platform.KindRollback || !app.AutoDeployPaused || app.ImageSeq != 1 {
 				t.Fatalf("rollback won, but %+v paused %v images %d", app.LatestRelease, app.AutoDeployPaused, app.ImageSeq)
 			}
+		case rollbackErr == nil && res.Started.ImageID != "":
+			// the push's whole pipeline ran before the rollback started
+			// (the harness's pipelines end at once): then the rollback is last
+			if app.LatestRelease.Kind != platform.KindRollback || !app.AutoDeployPaused || app.ImageSeq != 2 {
+				t.Fatalf("push then rollback, but %+v paused %v images %d", app.LatestRelease, app.AutoDeployPaused, app.ImageSeq)
+			}
 		case platform.IsCode(rollbackErr, platform.CodeConflict) && res.Started.ImageID != "":
 			if app.ImageSeq != 2 || app.AutoDeployPaused {
 				t.Fatalf("push won, but images %d paused %v", app.ImageSeq, app.AutoDeployPaused)

@@ -47,6 +47,9 @@ type Steps struct {
 	Config *ConfigOpener
 	// Logs receives the release and deploy stages' lines (nil: none).
 	Logs LogWriter
+	// Images tags each release's image so the repository keeps it (see
+	// ImageTags; nil: not tagged).
+	Images ImageTags
 }
 
 // Launcher is the pipeline service over the steps' dependencies: the one
@@ -350,6 +353,9 @@ func (s *Steps) deploy(ctx context.Context, run Run) (Run, error) {
 		run.RolloutDeadline = s.Now().Add(time.Duration(app.LatestRelease.DeploymentTimeout) * time.Second).Unix()
 	}
 	run.Postdeploy = app.LatestRelease.HasPostdeploy()
+	if err := s.retainReleaseImage(ctx, app.ID, *app.LatestRelease); err != nil {
+		return run, err
+	}
 	w, err := s.Config.Workload(ctx, app, *app.LatestRelease)
 	if err != nil {
 		return run, err
@@ -403,8 +409,10 @@ func (s *Steps) MarkFailed(ctx context.Context, appID, pipelineID, reason string
 }
 
 // WorkloadOf is what the cluster runs for a release of the application:
-// the release's image and processes with the application's current scale,
-// in the namespace named after the organization. Its Env is empty:
+// the release's image and processes with the application's current scale
+// and custom domains (the hostnames it holds now, never those of a
+// release: a hostname given up may be another application's), in the
+// namespace named after the organization. Its Env is empty:
 // ConfigOpener.Workload adds the config for Apply.
 func WorkloadOf(app platform.Application, rel platform.Release) Workload {
 	classes := make(map[string]platform.PodClass, len(rel.Processes))
@@ -416,6 +424,7 @@ func WorkloadOf(app platform.Application, rel platform.Release) Workload {
 		PipelineID: rel.Pipeline(), ReleaseID: rel.ID, ReleaseVersion: rel.Version, ImageURI: rel.ImageURI, Processes: rel.Processes,
 		ProcessCounts: app.ProcessCounts, PodClasses: classes, HealthCheckPath: rel.HealthCheckPath,
 		HealthCheckHost: deref(rel.HealthCheckHost), Privileged: rel.Privileged, ConfigVersion: rel.ConfigVersion,
+		OrganizationSlug: app.OrganizationSlug, ProjectSlug: app.ProjectSlug, ApplicationSlug: app.Slug, Domains: app.Hostnames(),
 	}
 }
 

@@ -21,13 +21,13 @@ type ConfigService struct {
 	Now func() time.Time
 }
 
-// Patch applies p to the application's config, whose current version cur
-// the caller read together with the application. With ifVersion >= 0 the
+// Patch applies p to the config of app, whose current version cur the
+// caller read together with app. With ifVersion >= 0 the
 // config must be at that version (ErrConfigChanged otherwise); without, a
 // PATCH that loses a race with another is applied again on the newer
 // version, so no update is ever lost. A patch that changes nothing writes
 // nothing and returns cur.
-func (s ConfigService) Patch(ctx context.Context, cur Config, ifVersion int64, p ConfigPatch, by string) (Config, error) {
+func (s ConfigService) Patch(ctx context.Context, app Application, cur Config, ifVersion int64, p ConfigPatch, by string) (Config, error) {
 	if s.Sealer == nil || len(s.Fingerprints.Key) < MinFingerprintKey {
 		// Fail closed: never store a secret unsealed or fingerprint it
 		// with a bare hash.
@@ -61,7 +61,7 @@ func (s ConfigService) Patch(ctx context.Context, cur Config, ifVersion int64, p
 		if err != nil || !changed {
 			return next, err
 		}
-		err = s.Store.CreateConfig(ctx, next)
+		err = s.Store.CreateConfig(ctx, app, next)
 		if errors.Is(err, ErrConfigChanged) && ifVersion < 0 {
 			continue
 		}

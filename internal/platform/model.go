@@ -103,6 +103,14 @@ type Application struct {
 	// ServingRelease is the release the cluster runs: the release of the
 	// newest pipeline that completed. A canceled rollout reverts to it.
 	ServingRelease *Release
+
+	// Domains are the application's custom domains, by hostname; each
+	// hostname is held by a guard item of its own (global uniqueness).
+	Domains []Domain `json:",omitempty"`
+	// RoutesSeq counts the changes of the domains; RoutesApplied is the
+	// RoutesSeq whose routes were last applied to the cluster.
+	RoutesSeq     int64 `json:",omitempty"`
+	RoutesApplied int64 `json:",omitempty"`
 }
 
 // Status of a pipeline record.
@@ -180,6 +188,9 @@ type Release struct {
 	CommitSHA   string
 	Trigger     string
 	TriggeredBy string
+	// Domains are the custom domains' hostnames when the release was made
+	// (a rollback restores them).
+	Domains []string `json:",omitempty"`
 }
 
 // Deployment rolls a release out to the cluster.

@@ -215,6 +215,8 @@ func (a *Application) StartRelease(req ReleaseRequest, releaseID string, img Ima
 		v := source.Version
 		rel.RollbackOf, rel.ConfigVersion = &v, source.ConfigVersion
 		rel.ImageURI, rel.Processes = source.ImageURI, source.Processes
+		a.restoreDomains(source.Domains, now)
+		rel.Domains = a.Hostnames()
 		a.AutoDeployPaused = true
 	}
 	a.LatestRelease = &rel
@@ -237,6 +239,7 @@ func (a *Application) snapshot(releaseID string, img Image, now time.Time) Relea
 		DeploymentTimeout: a.EffectiveDeploymentTimeout(), Privileged: a.Privileged,
 		CommitSHA: img.CommitSHA, Trigger: img.Trigger, TriggeredBy: img.TriggeredBy,
 		ConfigVersion: a.ConfigVersion,
+		Domains:       a.Hostnames(),
 	}
 }
 
@@ -600,4 +603,15 @@ func copyMap[V any](m map[string]V) map[string]V {
 		out[k] = v
 	}
 	return out
+}
+
+// ReleaseImageTagPrefix begins the tag of every released image: the image
+// repository's lifecycle policy never expires an image that has one, and
+// only an application's teardown removes its application's.
+const ReleaseImageTagPrefix = "release-"
+
+// ReleaseImageTag is the tag that keeps the image of an application's
+// release version in the repository: "release-<app id>-v<version>".
+func ReleaseImageTag(appID string, releaseVersion int64) string {
+	return ReleaseImageTagPrefix + ImageTag(appID, releaseVersion)
 }

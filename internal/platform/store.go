@@ -217,8 +217,10 @@ type Configs interface {
 	GetConfig(ctx context.Context, appID string, version int64) (Config, error)
 	// CreateConfig writes next, whose Version follows the current one, and
 	// sets the application's ConfigVersion to it in one transaction:
-	// ErrConfigChanged when another version was written meanwhile.
-	CreateConfig(ctx context.Context, next Config) error
+	// ErrConfigChanged when another version was written meanwhile. app is
+	// next's application as read (its slugs, which never change, locate
+	// the store's copies of it).
+	CreateConfig(ctx context.Context, app Application, next Config) error
 	// ListConfigVersions pages through the history, newest first.
 	ListConfigVersions(ctx context.Context, appID string, page PageRequest) (Page[ConfigVersion], error)
 }

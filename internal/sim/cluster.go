@@ -27,6 +27,9 @@ type Cluster struct {
 	// jobs are the one-off jobs (job.go), by namespace/name.
 	jobs        map[string]*simJob
 	jobDuration time.Duration
+
+	// routes is the simulated ingress (routes.go).
+	routes *routeBook
 }
 
 var _ pipeline.Cluster = (*Cluster)(nil)
@@ -67,16 +70,21 @@ func NewCluster(cfg Config, now func() time.Time) *Cluster {
 		now = time.Now
 	}
 	return &Cluster{now: now, duration: cfg.RolloutDuration, crash: cfg.CrashLoop, logs: logsOf(cfg), apps: map[string]*simApp{},
-		jobs: map[string]*simJob{}, jobDuration: cfg.JobDuration}
+		jobs: map[string]*simJob{}, jobDuration: cfg.JobDuration, routes: newRouteBook(cfg)}
 }
 
-// Apply runs the workload. Applying the same workload again changes
-// nothing; any change starts a new rollout.
+// Apply runs the workload and routes its web processes. Applying the same
+// workload again changes nothing; any change but of the domains starts a
+// new rollout.
 func (c *Cluster) Apply(_ context.Context, w pipeline.Workload) error {
 	if w.ApplicationID == "" {
 		return fmt.Errorf("sim: workload %q has no application id", w.Name)
 	}
-	return c.update(w, true)
+	if err := c.update(w, true); err != nil {
+		return err
+	}
+	c.routes.apply(w, c.now())
+	return nil
 }
 
 // Scale changes replicas and pod classes of an applied workload.
@@ -213,8 +221,10 @@ func processStates(w pipeline.Workload) ([]procState, error) {
 
 // fingerprint identifies everything of a workload the simulation depends
 // on (fmt prints maps sorted by key). Env is left out: the release and
-// config versions pin it, and Scale's workload carries none.
+// config versions pin it, and Scale's workload carries none. The domains
+// are routes only (routes.go): a change of them rolls nothing out.
 func fingerprint(w pipeline.Workload) string {
 	w.Env = pipeline.Env{}
+	w.Domains = nil
 	return fmt.Sprintf("%+v", w)
 }

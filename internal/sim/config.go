@@ -46,6 +46,13 @@ type Config struct {
 	ReleaseCommand     RepoRules
 	FailReleaseCommand RepoRules
 	JobDuration        time.Duration
+	// AppsDomain is the simulated ingress's apps domain ("":
+	// platform.DefaultAppsDomain); CertificateDelay how long its
+	// certificates take (0: issued at once); FailCertificates the hosts
+	// ("all") whose certificate is never issued.
+	AppsDomain       string
+	CertificateDelay time.Duration
+	FailCertificates []string
 }
 
 // DefaultConfig is a simulator that builds in 3 s, rolls out in 4 s and
@@ -80,6 +87,12 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.FailReleaseCommand, err = ParseRepoRules(getenv(EnvFailReleaseCommand)); err != nil {
 		return c, fmt.Errorf("sim: %s: %w", EnvFailReleaseCommand, err)
+	}
+	if c.CertificateDelay, err = parseSeconds(EnvCertificateSeconds, getenv(EnvCertificateSeconds), c.CertificateDelay); err != nil {
+		return c, err
+	}
+	if c.FailCertificates, err = parseHostList(EnvFailCertificate, getenv(EnvFailCertificate)); err != nil {
+		return c, err
 	}
 	return c, nil
 }

@@ -92,3 +92,15 @@ func TestCrashRulesMatch(t *testing.T) {
 		}
 	}
 }
+
+func TestParseRouteConfig(t *testing.T) {
+	env := map[string]string{EnvCertificateSeconds: "2.5", EnvFailCertificate: "bad.example.com, all"}
+	got, err := ParseConfig(func(k string) string { return env[k] })
+	if err != nil || got.CertificateDelay != 2500*time.Millisecond || !reflect.DeepEqual(got.FailCertificates, []string{"bad.example.com", "all"}) {
+		t.Fatalf("ParseConfig = %+v, %v", got, err)
+	}
+	env[EnvFailCertificate] = "Bad Host"
+	if _, err := ParseConfig(func(k string) string { return env[k] }); err == nil {
+		t.Fatal("a bad host was accepted")
+	}
+}

@@ -28,6 +28,11 @@
 //	SLIPWAY_SIM_CRASH_LOOP       which applications crash-loop, "all" or a
 //	                             comma-separated list of application ids or
 //	                             slugs; default none
+//	SLIPWAY_SIM_CERTIFICATE_SECONDS  how long the simulated ingress takes to
+//	                             issue a host's certificate (0–3600); default 0
+//	SLIPWAY_SIM_FAIL_CERTIFICATE which hosts' certificates are never issued
+//	                             (their domains end in error), "all" or a
+//	                             comma-separated list of hostnames; default none
 //	SLIPWAY_SIM_RELEASE_COMMAND  which builds' Procfiles also declare a
 //	                             release process (ReleaseCommand): "all" or
 //	                             a comma-separated list of

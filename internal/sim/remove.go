@@ -2,13 +2,14 @@ package sim
 
 import "context"
 
-// Remove forgets the application: its pods stop, a later Scale or
+// Remove forgets the application: its pods stop, its routes go, a later Scale or
 // RolloutStatus finds nothing, and a later Apply starts it anew.
 func (c *Cluster) Remove(_ context.Context, _ string, applicationID string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.apps, applicationID)
 	c.removeJobs(applicationID)
+	c.routes.forget(applicationID)
 	return nil
 }
 

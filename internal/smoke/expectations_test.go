@@ -68,6 +68,15 @@ var expectations = []expectation{
 	{fixture: "applications/list-config-versions", status: 200, checks: []check{
 		length("items", 1), eq("items.0.version", 1), eq("items.0.changes.added", []string{"LOG_LEVEL", "SESSION_KEY"}), lacks(fixtureSecret),
 	}},
+	// Custom domains: added pending with its CNAME to the default host (no
+	// ingress has reported a load balancer), listed, removed (the route
+	// check cannot be started without ROUTE_CHECK_FUNCTION: logged only).
+	{fixture: "applications/add-domain", status: 201, checks: []check{
+		eq("hostname", "www.example.com"), eq("status", "pending"), isNull("detail"),
+		eq("dns_records.0.type", "CNAME"), eq("dns_records.0.name", "www.example.com"), eq("dns_records.0.value", "web-demo-demo.apps.localhost"),
+	}},
+	{fixture: "applications/list-domains", status: 200, checks: []check{length("items", 1), eq("items.0.hostname", "www.example.com")}},
+	{fixture: "applications/remove-domain", status: 204},
 	{fixture: "applications/create-token", status: 201, checks: []check{prefix("token", "slw_"), eq("name", "ci"), eq("role", "admin"), uuid("id")}},
 	// Newest first: the token create-token made, never used, without its secret.
 	{fixture: "applications/list-tokens", status: 200, checks: []check{

@@ -28,6 +28,7 @@ import (
 	"github.com/slipway-paas/slipway"
 	"github.com/slipway-paas/slipway/internal/aws/cloudwatch"
 	"github.com/slipway-paas/slipway/internal/aws/cloudwatchlogs"
+	"github.com/slipway-paas/slipway/internal/aws/ecr"
 	"github.com/slipway-paas/slipway/internal/aws/kms"
 	"github.com/slipway-paas/slipway/internal/aws/mototest"
 	"github.com/slipway-paas/slipway/internal/aws/stepfunctions"
@@ -211,8 +212,14 @@ func startWorld(t *testing.T, ctx context.Context, stop *stopper) (*world, map[s
 	if err := createConfigKey(ctx, kms.NewClient(cfg, moto), mustFunction(t, "ApplicationsFunction", "").Env[config.EnvConfigKeyID]); err != nil {
 		t.Fatalf("moto: creating the config key: %v", err)
 	}
+	// PipelineFunction's deploy step tags the release's image in env.json's
+	// IMAGE_REPOSITORY: create it in moto's ECR with the fake build's image.
+	if err := createImageRepository(ctx, ecr.NewClient(cfg, moto), mustFunction(t, "PipelineFunction", "").Env[config.EnvImageRepository]); err != nil {
+		t.Fatalf("moto: creating the image repository: %v", err)
+	}
 	return w, map[string]string{
 		config.EnvKMSEndpoint:            moto,
+		config.EnvECREndpoint:            moto,
 		config.EnvDynamoDBEndpoint:       dynamo.Endpoint,
 		config.EnvStepFunctionsEndpoint:  moto,
 		config.EnvSecretsManagerEndpoint: moto,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 
@@ -37,6 +38,23 @@ func (s *Store) appItem(app platform.Application) (item, error) {
 	return it, nil
 }
 
+// guardItem is the application's slug guard carrying a copy of the
+// application item (its document, version and config version) but none of
+// its index keys, so that Get by slug is one consistent GetItem and the
+// copy is never found by a query. Every write of the application item
+// writes the copy in the same transaction; a guard written before copies
+// existed holds only app_id (see GetApplicationBySlug).
+func guardItem(app platform.Application, appIt item) item {
+	guard := appGuardKey(app.OrganizationSlug, app.ProjectSlug, app.Slug)
+	guard["app_id"] = str(app.ID)
+	for _, attr := range []string{"doc", "version", attrConfigVersion} {
+		if v, ok := appIt[attr]; ok {
+			guard[attr] = v
+		}
+	}
+	return guard
+}
+
 func decodeApp(it item) (platform.Application, error) {
 	var app platform.Application
 	if err := readDoc(it, &app); err != nil {
@@ -47,16 +65,16 @@ func decodeApp(it item) (platform.Application, error) {
 	return app, nil
 }
 
-// CreateApplication stores a new application at version 1, its slug guard,
-// and checks that its project exists, in one transaction.
+// CreateApplication stores a new application at version 1, its slug guard
+// (with the application's copy), and checks that its project exists, in
+// one transaction.
 func (s *Store) CreateApplication(ctx context.Context, app platform.Application) error {
 	app.Version = 1
 	appIt, err := s.appItem(app)
 	if err != nil {
 		return err
 	}
-	guard := appGuardKey(app.OrganizationSlug, app.ProjectSlug, app.Slug)
-	guard["app_id"] = str(app.ID)
+	guard := guardItem(app, appIt)
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{ConditionCheck: &types.ConditionCheck{TableName: s.table, Key: projectKey(app.ProjectID), ConditionExpression: aws.String("attribute_exists(PK)")}},
 		{Put: &types.Put{TableName: s.table, Item: guard, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
@@ -84,44 +102,23 @@ func (s *Store) GetApplication(ctx context.Context, id string) (platform.Applica
 }
 
 // GetApplicationBySlug finds an application by its organization, project
-// and application slugs: a Query of GSI1 and, at the same time, a
-// consistent GetItem of the slug guard (one round trip of latency). The
-// guard is the truth, as the index lags writes: a just-created application
-// is found through it, and a deleted one (its guard is deleted with it)
-// is not_found at once even while the index still shows it.
+// and application slugs: one consistent GetItem of the slug guard, which
+// carries the application's copy (written in every transaction that writes
+// the application, so it is never older than the application item). A
+// guard written before the copies existed holds only the application's id:
+// then the application item is read by id, a second GetItem. A missing
+// guard is not_found (a deleted application's guard is deleted with it).
 func (s *Store) GetApplicationBySlug(ctx context.Context, orgSlug, projectSlug, appSlug string) (platform.Application, error) {
-	var guard item
-	var guardErr error
-	read := make(chan struct{})
-	go func() {
-		defer close(read)
-		guard, guardErr = s.getItem(ctx, appGuardKey(orgSlug, projectSlug, appSlug))
-	}()
-	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
-		TableName:              s.table,
-		IndexName:              aws.String(indexGSI1),
-		KeyConditionExpression: aws.String("GSI1PK = :pk AND GSI1SK = :sk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(appsPartition(orgSlug, projectSlug)), ":sk": str(appSKPrefix + appSlug),
-		},
-	})
-	<-read
+	guard, err := s.getItem(ctx, appGuardKey(orgSlug, projectSlug, appSlug))
 	switch {
 	case err != nil:
-		return platform.Application{}, classify(err)
-	case guardErr != nil:
-		return platform.Application{}, guardErr
+		return platform.Application{}, err
 	case guard == nil:
 		return platform.Application{}, platform.NotFound("application")
+	case guard["doc"] != nil:
+		return decodeApp(guard)
 	}
-	id := getS(guard, "app_id")
-	if len(out.Items) > 0 {
-		if app, err := decodeApp(out.Items[0]); err != nil || app.ID == id {
-			return app, err
-		}
-	}
-	// The index lags: the application is new (or its slug was reused).
-	return s.GetApplication(ctx, id)
+	return s.GetApplication(ctx, getS(guard, "app_id"))
 }
 
 // ListApplications returns a project's applications sorted by slug.
@@ -226,8 +223,8 @@ func (s *Store) UpdateApplicationRecords(ctx context.Context, id string, ifVersi
 var errLostRace = errors.New("store: the application changed concurrently")
 
 // writeApplication puts next on the condition that the application is
-// still at current's version, with the records and the installation
-// pointer changes, as one request.
+// still at current's version, with its slug guard's copy, the records and
+// the installation pointer changes, as one transaction.
 func (s *Store) writeApplication(ctx context.Context, current, next platform.Application, records platform.RecordWrites) error {
 	appIt, err := s.appItem(next)
 	if err != nil {
@@ -239,25 +236,30 @@ func (s *Store) writeApplication(ctx context.Context, current, next platform.App
 	if err != nil {
 		return err
 	}
-	var tx []types.TransactWriteItem
+	tx := []types.TransactWriteItem{
+		{Put: &types.Put{TableName: s.table, Item: appIt, ConditionExpression: cond, ExpressionAttributeValues: vals}},
+		// Unconditional: the application item's condition decides, and an
+		// application item at that version always has this guard.
+		{Put: &types.Put{TableName: s.table, Item: guardItem(next, appIt)}},
+	}
 	for _, it := range others {
 		tx = append(tx, types.TransactWriteItem{Put: &types.Put{TableName: s.table, Item: it}})
 	}
 	tx = append(tx, s.installationChanges(current, next)...)
-	if len(tx) == 0 {
-		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.table, Item: appIt, ConditionExpression: cond, ExpressionAttributeValues: vals})
-		if isConditionFailed(err) {
-			return errLostRace
-		}
-		return classify(err)
-	}
-	tx = append([]types.TransactWriteItem{{Put: &types.Put{TableName: s.table, Item: appIt, ConditionExpression: cond, ExpressionAttributeValues: vals}}}, tx...)
+	failures := make([]error, len(tx)) // the application first, then its guard
+	domainTx, domainFailures := s.domainChanges(current, next)
+	tx, failures = append(tx, domainTx...), append(failures, domainFailures...)
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
 	if err != nil {
-		if reasons := cancellationReasons(err); len(reasons) > 0 && (reasons[0] == "ConditionalCheckFailed" || reasons[0] == "TransactionConflict") {
+		reasons := cancellationReasons(err)
+		if len(reasons) > 0 && (reasons[0] == "ConditionalCheckFailed" || slices.Contains(reasons, "TransactionConflict")) {
+			// The application changed, or another transaction held one of
+			// the items (say, a hostname guard another application is
+			// claiming): read again and retry, so the loser of a race for a
+			// hostname learns it is taken (a conflict), not a 503.
 			return errLostRace
 		}
-		return transactFailure(err)
+		return transactFailure(err, failures...)
 	}
 	return nil
 }

@@ -155,9 +155,13 @@ func (s *Store) GetConfig(ctx context.Context, appID string, version int64) (pla
 // CreateConfig writes a new config version in one TransactWriteItems: the
 // application's config_version moves from the previous version to it (and
 // its optimistic-locking version moves on, so that a concurrent write of
-// the whole application cannot put back the old config_version), the
-// snapshot and the history entry are created.
-func (s *Store) CreateConfig(ctx context.Context, next platform.Config) error {
+// the whole application cannot put back the old config_version), the slug
+// guard's copy of the application moves with it, the snapshot and the
+// history entry are created.
+func (s *Store) CreateConfig(ctx context.Context, app platform.Application, next platform.Config) error {
+	if app.ID != next.ApplicationID {
+		return fmt.Errorf("store: config of application %s written for application %s", next.ApplicationID, app.ID)
+	}
 	if next.Version < 1 {
 		return fmt.Errorf("store: config version %d", next.Version)
 	}
@@ -184,15 +188,26 @@ func (s *Store) CreateConfig(ctx context.Context, next platform.Config) error {
 		cond = "attribute_exists(PK) AND (attribute_not_exists(#cv) OR #cv = :cur)"
 	}
 	notExists := aws.String("attribute_not_exists(PK)")
+	names := map[string]string{"#cv": attrConfigVersion, "#v": "version"}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: s.table, Key: appKey(next.ApplicationID),
 			UpdateExpression:         aws.String("SET #cv = :next, #v = #v + :one"),
 			ConditionExpression:      aws.String(cond),
-			ExpressionAttributeNames: map[string]string{"#cv": attrConfigVersion, "#v": "version"},
+			ExpressionAttributeNames: names,
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":cur": num(next.Version - 1), ":next": num(next.Version), ":one": num(1),
 			},
+		}},
+		// The guard's copy moves the same way (its version equals the
+		// application item's); a guard older than the copies has no
+		// version, gains one here and is still read through the id.
+		{Update: &types.Update{
+			TableName: s.table, Key: appGuardKey(app.OrganizationSlug, app.ProjectSlug, app.Slug),
+			UpdateExpression:          aws.String("SET #cv = :next, #v = if_not_exists(#v, :zero) + :one"),
+			ConditionExpression:       aws.String("app_id = :id"),
+			ExpressionAttributeNames:  names,
+			ExpressionAttributeValues: map[string]types.AttributeValue{":next": num(next.Version), ":one": num(1), ":zero": num(0), ":id": str(app.ID)},
 		}},
 		{Put: &types.Put{TableName: s.table, Item: snapshot, ConditionExpression: notExists}},
 		{Put: &types.Put{TableName: s.table, Item: log, ConditionExpression: notExists}},

@@ -62,12 +62,12 @@ func TestConfigVersions(t *testing.T) {
 
 	v1 := configAt(cur, map[string]string{"LOG_LEVEL": "info", "S_TOKEN": "t1"})
 	env.Requests.Reset()
-	mustOK(t, env.Store.CreateConfig(ctx(), v1))
+	mustOK(t, env.Store.CreateConfig(ctx(), app, v1))
 	if calls := env.Requests.Calls(); fmt.Sprint(calls) != "[TransactWriteItems]" {
 		t.Fatalf("writing a config version made %v, want one TransactWriteItems", calls)
 	}
 	// A second writer that read version 0 loses.
-	if err := env.Store.CreateConfig(ctx(), configAt(cur, map[string]string{"OTHER": "x"})); !errors.Is(err, platform.ErrConfigChanged) {
+	if err := env.Store.CreateConfig(ctx(), app, configAt(cur, map[string]string{"OTHER": "x"})); !errors.Is(err, platform.ErrConfigChanged) {
 		t.Fatalf("a write from a stale version: %v, want ErrConfigChanged", err)
 	}
 	got, err := env.Store.CurrentConfig(ctx(), app.ID)
@@ -86,7 +86,7 @@ func TestConfigVersions(t *testing.T) {
 	}
 	stale := a
 	v2 := configAt(got, map[string]string{"S_TOKEN": "t2"}, "LOG_LEVEL")
-	mustOK(t, env.Store.CreateConfig(ctx(), v2))
+	mustOK(t, env.Store.CreateConfig(ctx(), app, v2))
 	_, err = env.Store.UpdateApplication(ctx(), app.ID, stale.Version, func(x *platform.Application) error { x.Name = "renamed"; return nil })
 	wantCode(t, err, platform.CodePreconditionFailed) // the config write moved the application on
 	a, err = env.Store.UpdateApplication(ctx(), app.ID, 0, func(x *platform.Application) error { x.Name = "renamed"; return nil })
@@ -107,7 +107,7 @@ func TestConfigVersions(t *testing.T) {
 	for i := 3; i <= 5; i++ {
 		cur, err := env.Store.CurrentConfig(ctx(), app.ID)
 		mustOK(t, err)
-		mustOK(t, env.Store.CreateConfig(ctx(), configAt(cur, map[string]string{fmt.Sprintf("V%d", i): "x"})))
+		mustOK(t, env.Store.CreateConfig(ctx(), app, configAt(cur, map[string]string{fmt.Sprintf("V%d", i): "x"})))
 	}
 	var versions []int64
 	page := platform.PageRequest{Limit: 2}
@@ -137,7 +137,7 @@ func TestConfigVersions(t *testing.T) {
 
 	// No application, no config version.
 	missing := configAt(emptyFor(ids.NewID()), map[string]string{"A": "b"})
-	if err := env.Store.CreateConfig(ctx(), missing); !errors.Is(err, platform.ErrConfigChanged) {
+	if err := env.Store.CreateConfig(ctx(), platform.Application{ID: missing.ApplicationID, OrganizationSlug: "acme", ProjectSlug: "shop", Slug: "gone"}, missing); !errors.Is(err, platform.ErrConfigChanged) {
 		t.Fatalf("a config of a missing application: %v", err)
 	}
 }
@@ -166,7 +166,7 @@ func TestConfigConcurrentWrites(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = env.Store.CreateConfig(ctx(), configAt(cur, map[string]string{fmt.Sprintf("W%d", i): "x"}))
+			errs[i] = env.Store.CreateConfig(ctx(), app, configAt(cur, map[string]string{fmt.Sprintf("W%d", i): "x"}))
 		}()
 	}
 	wg.Wait()
@@ -210,7 +210,7 @@ func TestLargestConfigFits(t *testing.T) {
 	if b := next.Bytes(); b > platform.MaxConfigBytes || b < platform.MaxConfigBytes-platform.MaxConfigVars {
 		t.Fatalf("the test config has %d bytes, want just under %d", b, platform.MaxConfigBytes)
 	}
-	mustOK(t, env.Store.CreateConfig(ctx(), next))
+	mustOK(t, env.Store.CreateConfig(ctx(), app, next))
 	raw, err := env.Client.Query(ctx(), &dynamodb.QueryInput{TableName: &env.Table, KeyConditionExpression: aws.String("PK = :pk AND SK = :sk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: "APP#" + app.ID}, ":sk": &types.AttributeValueMemberS{Value: "CONFIG#0000000001"}}})
 	mustOK(t, err)

@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -112,6 +114,30 @@ func buildWorld(t *testing.T, env *storetest.Env) {
 		_, err = env.Store.UpdateApplicationRecords(ctx(), app.ID, 0, step)
 		mustOK(t, err)
 	}
+	// A config version: the application, its guard's copy, the snapshot
+	// and the history entry in one transaction.
+	cur, err := env.Store.CurrentConfig(ctx(), app.ID)
+	mustOK(t, err)
+	mustOK(t, env.Store.CreateConfig(ctx(), app, configAt(cur, map[string]string{"LOG_LEVEL": "info"})))
+	// Custom domains: two added (guards and the route-check marker), one
+	// removed again, one made active.
+	for _, host := range []string{"www.acme.test", "old.acme.test"} {
+		_, err = env.Store.UpdateApplication(ctx(), app.ID, 0, func(a *platform.Application) error {
+			_, err := a.AddDomain(host, "apps.test", now)
+			return err
+		})
+		mustOK(t, err)
+	}
+	_, err = env.Store.UpdateApplication(ctx(), app.ID, 0, func(a *platform.Application) error {
+		return a.RemoveDomain("old.acme.test")
+	})
+	mustOK(t, err)
+	_, err = env.Store.UpdateApplication(ctx(), app.ID, 0, func(a *platform.Application) error {
+		a.ObserveRoutes(map[string]platform.RouteState{"www.acme.test": {Routed: true, Target: "lb.test", TLSReady: true}}, now)
+		a.RoutesApplied = a.RoutesSeq
+		return nil
+	})
+	mustOK(t, err)
 	// GitHub App installations linked to the organization; one unlinked.
 	for _, id := range []int64{41, 43} {
 		_, err := env.Store.LinkInstallation(ctx(), platform.Installation{ID: id, OrganizationSlug: p.OrganizationSlug, Account: "acme", Created: now})
@@ -173,7 +199,7 @@ func TestFailedTransactionsLeaveEveryItemIntact(t *testing.T) {
 	sort.Strings(kinds)
 	// Every transaction of the store: projects, applications, tokens,
 	// revocations, pipeline records, installation pointers.
-	for _, want := range []string{"Put:PROJECT/PROJECT", "Check:PROJECT/PROJECT", "Put:TOKEN/TOKEN", "Delete:TOKEN/TOKEN", "Put:APP/IMAGE", "Put:APP/RELEASE", "Put:APP/DEPLOY", "Put:INSTALL/APP", "Delete:INSTALL/APP", "Check:ORG/ORG"} {
+	for _, want := range []string{"Put:PROJECT/PROJECT", "Check:PROJECT/PROJECT", "Put:TOKEN/TOKEN", "Delete:TOKEN/TOKEN", "Put:SLUG/SLUG", "Update:SLUG/SLUG", "Put:APP/IMAGE", "Put:APP/RELEASE", "Put:APP/DEPLOY", "Put:INSTALL/APP", "Delete:INSTALL/APP", "Check:ORG/ORG", "Put:DOMAIN/DOMAIN", "Delete:DOMAIN/DOMAIN", "Put:ROUTECHECK/APP", "Delete:ROUTECHECK/APP"} {
 		if !strings.Contains(strings.Join(kinds, "\n"), want) {
 			t.Errorf("the world issued no transaction with %s; kinds: %q", want, kinds)
 		}
@@ -239,4 +265,92 @@ func TestFailedTransactionAfterAnIgnoredDelivery(t *testing.T) {
 	if claimed || !d.Done {
 		t.Fatalf("the delivery record was damaged: claimed %v %+v", claimed, d)
 	}
+}
+
+// TestSlugGuardCarriesTheApplication walks an application through every
+// kind of write the store makes of it and checks, after each, that Get by
+// slug is one consistent GetItem (the slug guard's copy) and answers
+// exactly what Get by id does; then that a guard written before the copies
+// existed (only app_id) still reads, through the id, until the next write
+// of the application gives it the copy.
+func TestSlugGuardCarriesTheApplication(t *testing.T) {
+	env := storetest.New(t)
+	p := seedProject(t, env, "acme", "shop")
+	app := newApp(p, "web")
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	same := func(t *testing.T, step string, wantCalls string) {
+		t.Helper()
+		env.Requests.Reset()
+		bySlug, err := env.Store.GetApplicationBySlug(ctx(), p.OrganizationSlug, p.Slug, app.Slug)
+		mustOK(t, err)
+		if got := fmt.Sprint(env.Requests.Calls()); got != wantCalls {
+			t.Errorf("%s: Get by slug made %s, want %s", step, got, wantCalls)
+		}
+		byID, err := env.Store.GetApplication(ctx(), app.ID)
+		mustOK(t, err)
+		if !reflect.DeepEqual(bySlug, byID) {
+			t.Errorf("%s: by slug\n%+v\nby id\n%+v", step, bySlug, byID)
+		}
+	}
+	update := func(mutate func(*platform.Application) (platform.RecordWrites, error)) {
+		t.Helper()
+		_, err := env.Store.UpdateApplicationRecords(ctx(), app.ID, 0, mutate)
+		mustOK(t, err)
+	}
+	config := func(name string) {
+		t.Helper()
+		cur, err := env.Store.CurrentConfig(ctx(), app.ID)
+		mustOK(t, err)
+		mustOK(t, env.Store.CreateConfig(ctx(), app, configAt(cur, map[string]string{name: "x"})))
+	}
+	oneGet := "[GetItem]"
+	mustOK(t, env.Store.CreateApplication(ctx(), app))
+	same(t, "created", oneGet)
+	repo, branch, inst := "acme/web", "main", int64(41)
+	update(func(a *platform.Application) (platform.RecordWrites, error) {
+		a.GithubRepository, a.AutoDeployBranch, a.GithubAppInstallationID, a.ProcessCounts = &repo, &branch, &inst, map[string]int{"web": 2}
+		return platform.RecordWrites{}, nil
+	})
+	same(t, "settings and installation", oneGet)
+	config("A")
+	same(t, "config version", oneGet)
+	var imageID string
+	update(func(a *platform.Application) (platform.RecordWrites, error) {
+		img, w, err := a.StartPipeline(platform.PipelineRequest{Trigger: platform.TriggerManual, TriggeredBy: "ci"}, ids.NewID(), now)
+		imageID = img.ID
+		return w, err
+	})
+	same(t, "pipeline records", oneGet)
+	config("B") // a config write between two whole-item writes
+	update(func(a *platform.Application) (platform.RecordWrites, error) {
+		return a.RecordBuildSucceeded(imageID, "registry/web@sha256:1", strings.Repeat("a", 40), map[string]string{"web": "run web"}, now)
+	})
+	same(t, "whole item after a config write", oneGet)
+
+	// A guard as written before the copies: only the id.
+	legacy := newApp(p, "old")
+	mustOK(t, env.Store.CreateApplication(ctx(), legacy))
+	guardKey := map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: "SLUG#APP#acme/shop/old"}, "SK": &types.AttributeValueMemberS{Value: "SLUG"},
+	}
+	_, err := env.Client.PutItem(ctx(), &dynamodb.PutItemInput{TableName: aws.String(env.Table), Item: map[string]types.AttributeValue{
+		"PK": guardKey["PK"], "SK": guardKey["SK"], "app_id": &types.AttributeValueMemberS{Value: legacy.ID},
+	}})
+	mustOK(t, err)
+	app = legacy
+	same(t, "legacy guard", "[GetItem GetItem]")
+	config("C") // gives the legacy guard a version, not a document
+	same(t, "legacy guard after a config write", "[GetItem GetItem]")
+	_, err = env.Store.UpdateApplication(ctx(), legacy.ID, 0, func(a *platform.Application) error {
+		a.ProcessCounts = map[string]int{"web": 1}
+		return nil
+	})
+	mustOK(t, err)
+	same(t, "legacy guard after a write of the application", oneGet)
+
+	// Deleted: the guard goes with the application.
+	_, err = env.Store.DeleteApplication(ctx(), legacy.ID, "admin", now, func(*platform.Application) error { return nil })
+	mustOK(t, err)
+	_, err = env.Store.GetApplicationBySlug(ctx(), "acme", "shop", "old")
+	wantCode(t, err, platform.CodeNotFound)
 }

@@ -16,7 +16,8 @@
 //	project             PROJECT#<id>              PROJECT   PROJECTS#<org_slug>     <id>
 //	project slug guard  SLUG#PROJECT#<org>/<prj>  SLUG      APPS#<org>/<prj>        #PROJECT
 //	application         APP#<id>                  APP       APPS#<org>/<prj>        APP#<slug>
-//	app slug guard      SLUG#APP#<org>/<prj>/<app> SLUG
+//	app slug guard      SLUG#APP#<org>/<prj>/<app> SLUG    (app_id, and the application's doc,
+//	                                                        version and config_version: its copy)
 //	token               TOKEN#<sha256 hex>        TOKEN     PLATFORMTOKENS          <id>   (platform tokens)
 //	                                                        TOKENS#<org_slug>       <id>   (organization tokens)
 //	token id pointer    TOKENID#<id>              TOKEN
@@ -28,6 +29,8 @@
 //	config snapshot     APP#<id>                  CONFIG#<version:010d>     (attribute docz: gzip'd JSON)
 //	config history      APP#<id>                  CONFIGLOG#<version:010d>
 //	tombstone           APP#<id>                  TOMBSTONE (a deleted application, until its teardown ends)
+//	domain guard        DOMAIN#<hostname>         DOMAIN    (app_id: the one application that has the hostname)
+//	route-check marker  ROUTECHECK                APP#<id>  (the application has routes to apply or a domain not active)
 //
 // No item holds an empty map, list or set (the embedded server's rollback of
 // a failed transaction loses them): a collection that may be empty is
@@ -37,11 +40,14 @@
 // part of its document. Everything an application owns lives in its
 // partition APP#<id> (records, and new kinds: config versions, …) so the
 // teardown can purge it without knowing the kinds; what lives elsewhere
-// (the slug guard, the installation pointer) is deleted with the
-// application in one transaction.
+// (the slug guard, the installation pointer, the domain guards and the
+// route-check marker) is deleted with the application in one transaction.
 //
 // Organizations and projects never change after creation and their slugs are
-// immutable, so a slug guard may carry a full copy of its project.
+// immutable, so a slug guard may carry a full copy of its project. An
+// application's slug guard carries a copy of the application item that
+// every transaction writing the item keeps equal to it (never its index
+// keys: the copy is found by key only).
 //
 // # Access patterns (one DynamoDB request each unless noted)
 //
@@ -53,13 +59,13 @@
 //	list projects            Query GSI1 PROJECTS#<org>, newest first
 //	create application      TransactWriteItems: ConditionCheck project exists, Put guard (not exists), Put application
 //	get application by id    GetItem APP#<id> (consistent)
-//	get application by slug  Query GSI1 APPS#<org>/<prj> = APP#<slug> and, concurrently, GetItem
-//	                         guard (the index is eventually consistent; the guard is the truth:
-//	                         a deleted application is gone at once); only when the index lags,
-//	                         GetItem application, so a just-created application is found
+//	get application by slug  GetItem guard (consistent; its copy of the application); a guard
+//	                         written before the copies (app_id only): then GetItem application
 //	list applications        Query GSI1 APPS#<org>/<prj> (the project guard and every application);
 //	                         a missing guard falls back to GetItem guard (404 or a new project)
-//	update application       GetItem + PutItem with version = :read (retried on a lost race)
+//	update application       GetItem + TransactWriteItems: Put application with version = :read,
+//	                         Put guard (the copy), records, installation pointer changes
+//	                         (retried on a lost race)
 //	authenticate token       GetItem TOKEN#<hash>
 //	create token             TransactWriteItems: Put token, Put id pointer
 //	revoke token             GetItem TOKENID#<id> + TransactWriteItems: Delete both
@@ -76,6 +82,12 @@
 //	                         Delete slug guard (app_id = :id), Put tombstone (not exists),
 //	                         Delete installation pointer
 //	purge application        Query APP#<id> (keys) + TransactWriteItems of up to 100 Deletes
+//	list domains             GetItem APP#<id> (the domains are part of the application's document)
+//	add / remove a domain    GetItem + TransactWriteItems: Put application (version = :read), Put
+//	                         guard (not exists or this application's) / Delete guard (this
+//	                         application's), Put / Delete the route-check marker when that changes
+//	route checks             Query ROUTECHECK (the scheduled check), then per application GetItem
+//	                         (+ the update above when a status changed)
 //	idempotency              PutItem claim (not exists or expired), PutItem response, DeleteItem release
 //	webhook delivery         PutItem claim (not exists or expired; else GetItem + UpdateItem takeover
 //	                         after the lease), UpdateItem outcome, UpdateItem done, UpdateItem release
@@ -85,7 +97,8 @@
 //	config version           GetItem APP#<id> / CONFIG#<version> (what a release pins)
 //	write a config version   TransactWriteItems: Update application (config_version :cur → :next,
 //	                         version + 1, so a concurrent whole-item Put of the application
-//	                         retries), Put snapshot and Put history (both not exists)
+//	                         retries), the same Update of the guard's copy (app_id = :id),
+//	                         Put snapshot and Put history (both not exists)
 //	config history           Query APP#<id> begins_with CONFIGLOG#, newest first (small items:
 //	                         a page never reads the snapshots)
 //

@@ -68,6 +68,7 @@ func (s *Store) writeTombstone(ctx context.Context, ts platform.Tombstone) error
 	if inst := app.GithubAppInstallationID; inst != nil {
 		tx = append(tx, types.TransactWriteItem{Delete: &types.Delete{TableName: s.table, Key: installationKey(*inst, app.ID)}})
 	}
+	tx = append(tx, s.teardownDomains(app)...)
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
 	if err == nil {
 		return nil

@@ -32,6 +32,8 @@ type Store struct {
 	table   *string
 	cursors cursorSigner
 	now     func() time.Time
+	// tokens caches TokenByHash (nil: off; see WithTokenCache).
+	tokens *tokenCache
 }
 
 // Option configures a Store.

@@ -129,14 +129,23 @@ func (s *Store) ReplacePlatformTokens(ctx context.Context, fresh platform.Token,
 			types.TransactWriteItem{Delete: &types.Delete{TableName: s.table, Key: tokenIDKey(t.ID), ConditionExpression: exists}})
 		failures = append(failures, gone, gone)
 	}
+	for _, t := range old {
+		s.tokens.revoke(s.now(), t.Hash)
+	}
 	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
 		return transactFailure(err, failures...)
+	}
+	for _, t := range old {
+		s.tokens.revoke(s.now(), t.Hash)
 	}
 	return nil
 }
 
 // TokenByHash returns the token whose secret has the given SHA-256 hash.
 func (s *Store) TokenByHash(ctx context.Context, hash string) (platform.Token, error) {
+	if t, ok := s.tokens.get(hash, s.now()); ok {
+		return t, nil
+	}
 	var t platform.Token
 	it, err := s.getItem(ctx, tokenKey(hash))
 	if err != nil {
@@ -145,7 +154,11 @@ func (s *Store) TokenByHash(ctx context.Context, hash string) (platform.Token, e
 	if it == nil {
 		return t, platform.NotFound("token")
 	}
-	return decodeToken(it)
+	t, err = decodeToken(it)
+	if err == nil {
+		s.tokens.put(t, s.now())
+	}
+	return t, err
 }
 
 // RevokeToken deletes the organization's token with the given id.
@@ -157,6 +170,7 @@ func (s *Store) RevokeToken(ctx context.Context, orgSlug, id string) error {
 	if ptr == nil || getS(ptr, "org_slug") != orgSlug {
 		return platform.NotFound("token")
 	}
+	s.tokens.revoke(s.now(), getS(ptr, "hash"))
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Delete: &types.Delete{TableName: s.table, Key: tokenKey(getS(ptr, "hash")), ConditionExpression: aws.String("attribute_exists(PK)")}},
 		{Delete: &types.Delete{TableName: s.table, Key: tokenIDKey(id), ConditionExpression: aws.String("attribute_exists(PK)")}},
@@ -165,6 +179,7 @@ func (s *Store) RevokeToken(ctx context.Context, orgSlug, id string) error {
 		gone := platform.NotFound("token") // revoked concurrently
 		return transactFailure(err, gone, gone)
 	}
+	s.tokens.revoke(s.now(), getS(ptr, "hash")) // and once deleted: no lookup read before can stay
 	return nil
 }
 
@@ -193,7 +208,11 @@ func (s *Store) TouchToken(ctx context.Context, t platform.Token, now time.Time)
 		ExpressionAttributeValues: vals,
 	})
 	if isConditionFailed(err) {
+		s.tokens.used(t.Hash, now)
 		return nil // revoked, or another request recorded a use meanwhile
+	}
+	if err == nil {
+		s.tokens.used(t.Hash, now)
 	}
 	return classify(err)
 }

@@ -4,6 +4,11 @@
 // background teardown started), and the teardown workflow's steps, which
 // remove the application's cluster objects and every item it owned.
 //
+// Removing the cluster objects also removes the release tags of the
+// application's images (pipeline.ImageTags), the tags that keep them from
+// the image repository's lifecycle policy: from then on its images expire
+// as any build image does.
+//
 // The teardown is its own small state machine
 // (infra/statemachine/teardown.asl.json): remove the cluster objects,
 // purge the records in batches, remove the cluster objects once more

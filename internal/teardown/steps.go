@@ -52,6 +52,9 @@ type Invocation struct {
 type Steps struct {
 	Store   Store
 	Cluster pipeline.Cluster
+	// Images removes the release tags of the application's images, so the
+	// repository's lifecycle policy may expire them (nil: left tagged).
+	Images pipeline.ImageTags
 }
 
 // Handle runs one step: the Lambda JSON boundary.
@@ -102,6 +105,14 @@ func (s *Steps) removeCluster(ctx context.Context, appID string) error {
 	w := pipeline.WorkloadOf(ts.Application, platform.Release{})
 	if err := s.Cluster.Remove(ctx, w.Namespace, appID); err != nil {
 		return &pipeline.TransientError{Err: fmt.Errorf("removing the cluster objects of application %s: %w", appID, err)}
+	}
+	// Nothing runs the images any more. Every pass removes every release
+	// tag again: a deploy step that was past its last check when the
+	// application was deleted may have tagged its image since.
+	if s.Images != nil {
+		if err := s.Images.Untag(ctx, pipeline.ReleaseImageTags(appID, ts.Application.ReleaseSeq)); err != nil {
+			return &pipeline.TransientError{Err: fmt.Errorf("removing the release tags of application %s: %w", appID, err)}
+		}
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/slipway-paas/slipway/internal/pipeline/localrun"
 	"github.com/slipway-paas/slipway/internal/pipeline/pipelinetest"
 	"github.com/slipway-paas/slipway/internal/platform"
+	"github.com/slipway-paas/slipway/internal/sim"
 	"github.com/slipway-paas/slipway/internal/stepfn"
 	"github.com/slipway-paas/slipway/internal/store/storetest"
 	"github.com/slipway-paas/slipway/internal/teardown"
@@ -34,6 +35,7 @@ type harness struct {
 	service   teardown.Service
 	ids       *platform.IDGenerator
 	project   platform.Project
+	images    *sim.Images
 }
 
 func newHarness(t *testing.T) *harness {
@@ -41,10 +43,13 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{t: t, env: storetest.New(t), clock: stepfn.NewVirtualClock(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)),
 		cluster: &pipelinetest.Cluster{Statuses: []pipeline.RolloutStatus{pipelinetest.RolledOut}}}
 	h.ids = &platform.IDGenerator{Now: h.clock.Now}
-	builder := &pipelinetest.Builder{Statuses: []pipeline.BuildStatus{pipelinetest.Running, pipelinetest.Built}}
-	steps := &pipeline.Steps{Store: h.env.Store, Builder: builder, Cluster: h.cluster, Now: h.clock.Now, IDs: h.ids, PollSeconds: 10, Metrics: io.Discard}
+	built := pipelinetest.Built
+	built.ImageURI = "registry.local/slipway-images@sha256:" + strings.Repeat("b", 64)
+	builder := &pipelinetest.Builder{Statuses: []pipeline.BuildStatus{pipelinetest.Running, built}}
+	h.images = sim.NewImages()
+	steps := &pipeline.Steps{Store: h.env.Store, Builder: builder, Cluster: h.cluster, Now: h.clock.Now, IDs: h.ids, PollSeconds: 10, Metrics: io.Discard, Images: h.images}
 	h.runner = pipelinetest.NewRunner(t, steps, h.clock, stepfn.WithRandom(func() float64 { return 0.5 }))
-	td, err := localrun.NewTeardowns(slipway.TeardownStateMachine, &teardown.Steps{Store: h.env.Store, Cluster: h.cluster},
+	td, err := localrun.NewTeardowns(slipway.TeardownStateMachine, &teardown.Steps{Store: h.env.Store, Cluster: h.cluster, Images: h.images},
 		stepfn.WithClock(h.clock), stepfn.WithRandom(func() float64 { return 0.5 }))
 	if err != nil {
 		t.Fatal(err)
@@ -123,6 +128,10 @@ func TestDeleteAfterADeploy(t *testing.T) {
 	if len(h.partition(app.ID)) < 4 {
 		t.Fatalf("records before the delete: %v", h.partition(app.ID))
 	}
+	releaseTags := platform.ReleaseImageTagPrefix + app.ID
+	if tags := h.images.Tagged(releaseTags); len(tags) != 1 {
+		t.Fatalf("release tags before the delete: %v", tags)
+	}
 
 	if err := h.service.Delete(ctx, app.ID, admin); err != nil {
 		t.Fatal(err)
@@ -137,6 +146,9 @@ func TestDeleteAfterADeploy(t *testing.T) {
 	}
 	if left := h.partition(app.ID); len(left) != 0 {
 		t.Errorf("left in the partition: %v", left)
+	}
+	if tags := h.images.Tagged(releaseTags); len(tags) != 0 {
+		t.Errorf("release tags left after the teardown (the lifecycle policy would keep the images): %v", tags)
 	}
 	if got, want := fmt.Sprint(h.cluster.Removals()), fmt.Sprintf("[%[1]s/%[2]s %[1]s/%[2]s]", platform.OrganizationNamespace("acme"), app.ID); got != want {
 		t.Errorf("removals %s, want %s", got, want)

@@ -2,16 +2,13 @@ package cloudwatch
 
 import (
 	"context"
-	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
-	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 
-	"github.com/slipway-paas/slipway/internal/platform"
+	"github.com/slipway-paas/slipway/internal/awsconf"
 )
 
 // EnvEndpoint names the variable that points the client at another
@@ -51,15 +48,4 @@ var transientCodes = map[string]bool{
 // the SDK's own retries) platform "unavailable" errors: a 503 the caller
 // may retry. Anything else (denied access, a bad request) is a fault of
 // the deployment and stays an internal error.
-func classify(err error) error {
-	var apiErr smithy.APIError
-	var respErr *smithyhttp.ResponseError
-	var sendErr *smithyhttp.RequestSendError
-	transient := errors.As(err, &sendErr) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.As(err, &apiErr) && transientCodes[apiErr.ErrorCode()] ||
-		errors.As(err, &respErr) && respErr.HTTPStatusCode() >= 500
-	if transient {
-		return platform.Unavailable(err)
-	}
-	return err
-}
+func classify(err error) error { return awsconf.Transient(err, transientCodes) }

@@ -1,14 +1,6 @@
 package codebuild
 
-import (
-	"context"
-	"errors"
-
-	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
-
-	"github.com/slipway-paas/slipway/internal/platform"
-)
+import "github.com/slipway-paas/slipway/internal/awsconf"
 
 // retryableCodes are CodeBuild error codes worth retrying later.
 var retryableCodes = map[string]bool{
@@ -24,17 +16,4 @@ var retryableCodes = map[string]bool{
 // classify wraps errors worth retrying (throttling, service faults, the
 // concurrent-build limit, network failures) as platform "unavailable";
 // others (a missing project, invalid input) stay final.
-func classify(err error) error {
-	var apiErr smithy.APIError
-	var respErr *smithyhttp.ResponseError
-	var sendErr *smithyhttp.RequestSendError
-	switch {
-	case errors.Is(err, context.Canceled):
-		return err
-	case errors.As(err, &apiErr) && retryableCodes[apiErr.ErrorCode()],
-		errors.As(err, &respErr) && respErr.HTTPStatusCode() >= 500,
-		errors.As(err, &sendErr):
-		return platform.Unavailable(err)
-	}
-	return err
-}
+func classify(err error) error { return awsconf.Transient(err, retryableCodes) }

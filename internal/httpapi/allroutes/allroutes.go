@@ -55,6 +55,10 @@ type Wiring struct {
 	// cursors (the store's cursor key).
 	Logs      platform.LogSource
 	CursorKey []byte
+	// AppsDomain is the apps domain of default hosts; Routes starts the
+	// route check of a domain change (nil: none).
+	AppsDomain string
+	Routes     pipeline.RouteTrigger
 }
 
 // Routes returns the routes of every function group — applications,
@@ -68,7 +72,7 @@ func Routes(w Wiring) []httpapi.Route {
 		Cluster: w.Cluster, Reporter: w.Reporter, Metrics: io.Discard, IDs: w.IDs, Now: w.Now, Config: w.Config}
 	var routes []httpapi.Route
 	routes = append(routes, applications.Routes(applications.Deps{Store: w.Store, IDs: w.IDs, Now: w.Now, OpenAPI: w.OpenAPI, Cluster: w.Cluster,
-		Sealer: w.Sealer, Fingerprints: w.Fingerprints, Teardowns: w.Teardowns})...)
+		Sealer: w.Sealer, Fingerprints: w.Fingerprints, Teardowns: w.Teardowns, AppsDomain: w.AppsDomain, Routes: w.Routes})...)
 	routes = append(routes, deployments.Routes(deployments.Deps{Store: w.Store, Launcher: launcher, Now: w.Now})...)
 	routes = append(routes, observability.Routes(observability.Deps{Store: w.Store, Source: w.Source, Now: w.Now,
 		Logs: observability.LogDeps{Store: w.Store, Source: w.Logs, Cursors: platform.CursorSigner{Key: w.CursorKey}, Fingerprints: w.Fingerprints}})...)

@@ -51,7 +51,7 @@ func (a api) createApplication(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpapi.Location(w, "/applications/"+app.OrganizationSlug+"/"+app.ProjectSlug+"/"+app.Slug)
 	w.Header().Set("ETag", httpapi.ETag(app.Version))
-	httpapi.WriteJSON(w, http.StatusCreated, httpapi.Application(app))
+	httpapi.WriteJSON(w, http.StatusCreated, httpapi.Application(app).WithWebURL(app, a.AppsDomain))
 	return nil
 }
 
@@ -79,13 +79,13 @@ func (a api) getApplication(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeApplication(w, http.StatusOK, app)
+	a.writeApplication(w, http.StatusOK, app)
 	return nil
 }
 
-func writeApplication(w http.ResponseWriter, status int, app platform.Application) {
+func (a api) writeApplication(w http.ResponseWriter, status int, app platform.Application) {
 	w.Header().Set("ETag", httpapi.ETag(app.Version))
-	httpapi.WriteJSON(w, status, httpapi.Application(app))
+	httpapi.WriteJSON(w, status, httpapi.Application(app).WithWebURL(app, a.AppsDomain))
 }
 
 // update authorizes the caller against the application it reads and
@@ -139,7 +139,7 @@ func (a api) updateSettings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeApplication(w, http.StatusOK, app)
+	a.writeApplication(w, http.StatusOK, app)
 	return nil
 }
 
@@ -168,7 +168,7 @@ func (a api) scale(w http.ResponseWriter, r *http.Request) error {
 			return e
 		}
 	}
-	writeApplication(w, http.StatusOK, app)
+	a.writeApplication(w, http.StatusOK, app)
 	return nil
 }
 

@@ -133,7 +133,7 @@ func (a api) patchConfig(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	next, err := a.configService().Patch(r.Context(), cur, configIfMatch(r), patch, caller.TokenName)
+	next, err := a.configService().Patch(r.Context(), app, cur, configIfMatch(r), patch, caller.TokenName)
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ func (a api) getApplicationByID(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeApplication(w, http.StatusOK, app)
+	a.writeApplication(w, http.StatusOK, app)
 	return nil
 }
 

@@ -46,6 +46,12 @@ type Deps struct {
 	Fingerprints platform.Fingerprinter
 	// Teardowns starts the background teardown of deleted applications.
 	Teardowns teardown.Starter
+	// AppsDomain is the platform's apps domain: default hosts (web_url)
+	// and the names custom domains may not take ("": no web_url).
+	AppsDomain string
+	// Routes gets a domain change to the cluster (a route check); nil
+	// leaves it to the scheduled check.
+	Routes pipeline.RouteTrigger
 }
 
 type api struct{ Deps }
@@ -79,7 +85,7 @@ func Routes(d Deps) []httpapi.Route {
 		{Method: "GET", Pattern: "/applications/{application_id}/config", Handle: a.getConfig},
 		{Method: "PATCH", Pattern: "/applications/{application_id}/config", MaxBody: platform.MaxConfigPatchBody, Handle: a.patchConfig},
 		{Method: "GET", Pattern: "/applications/{application_id}/config/versions", Handle: a.listConfigVersions},
-	}, append(a.lifecycleRoutes(), a.callerRoutes()...)...)
+	}, append(append(a.lifecycleRoutes(), a.domainRoutes()...), a.callerRoutes()...)...)
 }
 
 func (a api) health(w http.ResponseWriter, _ *http.Request) error {

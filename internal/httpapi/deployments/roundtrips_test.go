@@ -43,13 +43,13 @@ func TestDynamoDBRequestsPerRoute(t *testing.T) {
 			"[GetItem GetItem TransactWriteItems]", false, "pipeline_id"},
 		{"cancel (no running execution: ended here)", func() req {
 			return req{Method: "POST", Path: "/applications/" + id + "/pipelines/" + pipelineID + "/cancel", Token: apitest.Admin}
-		}, "[GetItem GetItem GetItem PutItem TransactWriteItems]", false, ""},
+		}, "[GetItem GetItem GetItem TransactWriteItems TransactWriteItems]", false, ""},
 		{"release image v1 (not the newest image)", func() req {
 			return req{Method: "POST", Path: "/applications/" + id + "/releases", Token: apitest.Admin, Body: map[string]any{"image_version": 1}}
 		}, "[GetItem GetItem GetItem GetItem TransactWriteItems]", false, "pipeline_id"},
 		{"cancel the release", func() req {
 			return req{Method: "POST", Path: "/applications/" + id + "/pipelines/" + pipelineID + "/cancel", Token: apitest.Admin}
-		}, "[GetItem GetItem GetItem PutItem TransactWriteItems]", false, ""},
+		}, "[GetItem GetItem GetItem TransactWriteItems TransactWriteItems]", false, ""},
 		{"rollback to v1 (not the newest release)", func() req {
 			return req{Method: "POST", Path: "/applications/" + id + "/rollback", Token: apitest.Admin, Body: map[string]any{"release_version": 1}}
 		}, "[GetItem GetItem GetItem GetItem TransactWriteItems]", false, ""},

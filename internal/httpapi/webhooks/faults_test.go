@@ -34,8 +34,8 @@ func TestRedeliveryFinishesAfterAStoreFault(t *testing.T) {
 		// claim cannot be given up and holds until its lease runs out.
 		stuck bool
 	}{
-		{"TransactWriteItems[Put:APP Put:IMAGE]", 1, false}, {"UpdateItem DELIVERY", 1, false},
-		{"TransactWriteItems[Put:APP Put:IMAGE]", 2, false}, {"UpdateItem DELIVERY", 2, false}, {"UpdateItem DELIVERY", 3, false},
+		{"TransactWriteItems[Put:APP Put:SLUG Put:IMAGE]", 1, false}, {"UpdateItem DELIVERY", 1, false},
+		{"TransactWriteItems[Put:APP Put:SLUG Put:IMAGE]", 2, false}, {"UpdateItem DELIVERY", 2, false}, {"UpdateItem DELIVERY", 3, false},
 		{"Query GSI2 REPO", 1, false}, {"UpdateItem DELIVERY", 1, true},
 	} {
 		guid := fmt.Sprintf("fault-%d", i)

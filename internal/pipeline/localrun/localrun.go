@@ -61,6 +61,12 @@ func New(definition []byte, steps *pipeline.Steps, opts ...stepfn.Option) (*Runn
 		steps.Starter = l
 	}
 	l.invoker = stepfn.InvokerFunc(func(ctx context.Context, _ string, payload json.RawMessage) (json.RawMessage, error) {
+		// As in AWS, where StopExecution never interrupts a running Lambda
+		// invocation, a stopped execution lets its running step finish (a
+		// build it started is recorded, so the abort path can stop it);
+		// only the task's own time limit still ends the step.
+		ctx, cancel := detached(ctx)
+		defer cancel()
 		out, err := l.steps.HandleEvent(ctx, payload)
 		if err != nil {
 			return nil, stepfn.NewLambdaTaskError(err)
@@ -140,4 +146,14 @@ func (l *Runner) Wait() { l.wg.Wait() }
 func (l *Runner) Close() {
 	l.cancel()
 	l.wg.Wait()
+}
+
+// detached is ctx without its cancellation but with its deadline (the
+// task's TimeoutSeconds) and values.
+func detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := context.WithoutCancel(ctx)
+	if deadline, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(d, deadline)
+	}
+	return context.WithCancel(d)
 }
