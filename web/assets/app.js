@@ -42,7 +42,8 @@ function replace(el, ...children) {
 }
 
 const link = (href, text, attrs = {}) => h('a', {href, 'data-link': true, ...attrs}, text);
-const badge = (status) => h('span', {class: `badge ${status || ''}`}, (status || 'none').replace('_', ' '));
+/** badge is a status pill: its text, and the class of its colour (default: the status). */
+const badge = (status, look = status) => h('span', {class: `badge ${look || ''}`}, (status || 'none').replace('_', ' '));
 
 function fmtTime(ts) {
   if (!ts) return '—';
@@ -609,7 +610,7 @@ async function renderMetrics(ctx, el) {
       series: [{label: 'Version'}, {label: 'ok (s)', fill: 'rgba(28,124,58,.6)', stroke: '#1c7c3a', paths: bars, points: {show: false}},
         {label: 'failed (s)', fill: 'rgba(179,38,30,.6)', stroke: '#b3261e', paths: bars, points: {show: false}}],
       axes: [{incrs: [1, 2, 5, 10, 20, 50, 100], values: (u, vals) => vals.map((v) => (Number.isInteger(v) ? `v${v}` : ''))},
-        {size: 48, values: (u, vals) => vals.map((v) => (v < 10 ? `${+v.toPrecision(3)}s` : fmtSecs(v)))}],
+        {size: 48, values: (u, vals) => vals.map((v) => (v < 10 ? `${+v.toFixed(3)}s` : fmtSecs(v)))}],
     }, [xs, ok, bad]);
   }
 }
@@ -718,7 +719,7 @@ async function renderDomains(ctx, el) {
       h('thead', {}, h('tr', {}, ['Hostname', 'Status', 'DNS records', ''].map((c) => h('th', {scope: 'col'}, c)))),
       h('tbody', {}, items.map((d) => h('tr', {},
         h('td', {class: 'mono'}, d.hostname),
-        h('td', {}, badge(d.status === 'active' ? 'complete' : d.status === 'error' ? 'error' : 'in_progress'), ' ', d.status,
+        h('td', {}, badge(d.status, {active: 'complete', error: 'error'}[d.status] || 'in_progress'),
           d.detail ? h('div', {class: 'muted small'}, d.detail) : null),
         h('td', {class: 'mono small'}, (d.dns_records || []).map((r) => h('div', {}, `${r.name} ${r.type} ${r.value}`))),
         h('td', {}, h('button', {type: 'button', class: 'secondary', disabled: dis, 'aria-label': `Remove ${d.hostname}`, onclick: async () => {

@@ -186,6 +186,10 @@ test('sign in, navigate to an application, deploy it and watch the cards reach c
     for (const st of ['build', 'deploy']) assert.match(text, new RegExp(`\\[${st}\\]`), `the log has ${st} lines`);
   }
 
+  // The header shows the application's web_url once a release with a web process is live.
+  const {web_url: webURL} = await mustCall('GET', '/applications/demo/demo/web');
+  if (webURL) assert.equal(await page.locator('#web-url').getAttribute('href'), webURL);
+
   // The deployments table, refreshed when the pipeline ended.
   const table = page.locator('#deployments-table');
   await table.getByRole('row').filter({hasText: 'v1'}).getByText('complete').waitFor();
@@ -416,7 +420,9 @@ test('domains: add and remove a custom domain', async () => {
   await page.goto(`${base}/ui/o/demo/demo/web`);
   await page.getByLabel('Hostname').fill('www.e2e-example.com');
   await page.getByRole('button', {name: 'Add domain'}).click();
-  await page.locator('#domains-table').getByRole('cell', {name: 'www.e2e-example.com', exact: true}).waitFor();
+  const row = page.locator('#domains-table').getByRole('row').filter({has: page.getByRole('cell', {name: 'www.e2e-example.com', exact: true})});
+  await row.waitFor();
+  assert.match(await row.innerText(), /(pending|active|error)[\s\S]*CNAME/, 'the status and the DNS records to set');
   await shot(page, 'domains');
   await page.getByRole('button', {name: 'Remove www.e2e-example.com'}).click();
   await page.getByText('No custom domains.').waitFor();
