@@ -48,6 +48,9 @@ async function startServer() {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // The server never outlives this process: not on a crash, not on a signal.
+  process.on('exit', () => proc.kill('SIGKILL'));
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => { proc.kill('SIGKILL'); process.exit(130); });
   const stderr = [];
   proc.stderr.on('data', (b) => stderr.push(b));
   const url = await new Promise((ok, fail) => {
