@@ -27,6 +27,8 @@ STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSIO
 # here. Its package is ./functions/<id without "Function", lower-cased>
 # (DeploymentsFunction -> ./functions/deployments); set PKG_<LogicalId> for another name.
 FUNCTIONS := ApplicationsFunction DeploymentsFunction ObservabilityFunction PipelineFunction WebhooksFunction
+# The dashboard's static files (web/, internal/webui) at GET /ui and /ui/{proxy+}.
+FUNCTIONS += UiFunction
 
 lower = $(shell printf '%s' '$(1)' | tr '[:upper:]' '[:lower:]')
 pkg_of = $(or $(PKG_$(1)),$(call lower,$(patsubst %Function,%,$(1))))
@@ -47,6 +49,8 @@ $(foreach f,$(FUNCTIONS),$(eval $(call function_rules,$(f))))
 # ---------------------------------------------------------------- checks
 # Everything `make check` runs, in order.
 CHECKS := lint cfn-lint openapi-lint asl-lint config-lint test-moto smoke test-kube fuzz
+# The dashboard in a real browser (Debian's chromium, playwright-core): see test-ui below.
+CHECKS += test-ui
 
 # asl-validator (npm), pinned by tools/asl/package-lock.json and installed into
 # tools/asl/node_modules (git-ignored) by `npm ci`, again whenever the lock file changes.
@@ -110,6 +114,32 @@ smoke: ## host-arch bootstraps under aws-lambda-rie, every events/ fixture invok
 test-kube: ## the Kubernetes adapter and RBAC manifests against a real control plane (etcd, apiserver, controllers, kwok)
 	bin="$$(scripts/kube-tools.sh)"; SLIPWAY_KUBE_BIN="$$bin" $(GO) test -race -count=1 ./internal/kube/...
 
+# ---------------------------------------------------------------- dashboard
+# web/e2e pins playwright-core (the browser driver) and uplot (the vendored chart library) in its
+# package-lock.json; `npm ci` installs them into web/e2e/node_modules (git-ignored), again
+# whenever the lock file changes. The browser is Debian's chromium (.ci/run installs it).
+UI_E2E := web/e2e
+UI_INSTALLED := $(UI_E2E)/node_modules/.slipway-installed
+CHROMIUM ?= /usr/bin/chromium
+
+$(UI_INSTALLED): $(UI_E2E)/package.json $(UI_E2E)/package-lock.json
+	npm ci --prefix $(UI_E2E) --no-audit --no-fund --ignore-scripts
+	touch $@
+
+.PHONY: test-ui bench-ui ui-vendor
+ui-vendor: $(UI_INSTALLED) ## refresh web/assets/vendor (uPlot) from the version web/e2e/package-lock.json pins
+	scripts/vendor-uplot.sh
+
+test-ui: $(UI_INSTALLED) ## the dashboard end to end in headless chromium against slipway dev --in-memory (screenshots: web/e2e/artifacts)
+	scripts/vendor-uplot.sh --check
+	@command -v $(CHROMIUM) >/dev/null || { echo "test-ui: $(CHROMIUM) not found (apt-get install chromium)" >&2; exit 1; }
+	CGO_ENABLED=0 $(GO) build -o bin/slipway ./cmd/slipway
+	SLIPWAY_BIN="$(CURDIR)/bin/slipway" CHROMIUM=$(CHROMIUM) node --test --test-concurrency=1 $(UI_E2E)/run.mjs
+
+bench-ui: $(UI_INSTALLED) ## test-ui plus the API requests per minute of an idle application page (2 min; figures in web/e2e/artifacts/figures.json)
+	CGO_ENABLED=0 $(GO) build -o bin/slipway ./cmd/slipway
+	SLIPWAY_BIN="$(CURDIR)/bin/slipway" CHROMIUM=$(CHROMIUM) SLIPWAY_UI_IDLE_SECS=120 node --test --test-concurrency=1 $(UI_E2E)/run.mjs
+
 # FUZZTIME: how long each fuzz target runs (go test -fuzztime).
 FUZZTIME ?= 15s
 fuzz: ## every fuzz target for FUZZTIME (15s) each
@@ -121,5 +151,5 @@ build: ## every function into .aws-sam/build/<LogicalId>/bootstrap (ARCH=amd64 t
 	done
 
 clean: ## remove build output and tools/asl/node_modules (the shared Go caches are left alone)
-	rm -rf .aws-sam bin dist coverage.out coverage.html $(ASL_TOOLS)/node_modules
+	rm -rf .aws-sam bin dist coverage.out coverage.html $(ASL_TOOLS)/node_modules $(UI_E2E)/node_modules $(UI_E2E)/artifacts
 	find . -name '*.test' -type f -not -path './.git/*' -delete

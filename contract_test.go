@@ -25,6 +25,7 @@ import (
 	"github.com/slipway-paas/slipway/internal/httpapi/observability"
 	"github.com/slipway-paas/slipway/internal/httpapi/webhooks"
 	"github.com/slipway-paas/slipway/internal/store"
+	"github.com/slipway-paas/slipway/internal/webui"
 )
 
 // groups are the function groups and the template function serving each.
@@ -34,6 +35,11 @@ var groups = map[string][]httpapi.Route{
 	"WebhooksFunction":      webhooks.Routes(webhooks.Deps{}),
 	"ObservabilityFunction": observability.Routes(observability.Deps{}),
 }
+
+// staticGroups are the functions whose HTTP API routes are not API routes
+// (openapi.yaml does not describe them: the dashboard's static files) and
+// the routes each answers, in template.yaml's syntax.
+var staticGroups = map[string][]webui.Route{"UiFunction": webui.Routes}
 
 var variable = regexp.MustCompile(`\{[^}]*\}`)
 
@@ -129,9 +135,23 @@ func TestRouterTemplateAndOpenAPIAgree(t *testing.T) {
 			t.Errorf("router %s: missing from openapi.yaml", route)
 		}
 	}
-	for route := range template {
-		if _, ok := router[route]; !ok {
+	static := map[string]string{}
+	for fn, routes := range staticGroups {
+		for _, r := range routes {
+			static[shape(r.Method, r.Path)] = fn
+			if got := template[shape(r.Method, r.Path)]; got != fn {
+				t.Errorf("%s serves %s %s: template has it on %q", fn, r.Method, r.Path, got)
+			}
+		}
+	}
+	for route, fn := range template {
+		if _, ok := router[route]; !ok && static[route] != fn {
 			t.Errorf("template.yaml %s: no handler in the router", route)
+		}
+	}
+	for route, fn := range static {
+		if _, ok := openapi[route]; ok {
+			t.Errorf("openapi.yaml %s: a route of %s, which is not an API route", route, fn)
 		}
 	}
 	for route := range openapi {
@@ -494,7 +514,7 @@ func TestLambdasLinkOnlyTheirOwn(t *testing.T) {
 	for fn := range groups {
 		groupPkgs[fn] = module + "internal/httpapi/" + strings.ToLower(strings.TrimSuffix(fn, "Function"))
 	}
-	for _, fn := range []string{"ApplicationsFunction", "DeploymentsFunction", "ObservabilityFunction", "PipelineFunction", "WebhooksFunction"} {
+	for _, fn := range []string{"ApplicationsFunction", "DeploymentsFunction", "ObservabilityFunction", "PipelineFunction", "WebhooksFunction", "UiFunction"} {
 		t.Run(fn, func(t *testing.T) {
 			pkg := "./functions/" + strings.ToLower(strings.TrimSuffix(fn, "Function"))
 			cmd := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", pkg)

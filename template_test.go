@@ -507,6 +507,9 @@ func auditFunctions(templateText, makefile []byte) []string {
 		for _, r := range groups[id] {
 			routes[shape(r.Method, r.Pattern)] = true
 		}
+		for _, r := range staticGroups[id] {
+			routes[shape(r.Method, r.Path)] = true
+		}
 		for _, name := range names {
 			ev := m(events[name])
 			props := m(ev["Properties"])

@@ -6,8 +6,8 @@
 # Go tests: contract_test.go.) Here:
 #   1. Every events/**/*.json outside events/pipeline/ is an HTTP API payload 2.0 event whose
 #      routeKey is a template route, whose rawPath matches that route (after a named stage's
-#      prefix) with exactly the pathParameters API Gateway would fill in; and every template
-#      route has one.
+#      prefix) with exactly the pathParameters API Gateway would fill in (a greedy {name+}
+#      spans one or more levels and fills in "name"); and every template route has one.
 #   2. The fixtures of POST /webhooks/github carry an X-Hub-Signature-256 that is the
 #      HMAC-SHA256 of their exact body under env.json's SLIPWAY_GITHUB_WEBHOOK_SECRET, except
 #      bad-signature*.json, whose well-formed signature must NOT verify.
@@ -55,7 +55,8 @@ fi
 for f in "${fixtures[@]}"; do
 	problems="$(jq -r --arg routes "$route_keys" '
 	  def rx: ltrimstr("/") | split("/")
-	    | map(if test("^\\{.+\\}$") then "(?<\(.[1:-1])>[^/]+)" else gsub("(?<c>[.+*?()\\[\\]{}|^$\\\\])"; "\\\(.c)") end)
+	    | map(if test("^\\{.+\\+\\}$") then "(?<\(.[1:-2])>.+)"
+	          elif test("^\\{.+\\}$") then "(?<\(.[1:-1])>[^/]+)" else gsub("(?<c>[.+*?()\\[\\]{}|^$\\\\])"; "\\\(.c)") end)
 	    | "^/" + join("/") + "$";
 	  . as $e
 	  | ($routes | split("\n")) as $known

@@ -119,6 +119,7 @@ type bannerFacts struct {
 // settings, whether webhooks are accepted and the platform token.
 func banner(w io.Writer, stack *devstack.Stack, f bannerFacts) {
 	fmt.Fprintf(w, "Slipway is running at %s\n", stack.URL)
+	fmt.Fprintf(w, "  dashboard:  %s (sign in with the platform token below)\n", stack.DashboardURL())
 	switch {
 	case f.endpoint != "":
 		fmt.Fprintf(w, "  data:       DynamoDB at %s, table %s\n", f.endpoint, f.table)

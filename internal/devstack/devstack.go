@@ -305,6 +305,7 @@ func (s *Stack) wire(opts Options) error {
 		Logs:      s.Logs, CursorKey: opts.CursorSigningKey,
 		AppsDomain: appsDomain, Routes: routeTrigger,
 	}))
+	s.Handler = withDashboard(s.Handler)
 	return nil
 }
 

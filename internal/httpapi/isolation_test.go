@@ -305,6 +305,20 @@ func isoMatrix() map[string]isoRow {
 				}
 			},
 		},
+		// Any valid token may ask who it is, and learns only about itself.
+		"GET /me": {
+			req: slugRead("/me"), want: isoStatuses(401, 401, 401, 200, 200, 200, 200, 200),
+			ok: func(t *testing.T, f *isoFixture, id string, r *apitest.Response) {
+				body := r.JSON()
+				role := map[string]string{apitest.Platform: "platform", apitest.Admin: "admin", apitest.Member: "member",
+					apitest.OtherAdmin: "admin", apitest.OtherMember: "member"}[id]
+				org := map[string]any{apitest.Platform: nil, apitest.Admin: "acme", apitest.Member: "acme",
+					apitest.OtherAdmin: "globex", apitest.OtherMember: "globex"}[id]
+				if body["role"] != role || body["organization_slug"] != org || body["token_id"] == "" || len(body) != 4 {
+					t.Errorf("GET /me as %s: %s, want role %s of %v", id, r.Body, role, org)
+				}
+			},
+		},
 		"POST /organizations/{org_slug}/projects": {
 			req: func(*isoFixture) apitest.Request {
 				return apitest.Request{Method: "POST", Path: "/organizations/acme/projects", Body: map[string]any{"name": "Ops", "slug": "ops"}}

@@ -38,6 +38,7 @@ func TestApplicationsFixtures(t *testing.T) {
 		{"openapi", 200, "openapi:"},
 		{"create-organization", 409, "organization slug"},
 		{"list-organizations", 200, `"slug":"demo"`},
+		{"me", 200, `"role":"platform"`},
 		{"create-project", 409, "project slug"},
 		{"list-projects", 200, devstack.FixtureProjectID},
 		{"create-application", 409, "application slug"},

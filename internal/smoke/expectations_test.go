@@ -36,6 +36,7 @@ var expectations = []expectation{
 	{fixture: "applications/openapi", status: 200, checks: []check{text("openapi: "), text("/applications/{application_id}/deploy:")}},
 	{fixture: "applications/create-organization", status: 409, checks: problem("conflict", "organization slug")},
 	{fixture: "applications/list-organizations", status: 200, checks: []check{eq("items.0.slug", "demo")}},
+	{fixture: "applications/me", status: 200, checks: []check{eq("role", "platform"), eq("organization_slug", nil), uuid("token_id"), absent("token")}},
 	{fixture: "applications/create-project", status: 409, checks: problem("conflict", "project slug")},
 	{fixture: "applications/list-projects", status: 200, checks: []check{eq("items.0.id", devstack.FixtureProjectID), eq("items.0.slug", "demo")}},
 	{fixture: "applications/create-application", status: 409, checks: problem("conflict", "application slug")},
@@ -134,6 +135,13 @@ var expectations = []expectation{
 	// no runtime log group.
 	{fixture: "observability/get-pipeline-logs", status: 200, checks: []check{length("lines", 0), text(`"next_cursor":"`)}},
 	{fixture: "observability/get-runtime-logs", status: 200, checks: []check{length("lines", 0), text(`"next_cursor":"`)}},
+
+	// UiFunction: the dashboard's page and its redirect, with the page's headers (not API routes).
+	{fixture: "ui/redirect", status: 308, checks: []check{header("Location", "/ui/")}},
+	{fixture: "ui/application-page", status: 200, checks: []check{
+		text("<title>Slipway</title>"), text(`src="/ui/assets/app.`), header("Content-Type", "text/html"),
+		header("Content-Security-Policy", "default-src 'self'"), header("X-Content-Type-Options", "nosniff"), header("Cache-Control", "no-cache"),
+	}},
 
 	// WebhooksFunction, signed with env.json's SLIPWAY_GITHUB_WEBHOOK_SECRET.
 	{fixture: "webhooks/ping", status: 200, checks: []check{eq("ok", true)}},

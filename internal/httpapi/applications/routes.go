@@ -85,7 +85,7 @@ func Routes(d Deps) []httpapi.Route {
 		{Method: "GET", Pattern: "/applications/{application_id}/config", Handle: a.getConfig},
 		{Method: "PATCH", Pattern: "/applications/{application_id}/config", MaxBody: platform.MaxConfigPatchBody, Handle: a.patchConfig},
 		{Method: "GET", Pattern: "/applications/{application_id}/config/versions", Handle: a.listConfigVersions},
-	}, append(a.lifecycleRoutes(), a.domainRoutes()...)...)
+	}, append(append(a.lifecycleRoutes(), a.domainRoutes()...), a.callerRoutes()...)...)
 }
 
 func (a api) health(w http.ResponseWriter, _ *http.Request) error {

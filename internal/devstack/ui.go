@@ -1,0 +1,29 @@
+package devstack
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/slipway-paas/slipway/internal/httpapi"
+	"github.com/slipway-paas/slipway/internal/webui"
+	"github.com/slipway-paas/slipway/web"
+)
+
+// dashboard is the embedded dashboard's handler, framed as the API's answers are (the embedded files are
+// checked by package webui's tests, so building it cannot fail).
+var dashboard = httpapi.Frame(webui.MustNew(web.Files))
+
+// withDashboard serves the dashboard at /ui and /ui/… on the API's origin,
+// as the HTTP API does in AWS; every other path goes to api.
+func withDashboard(api http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/ui" || strings.HasPrefix(r.URL.Path, webui.Prefix) {
+			dashboard.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
+}
+
+// DashboardURL is where the stack serves the dashboard.
+func (s *Stack) DashboardURL() string { return s.URL + webui.Prefix }
