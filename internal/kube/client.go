@@ -123,6 +123,10 @@ func (c *client) do(ctx context.Context, method, path string, q url.Values, cont
 		case code >= 300:
 			return apiError(c.cluster, method, path, code, data)
 		case out != nil:
+			if raw, ok := out.(*[]byte); ok { // a text answer (a pod's log)
+				*raw = data
+				return nil
+			}
 			if err := json.Unmarshal(data, out); err != nil {
 				return fmt.Errorf("kube: %s %s: decoding the answer: %w", method, path, err)
 			}

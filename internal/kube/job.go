@@ -142,6 +142,76 @@ func (k *Cluster) StopJob(ctx context.Context, j pipeline.Job) error {
 	return classify(k.c.delete(ctx, jobsPath(j.Workload.Namespace)+"/"+job.Metadata.Name))
 }
 
+// JobLogLimitBytes bounds what JobLogs reads of a job pod's log (the
+// API's limitBytes): the output past its first JobLogLimitBytes is not
+// copied into the pipeline's log.
+const JobLogLimitBytes = 256 << 10
+
+// JobLogs reads the log of the job's pod (found by the labels JobStatus
+// uses; container: the process), at most JobLogLimitBytes of it, and
+// returns its lines from index from on. No pod, a pod whose container has
+// not started, or a pod gone meanwhile has no lines. A line cut by the
+// limit is left out.
+func (k *Cluster) JobLogs(ctx context.Context, j pipeline.Job, from int) ([]string, error) {
+	job, err := RenderJob(j)
+	if err != nil {
+		return nil, err
+	}
+	ns := j.Workload.Namespace
+	var pods PodList
+	if err := k.c.get(ctx, podsPath(ns), url.Values{"labelSelector": {jobSelector(job)}}, &pods); err != nil {
+		return nil, classify(err)
+	}
+	pod := startedPod(pods.Items, j.Process)
+	if pod == "" {
+		return nil, nil
+	}
+	var data []byte
+	q := url.Values{"container": {j.Process}, "limitBytes": {strconv.Itoa(JobLogLimitBytes)}}
+	if err := k.c.get(ctx, podsPath(ns)+"/"+pod+"/log", q, &data); err != nil {
+		if IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, classify(err)
+	}
+	return logLines(data, len(data) >= JobLogLimitBytes, from), nil
+}
+
+// startedPod is the name of the first pod whose container of the process
+// has started (it runs or ended), or "".
+func startedPod(pods []Pod, process string) string {
+	for _, p := range pods {
+		for _, c := range p.Status.ContainerStatuses {
+			if c.Name == process && c.State.Waiting == nil {
+				return p.Metadata.Name
+			}
+		}
+	}
+	return ""
+}
+
+// logLines splits a log into lines and returns those from index from on;
+// a last line without its newline is left out when the log was cut.
+func logLines(data []byte, cut bool, from int) []string {
+	text := string(data)
+	if cut {
+		if i := strings.LastIndexByte(text, '\n'); i >= 0 {
+			text = text[:i+1]
+		} else {
+			text = ""
+		}
+	}
+	text = strings.TrimSuffix(text, "\n")
+	if text == "" {
+		return nil
+	}
+	lines := strings.Split(text, "\n")
+	if from >= len(lines) {
+		return nil
+	}
+	return lines[max(from, 0):]
+}
+
 // jobSelector selects the pods of one release's Job by the labels Slipway
 // gave its template.
 func jobSelector(job Job) string {
@@ -207,3 +277,8 @@ func (unconfigured) JobStatus(context.Context, pipeline.Job) (pipeline.JobStatus
 
 // StopJob on an unconfigured cluster fails like every other call.
 func (unconfigured) StopJob(context.Context, pipeline.Job) error { return ErrNoCluster }
+
+// JobLogs on an unconfigured cluster fails like every other call.
+func (unconfigured) JobLogs(context.Context, pipeline.Job, int) ([]string, error) {
+	return nil, ErrNoCluster
+}

@@ -150,6 +150,12 @@ type Cluster interface {
 	// StopJob deletes the job and its pod (a canceled pipeline's); a job
 	// already gone is success.
 	StopJob(ctx context.Context, j Job) error
+	// JobLogs returns the output lines of the job's container from line
+	// index from on (0: all), so a poller copies each line once. The
+	// output read is bounded (the kube adapter reads at most the first
+	// kube.JobLogLimitBytes); a job whose pod has not started, or has no
+	// pod, has no lines yet (not an error).
+	JobLogs(ctx context.Context, j Job, from int) ([]string, error)
 }
 
 // Job is a one-off run of one process of a release, with the release's

@@ -40,8 +40,10 @@ func (s *Steps) jobStep(ctx context.Context, step string, run Run) (Run, error) 
 		return run, err
 	}
 	process, done, polls, deadline := platform.ProcessRelease, &run.ReleaseCommandDone, &run.ReleaseCommandPolls, &run.ReleaseCommandDeadline
+	logged, stage := &run.ReleaseCommandLogLines, platform.LogStageRelease
 	if step == StepStartPostdeploy || step == StepCheckPostdeploy {
 		process, done, polls, deadline = platform.ProcessPostdeploy, &run.PostdeployDone, &run.PostdeployPolls, &run.PostdeployDeadline
+		logged, stage = &run.PostdeployLogLines, platform.LogStageDeploy
 	}
 	runs := rel.RunsReleaseCommand()
 	if process == platform.ProcessPostdeploy {
@@ -77,6 +79,9 @@ func (s *Steps) jobStep(ctx context.Context, step string, run Run) (Run, error) 
 		return run, err
 	}
 	*polls++
+	// The job's new output goes to the pipeline's log before its end is
+	// judged, so a failed job's last lines (its error) are always there.
+	s.copyJobLogs(ctx, run, job, stage, logged)
 	if status.Phase == JobRunning && s.Now().Unix() >= *deadline {
 		if err := s.Cluster.StopJob(ctx, job); err != nil {
 			return run, fmt.Errorf("stopping the %s job after its deadline: %w", process, err)
@@ -103,6 +108,22 @@ func (s *Steps) jobStep(ctx context.Context, step string, run Run) (Run, error) 
 	return run, s.update(ctx, run, func(app *platform.Application) (platform.RecordWrites, error) {
 		return app.RecordPostdeployFailure(run.Pipeline(), reason, s.Now().UTC())
 	})
+}
+
+// copyJobLogs writes the job's output lines past the *logged already
+// written to the run's log stage and counts them. Best effort: lines that
+// cannot be read now are read at the next poll, and a failure never fails
+// the pipeline.
+func (s *Steps) copyJobLogs(ctx context.Context, run Run, job Job, stage string, logged *int) {
+	lines, err := s.Cluster.JobLogs(ctx, job, *logged)
+	if err != nil {
+		slog.WarnContext(ctx, "reading the job's output failed", "pipeline_id", run.Pipeline(), "process", job.Process)
+		return
+	}
+	for _, line := range lines {
+		s.log(run, stage, line)
+	}
+	*logged += len(lines)
 }
 
 // stopJobs deletes the jobs a canceled pipeline may still run: its

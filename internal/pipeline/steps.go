@@ -110,6 +110,10 @@ type Run struct {
 	PostdeployDeadline int64 `json:"postdeploy_deadline,omitempty"`
 	PostdeployDone     bool  `json:"postdeploy_done,omitempty"`
 	PostdeployPolls    int   `json:"postdeploy_polls,omitempty"`
+	// ReleaseCommandLogLines and PostdeployLogLines count the lines of
+	// each job's output already copied into the pipeline's log.
+	ReleaseCommandLogLines int `json:"release_command_log_lines,omitempty"`
+	PostdeployLogLines     int `json:"postdeploy_log_lines,omitempty"`
 }
 
 // Pipeline is the run's pipeline id.

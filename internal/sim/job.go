@@ -86,6 +86,16 @@ type simJob struct {
 	started time.Time
 	stopped bool
 	logged  bool
+	// output is what the job's container printed, each line at the
+	// simulated time it printed it: JobLogs returns the lines printed by
+	// then, as the pod's log would.
+	output []jobLine
+}
+
+// jobLine is one line of a simulated job's output.
+type jobLine struct {
+	at  time.Time
+	msg string
 }
 
 func jobKey(j pipeline.Job) string {
@@ -93,9 +103,9 @@ func jobKey(j pipeline.Job) string {
 	return fmt.Sprintf("%s/%s/%s-v%d", w.Namespace, w.ApplicationID, j.Process, w.ReleaseVersion)
 }
 
-// RunJob starts the job (a second start of the same job changes nothing)
-// and writes its first lines to the pipeline's log: its command and the
-// names of the environment variables it starts with.
+// RunJob starts the job (a second start of the same job changes nothing);
+// its output starts with its command and the names of the environment
+// variables it starts with.
 func (c *Cluster) RunJob(_ context.Context, j pipeline.Job) error {
 	w := j.Workload
 	command := w.Processes[j.Process]
@@ -114,17 +124,18 @@ func (c *Cluster) RunJob(_ context.Context, j pipeline.Job) error {
 		return nil
 	}
 	now := c.now()
-	c.jobs[key] = &simJob{job: j, started: now}
-	c.jobLog(j, now, fmt.Sprintf("Running the %s command of release v%d: %s", j.Process, w.ReleaseVersion, command))
-	c.jobLog(j, now, EnvironmentLine(j.Process, w.Env.Names())) // names only, as for every instance
+	sj := &simJob{job: j, started: now}
+	c.jobs[key] = sj
+	sj.print(now, fmt.Sprintf("Running the %s command of release v%d: %s", j.Process, w.ReleaseVersion, command))
+	sj.print(now, EnvironmentLine(j.Process, w.Env.Names())) // names only, as for every instance
 	return nil
 }
 
 // JobStatus reports the job as running for the configured job duration;
 // then it succeeds, or exits 1 when its command is FailingReleaseCommand.
 // A job that runs longer than its deadline fails timed out, as
-// Kubernetes' activeDeadlineSeconds does. Its output goes to the
-// pipeline's log once it ended.
+// Kubernetes' activeDeadlineSeconds does. The rest of its output is
+// printed when it ends (at its end on the simulated clock).
 func (c *Cluster) JobStatus(_ context.Context, j pipeline.Job) (pipeline.JobStatus, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -157,23 +168,23 @@ func (c *Cluster) JobStatus(_ context.Context, j pipeline.Job) (pipeline.JobStat
 	if !sj.logged {
 		sj.logged = true
 		for _, l := range lines {
-			c.jobLog(sj.job, end, l)
+			sj.print(end, l)
 		}
 		if st.ExitCode != 0 {
-			c.jobLog(sj.job, end, fmt.Sprintf("The %s command exited with code %d", j.Process, st.ExitCode))
+			sj.print(end, fmt.Sprintf("The %s command exited with code %d", j.Process, st.ExitCode))
 		}
 	}
 	return st, nil
 }
 
-// StopJob deletes the job: it reports failed from then on. An unknown job
-// is success.
+// StopJob deletes the job: it reports failed from then on, and its output
+// ends with a line saying so. An unknown job is success.
 func (c *Cluster) StopJob(_ context.Context, j pipeline.Job) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if sj := c.jobs[jobKey(j)]; sj != nil && !sj.stopped {
 		sj.stopped = true
-		c.jobLog(j, c.now(), "The "+j.Process+" job was deleted")
+		sj.print(c.now(), "The "+j.Process+" job was deleted")
 	}
 	return nil
 }
@@ -187,18 +198,33 @@ func (c *Cluster) removeJobs(applicationID string) {
 	}
 }
 
-// jobLog writes a line of the job to its pipeline's log: the release
-// stage for the release command, the deploy stage for postdeploy.
-func (c *Cluster) jobLog(j pipeline.Job, at time.Time, msg string) {
-	w := j.Workload
-	if w.PipelineID == "" {
-		return
+// print adds a line to the job's output.
+func (sj *simJob) print(at time.Time, msg string) {
+	sj.output = append(sj.output, jobLine{at: at, msg: msg})
+}
+
+// JobLogs returns the job's output printed by now, from line index from
+// on; an unknown job has none (its pod is gone). The pipeline copies the
+// lines into its log (the release stage, or deploy for postdeploy), as it
+// does from a Kubernetes pod's log.
+func (c *Cluster) JobLogs(_ context.Context, j pipeline.Job, from int) ([]string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sj := c.jobs[jobKey(j)]
+	if sj == nil {
+		return nil, nil
 	}
-	stage := "release"
-	if j.Process != platform.ProcessRelease {
-		stage = "deploy"
+	now := c.now()
+	var out []string
+	for i, l := range sj.output {
+		if l.at.After(now) {
+			break
+		}
+		if i >= from {
+			out = append(out, l.msg)
+		}
 	}
-	c.logs.Pipeline(w.ApplicationID, w.PipelineID, stage, at, msg)
+	return out, nil
 }
 
 // What a simulated release command prints.

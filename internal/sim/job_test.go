@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -78,8 +79,9 @@ func TestBuilderDeclaresReleaseProcess(t *testing.T) {
 
 // TestClusterJobs runs simulated jobs on a virtual clock: running for the
 // job duration, then succeeded, exit code 1 for the failing command, timed
-// out past the deadline, failed once stopped; the output goes to the
-// pipeline's release (or, for postdeploy, deploy) log once.
+// out past the deadline, failed once stopped; JobLogs returns the output
+// printed by then (from a line index on), which never goes to the log
+// sink directly: the pipeline copies it.
 func TestClusterJobs(t *testing.T) {
 	start := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
@@ -89,14 +91,13 @@ func TestClusterJobs(t *testing.T) {
 		deadline int
 		stop     bool
 		want     pipeline.JobStatus
-		stage    string
 		logs     string
 	}{
-		{"succeeds", platform.ProcessRelease, ReleaseCommand, 60, false, pipeline.JobStatus{Phase: pipeline.JobSucceeded}, "release", "migrated"},
-		{"fails", platform.ProcessRelease, FailingReleaseCommand, 60, false, pipeline.JobStatus{Phase: pipeline.JobFailed, ExitCode: 1}, "release", "PG::UniqueViolation"},
-		{"times out", platform.ProcessRelease, ReleaseCommand, 1, false, pipeline.JobStatus{Phase: pipeline.JobFailed, TimedOut: true}, "release", "longer than specified deadline (1 s)"},
-		{"stopped", platform.ProcessRelease, ReleaseCommand, 60, true, pipeline.JobStatus{Phase: pipeline.JobFailed, Reason: "the job was deleted"}, "release", "job was deleted"},
-		{"postdeploy", platform.ProcessPostdeploy, "./notify", 60, false, pipeline.JobStatus{Phase: pipeline.JobSucceeded}, "deploy", "Running the postdeploy command"},
+		{"succeeds", platform.ProcessRelease, ReleaseCommand, 60, false, pipeline.JobStatus{Phase: pipeline.JobSucceeded}, "migrated"},
+		{"fails", platform.ProcessRelease, FailingReleaseCommand, 60, false, pipeline.JobStatus{Phase: pipeline.JobFailed, ExitCode: 1}, "PG::UniqueViolation"},
+		{"times out", platform.ProcessRelease, ReleaseCommand, 1, false, pipeline.JobStatus{Phase: pipeline.JobFailed, TimedOut: true}, "longer than specified deadline (1 s)"},
+		{"stopped", platform.ProcessRelease, ReleaseCommand, 60, true, pipeline.JobStatus{Phase: pipeline.JobFailed, Reason: "the job was deleted"}, "job was deleted"},
+		{"postdeploy", platform.ProcessPostdeploy, "./notify", 60, false, pipeline.JobStatus{Phase: pipeline.JobSucceeded}, "Running the postdeploy command"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			now := start
@@ -118,6 +119,9 @@ func TestClusterJobs(t *testing.T) {
 			if st, _ := c.JobStatus(ctx, j); st.Phase != pipeline.JobRunning {
 				t.Fatalf("at the start: %+v", st)
 			}
+			if early, _ := c.JobLogs(ctx, j, 0); len(early) != 2 { // the command and its environment's names
+				t.Fatalf("output while it runs: %q", early)
+			}
 			if tc.stop {
 				if err := c.StopJob(ctx, j); err != nil {
 					t.Fatal(err)
@@ -129,12 +133,19 @@ func TestClusterJobs(t *testing.T) {
 					t.Fatalf("JobStatus = %+v, %v; want %+v", st, err, tc.want)
 				}
 			}
-			all := strings.Join(logs.lines, "\n")
-			if !strings.Contains(all, "p1 "+tc.stage+" ") || !strings.Contains(all, tc.logs) || strings.Count(all, "Running the") != 1 {
-				t.Fatalf("logs:\n%s", all)
+			lines, err := c.JobLogs(ctx, j, 0)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if strings.Count(all, tc.logs) != 1 {
-				t.Fatalf("output logged more than once:\n%s", all)
+			all := strings.Join(lines, "\n")
+			if !strings.HasPrefix(all, "Running the "+tc.process+" command") || strings.Count(all, tc.logs) != 1 || strings.Count(all, "Running the") != 1 {
+				t.Fatalf("job output:\n%s", all)
+			}
+			if rest, _ := c.JobLogs(ctx, j, len(lines)-1); !slices.Equal(rest, lines[len(lines)-1:]) {
+				t.Fatalf("JobLogs from %d = %q, want the last line of %q", len(lines)-1, rest, lines)
+			}
+			if len(logs.lines) != 0 {
+				t.Fatalf("the job wrote to the log sink:\n%s", strings.Join(logs.lines, "\n"))
 			}
 		})
 	}

@@ -89,6 +89,11 @@ type Cluster struct {
 	Jobs        []pipeline.Job
 	StoppedJobs []pipeline.Job
 	JobStatuses []pipeline.JobStatus
+	// JobOutputs are the whole output a job printed by each JobLogs call
+	// (the last entry repeats; none: no output); JobLogErrs are returned
+	// by JobLogs first, one per call.
+	JobOutputs [][]string
+	JobLogErrs []error
 }
 
 func (c *Cluster) Apply(_ context.Context, w pipeline.Workload) error {
@@ -186,6 +191,29 @@ func (c *Cluster) StopJob(_ context.Context, j pipeline.Job) error {
 	defer c.mu.Unlock()
 	c.StoppedJobs = append(c.StoppedJobs, j)
 	return nil
+}
+
+// JobLogs answers the lines of the next JobOutputs entry from index from
+// on, or the next JobLogErrs error.
+func (c *Cluster) JobLogs(_ context.Context, _ pipeline.Job, from int) ([]string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.JobLogErrs) > 0 {
+		err := c.JobLogErrs[0]
+		c.JobLogErrs = c.JobLogErrs[1:]
+		return nil, err
+	}
+	if len(c.JobOutputs) == 0 {
+		return nil, nil
+	}
+	out := c.JobOutputs[0]
+	if len(c.JobOutputs) > 1 {
+		c.JobOutputs = c.JobOutputs[1:]
+	}
+	if from >= len(out) {
+		return nil, nil
+	}
+	return out[from:], nil
 }
 
 // JobRuns are the processes of the jobs started so far, in order.
