@@ -178,13 +178,12 @@ func (c *Cluster) JobStatus(_ context.Context, j pipeline.Job) (pipeline.JobStat
 }
 
 // StopJob deletes the job: it reports failed from then on, and its output
-// ends with a line saying so. An unknown job is success.
+// is gone with its pod (JobLogs returns none). An unknown job is success.
 func (c *Cluster) StopJob(_ context.Context, j pipeline.Job) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if sj := c.jobs[jobKey(j)]; sj != nil && !sj.stopped {
+	if sj := c.jobs[jobKey(j)]; sj != nil {
 		sj.stopped = true
-		sj.print(c.now(), "The "+j.Process+" job was deleted")
 	}
 	return nil
 }
@@ -204,14 +203,14 @@ func (sj *simJob) print(at time.Time, msg string) {
 }
 
 // JobLogs returns the job's output printed by now, from line index from
-// on; an unknown job has none (its pod is gone). The pipeline copies the
+// on; an unknown or deleted job has none (its pod is gone). The pipeline copies the
 // lines into its log (the release stage, or deploy for postdeploy), as it
 // does from a Kubernetes pod's log.
 func (c *Cluster) JobLogs(_ context.Context, j pipeline.Job, from int) ([]string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	sj := c.jobs[jobKey(j)]
-	if sj == nil {
+	if sj == nil || sj.stopped {
 		return nil, nil
 	}
 	now := c.now()
