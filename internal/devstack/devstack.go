@@ -266,7 +266,9 @@ func (s *Stack) wire(opts Options) error {
 		Store: newStageLog(s.Store, s.running), Builder: sim.NewBuilder(simCfg, clock.Now), Sources: sim.NewSources(clock.Now), Cluster: cluster,
 		Now: clock.Now, IDs: ids, PollSeconds: opts.PollSeconds, Reporter: opts.Reporter,
 		Metrics: io.Discard, // the EMF lines are for CloudWatch Logs only
-		Logs:    simCfg.Logs, // the log store (and a watching caller): the pipeline's own lines, a job's output among them
+		// The log store (and a watching caller) gets the pipeline's own
+		// lines, a release job's output among them.
+		Logs: simCfg.Logs,
 	}
 	s.Images = sim.NewImages()
 	steps.Images = s.Images

@@ -148,6 +148,14 @@ func TestLocalReleaseCommand(t *testing.T) {
 	if logs.of(pid, "deploy") != "" {
 		t.Fatalf("the failed release was rolled out: %q", logs.of(pid, "deploy"))
 	}
+	// The pipeline log route shows the job's output (copied by the
+	// pipeline, as in AWS), once each line, its error last.
+	msgs, _ := readPipelineLog(t, c, shop, pid, "release")
+	joined := strings.Join(msgs, "\n")
+	unique, exited := strings.Index(joined, "PG::UniqueViolation"), strings.Index(joined, "exited with code 1")
+	if unique < 0 || exited < unique || strings.Count(joined, "PG::UniqueViolation") != 1 || strings.Count(joined, "Running the release command") != 1 {
+		t.Fatalf("release log through the route:\n%s", joined)
+	}
 }
 
 // TestLocalCancelDuringReleaseCommand cancels while a release command the

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -42,6 +43,8 @@ type fakeAPI struct {
 	statuses map[string]fakeStatus
 	// pods are what a list of pods answers.
 	pods []Pod
+	// podLogs are the pods' logs, by the pod's path (…/pods/<name>).
+	podLogs map[string]string
 }
 
 // fakeStatus is an error answer with the details the real server sends.
@@ -107,6 +110,8 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		f.patch(w, r, body)
 	case r.Method == http.MethodPatch:
 		f.apply(w, r, body)
+	case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/log"):
+		f.log(w, r)
 	case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/pods"):
 		_ = json.NewEncoder(w).Encode(PodList{Items: f.pods})
 	case r.Method == http.MethodGet && isCollection(r.URL.Path):
@@ -265,6 +270,21 @@ func (f *fakeAPI) get(w http.ResponseWriter, path string) {
 	_ = json.Unmarshal(obj.raw, &d)
 	d.Metadata.Generation, d.Status = obj.generation, obj.status
 	_ = json.NewEncoder(w).Encode(d)
+}
+
+// log answers a pod's log as text, cut at limitBytes; a pod without a
+// log is not found.
+func (f *fakeAPI) log(w http.ResponseWriter, r *http.Request) {
+	text, ok := f.podLogs[strings.TrimSuffix(r.URL.Path, "/log")]
+	if !ok {
+		writeStatus(w, http.StatusNotFound, "NotFound", `pods "`+path.Base(path.Dir(r.URL.Path))+`" not found`)
+		return
+	}
+	if n, err := strconv.Atoi(r.URL.Query().Get("limitBytes")); err == nil && n < len(text) {
+		text = text[:n]
+	}
+	w.Header().Set("Content-Type", "text/plain")
+	_, _ = io.WriteString(w, text)
 }
 
 // setJobStatus sets a Job's status.

@@ -146,6 +146,9 @@ func permissionsOf(t *testing.T, r recorded) []permission {
 	}
 	resource := group + "/" + parts[0]
 	item := len(parts) > 1
+	if len(parts) > 2 { // a subresource: pods/<name>/log
+		resource += "/" + parts[2]
+	}
 	p := func(verb string) permission {
 		return permission{verb: verb, resource: resource, namespaced: namespaced}
 	}
@@ -215,6 +218,15 @@ var clusterCalls = map[string]struct {
 		api.take()
 		_, err := k.JobStatus(context.Background(), testJob()) // running: its pod is read too
 		must(t, err)
+	}},
+	"JobLogs": {PipelineGroup, func(t *testing.T, api *fakeAPI, k *Cluster) {
+		api.pods = []Pod{jobPod(ContainerStatus{Name: "release"})}
+		api.podLogs = map[string]string{"/api/v1/namespaces/acme/pods/shop-api-release-v7-x2k9p": "migrated\n"}
+		lines, err := k.JobLogs(context.Background(), testJob(), 0) // its pod is listed, then its log read
+		must(t, err)
+		if len(lines) != 1 {
+			t.Fatalf("lines %q", lines)
+		}
 	}},
 	"StopJob": {PipelineGroup, func(t *testing.T, api *fakeAPI, k *Cluster) {
 		must(t, k.RunJob(context.Background(), testJob()))

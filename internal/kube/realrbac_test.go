@@ -5,14 +5,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/slipway-paas/slipway/internal/kube"
 	"github.com/slipway-paas/slipway/internal/kube/kubetest"
+	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/platform"
 )
 
@@ -67,6 +70,22 @@ func TestRealRBAC(t *testing.T) {
 		t.Fatalf("RolloutStatus as the pipeline: %+v, %v", st, err)
 	}
 
+	// The pipeline may read a pod's log (a missing pod: 404, not 403; kwok
+	// pods have no log to read), the applications function may not; a job
+	// without a pod has no lines.
+	logPath := "/api/v1/namespaces/" + w.Namespace + "/pods/no-such-pod/log?container=release&limitBytes=" + strconv.Itoa(kube.JobLogLimitBytes)
+	for token, want := range map[string]int{cp.PipelineToken: http.StatusNotFound, cp.ScaleToken: http.StatusForbidden} {
+		if code, body, err := cp.Do(ctx, token, http.MethodGet, logPath, nil); err != nil || code != want {
+			t.Fatalf("GET a pod's log: %d %s %v, want %d", code, body, err, want)
+		}
+	}
+	jw := w
+	jw.Processes = maps.Clone(w.Processes)
+	jw.Processes[platform.ProcessRelease] = "./bin/release"
+	if lines, err := pipe.JobLogs(ctx, pipeline.Job{Workload: jw, Process: platform.ProcessRelease, DeadlineSeconds: 60}, 0); err != nil || len(lines) != 0 {
+		t.Fatalf("JobLogs of a job never run: %q, %v", lines, err)
+	}
+
 	// The applications function cannot apply; nobody can leave slipway-* namespaces.
 	var api *kube.APIError
 	if err := scale.Apply(ctx, newWorkload(t)); !errors.As(err, &api) || !api.Unauthorized() || platform.IsCode(err, platform.CodeUnavailable) {
@@ -95,7 +114,7 @@ func TestRealRBAC(t *testing.T) {
 	// Nothing more is granted: what the rules review lists is exactly the manifests' rules.
 	pipelineRules := []string{
 		"apps/deployments:create", "apps/deployments:delete", "apps/deployments:get", "apps/deployments:list", "apps/deployments:patch",
-		"/services:create", "/services:delete", "/services:list", "/services:patch", "/pods:list",
+		"/services:create", "/services:delete", "/services:list", "/services:patch", "/pods:list", "/pods/log:get",
 		"batch/jobs:create", "batch/jobs:delete", "batch/jobs:get", "batch/jobs:list", "batch/jobs:patch",
 		"/secrets:create", "/secrets:delete", "/secrets:get", "/secrets:list", "apps/replicasets:list",
 		"networking.k8s.io/ingresses:create", "networking.k8s.io/ingresses:delete", "networking.k8s.io/ingresses:get",
