@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -36,6 +37,38 @@ func (l *stageLines) of(stage string) []string {
 		}
 	}
 	return out
+}
+
+// TestJobOutputIsBoundedPerPoll: a poll copies at most
+// JobLogLinesPerPoll lines; a running job's others come at the next poll,
+// an ended job's tail is copied after a line counting what was left out.
+func TestJobOutputIsBoundedPerPoll(t *testing.T) {
+	n := pipeline.JobLogLinesPerPoll
+	many := make([]string, 2*n+10)
+	for i := range many {
+		many[i] = fmt.Sprint("line ", i)
+	}
+	for _, tc := range []struct {
+		name string
+		jobs []pipeline.JobStatus
+		want []string
+	}{
+		{"running", []pipeline.JobStatus{pipelinetest.JobBusy, pipelinetest.JobBusy, pipelinetest.JobBusy, pipelinetest.JobDone}, many},
+		{"ended", []pipeline.JobStatus{{Phase: pipeline.JobFailed, ExitCode: 1}},
+			append([]string{fmt.Sprintf("(%d lines of the release command's output left out: the cluster's logs have them)", n+10)}, many[n+10:]...)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := releaseHarness(t, migrate, tc.jobs...)
+			h.cluster.JobOutputs = [][]string{many}
+			logs := &stageLines{}
+			h.steps.Logs = logs
+			h.deploy()
+			got := logs.of(platform.LogStageRelease)[1:] // after "Created release v1 …"
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("release log: %d lines, first %q last %q; want %d", len(got), got[0], got[len(got)-1], len(tc.want))
+			}
+		})
+	}
 }
 
 // TestJobOutputReachesThePipelineLog: at each poll of a release (or

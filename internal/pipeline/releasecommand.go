@@ -81,7 +81,7 @@ func (s *Steps) jobStep(ctx context.Context, step string, run Run) (Run, error) 
 	*polls++
 	// The job's new output goes to the pipeline's log before its end is
 	// judged, so a failed job's last lines (its error) are always there.
-	s.copyJobLogs(ctx, run, job, stage, logged)
+	s.copyJobLogs(ctx, run, job, stage, logged, status.Phase != JobRunning)
 	if status.Phase == JobRunning && s.Now().Unix() >= *deadline {
 		if err := s.Cluster.StopJob(ctx, job); err != nil {
 			return run, fmt.Errorf("stopping the %s job after its deadline: %w", process, err)
@@ -110,20 +110,36 @@ func (s *Steps) jobStep(ctx context.Context, step string, run Run) (Run, error) 
 	})
 }
 
+// JobLogLinesPerPoll bounds the job output lines one poll copies (the
+// writer puts each line on its own, within the step's time limit): a
+// running job's further lines wait for the next poll; of an ended job's,
+// the last JobLogLinesPerPoll are copied (the tail holds its error) after
+// a line saying how many were left out.
+const JobLogLinesPerPoll = 300
+
 // copyJobLogs writes the job's output lines past the *logged already
-// written to the run's log stage and counts them. Best effort: lines that
-// cannot be read now are read at the next poll, and a failure never fails
-// the pipeline.
-func (s *Steps) copyJobLogs(ctx context.Context, run Run, job Job, stage string, logged *int) {
+// written to the run's log stage and counts them (ended: the job's last
+// poll). Best effort: lines that cannot be read now are read at the next
+// poll, and a failure never fails the pipeline.
+func (s *Steps) copyJobLogs(ctx context.Context, run Run, job Job, stage string, logged *int, ended bool) {
 	lines, err := s.Cluster.JobLogs(ctx, job, *logged)
 	if err != nil {
 		slog.WarnContext(ctx, "reading the job's output failed", "pipeline_id", run.Pipeline(), "process", job.Process)
 		return
 	}
+	*logged += len(lines)
+	if extra := len(lines) - JobLogLinesPerPoll; extra > 0 {
+		if !ended {
+			*logged -= extra
+			lines = lines[:JobLogLinesPerPoll]
+		} else {
+			s.log(run, stage, fmt.Sprintf("(%d lines of the %s command's output left out: the cluster's logs have them)", extra, job.Process))
+			lines = lines[extra:]
+		}
+	}
 	for _, line := range lines {
 		s.log(run, stage, line)
 	}
-	*logged += len(lines)
 }
 
 // stopJobs deletes the jobs a canceled pipeline may still run: its
