@@ -146,10 +146,16 @@ func (c *Cluster) JobStatus(_ context.Context, j pipeline.Job) (pipeline.JobStat
 	case sj.stopped:
 		return pipeline.JobStatus{Phase: pipeline.JobFailed, Reason: "the job was deleted"}, nil
 	}
+	return c.run(sj), nil
+}
+
+// run is the state of a job not deleted; the first call after its end
+// prints the rest of its output (at its end). c.mu is held.
+func (c *Cluster) run(sj *simJob) pipeline.JobStatus {
 	deadline := time.Duration(sj.job.DeadlineSeconds) * time.Second
 	runs := min(c.jobDuration, deadline)
 	if c.now().Sub(sj.started) < runs {
-		return pipeline.JobStatus{Phase: pipeline.JobRunning}, nil
+		return pipeline.JobStatus{Phase: pipeline.JobRunning}
 	}
 	end := sj.started.Add(runs)
 	var st pipeline.JobStatus
@@ -158,7 +164,7 @@ func (c *Cluster) JobStatus(_ context.Context, j pipeline.Job) (pipeline.JobStat
 	case c.jobDuration > deadline:
 		st = pipeline.JobStatus{Phase: pipeline.JobFailed, TimedOut: true}
 		lines = []string{fmt.Sprintf("Job was active longer than specified deadline (%d s): the container was killed", sj.job.DeadlineSeconds)}
-	case sj.job.Workload.Processes[j.Process] == FailingReleaseCommand:
+	case sj.job.Workload.Processes[sj.job.Process] == FailingReleaseCommand:
 		st = pipeline.JobStatus{Phase: pipeline.JobFailed, ExitCode: 1}
 		lines = migrationFailure
 	default:
@@ -171,10 +177,10 @@ func (c *Cluster) JobStatus(_ context.Context, j pipeline.Job) (pipeline.JobStat
 			sj.print(end, l)
 		}
 		if st.ExitCode != 0 {
-			sj.print(end, fmt.Sprintf("The %s command exited with code %d", j.Process, st.ExitCode))
+			sj.print(end, fmt.Sprintf("The %s command exited with code %d", sj.job.Process, st.ExitCode))
 		}
 	}
-	return st, nil
+	return st
 }
 
 // StopJob deletes the job: it reports failed from then on, and its output
@@ -213,6 +219,7 @@ func (c *Cluster) JobLogs(_ context.Context, j pipeline.Job, from int) ([]string
 	if sj == nil || sj.stopped {
 		return nil, nil
 	}
+	c.run(sj) // an ended job has printed all
 	now := c.now()
 	var out []string
 	for i, l := range sj.output {

@@ -128,6 +128,10 @@ func TestClusterJobs(t *testing.T) {
 				}
 			}
 			now = now.Add(DefaultJobDuration)
+			// The ended job's output is there before any JobStatus sees its end.
+			if pre, _ := c.JobLogs(ctx, j, 0); tc.logs != "" && !strings.Contains(strings.Join(pre, "\n"), tc.logs) {
+				t.Fatalf("output at the end, before JobStatus: %q", pre)
+			}
 			for range 2 {
 				if st, err := c.JobStatus(ctx, j); err != nil || st != tc.want {
 					t.Fatalf("JobStatus = %+v, %v; want %+v", st, err, tc.want)
