@@ -324,6 +324,9 @@ func TestErrorsAreOneLineWithTheirExitCode(t *testing.T) {
 		words []string
 	}{
 		{"unknown command", nil, []string{"frobnicate"}, 2, []string{`unknown command "frobnicate"`}},
+		{"mistyped command", nil, []string{"domain", "demo/demo/x"}, 2, []string{`unknown command "domain" for "slipway" (did you mean domains?)`}},
+		{"mistyped subcommand", nil, []string{"tokens", "creat", "demo", "ci"}, 2, []string{`unknown command "creat" for "slipway tokens" (did you mean create?)`}},
+		{"mistyped subcommand, too few", nil, []string{"config", "st", "demo/demo/x"}, 2, []string{`unknown command "st" for "slipway config" (did you mean set?)`}},
 		{"unknown flag", nil, []string{"orgs", "--frob"}, 2, []string{"unknown flag: --frob"}},
 		{"missing argument", nil, []string{"deploy"}, 2, []string{"ORG/PROJECT/APP"}},
 		{"bad ref", nil, []string{"apps", "info", "demo/Demo/x"}, 2, []string{`PROJECT "Demo" is not a slug`}},
