@@ -63,9 +63,21 @@ pipeline goes on); on a terminal it first asks whether to cancel the pipeline.`,
 }
 
 // waitFlags adds --no-wait and --json to a command that starts a pipeline.
+// --json without --no-wait is a usage error, found before anything starts:
+// a watched pipeline prints its progress, never JSON.
 func waitFlags(c *cobra.Command, noWait, asJSON *bool) {
 	c.Flags().BoolVar(noWait, "no-wait", false, "start the pipeline and return")
 	c.Flags().BoolVar(asJSON, "json", false, "with --no-wait: print the API's JSON response unchanged")
+	args := c.Args
+	c.Args = func(cmd *cobra.Command, a []string) error {
+		if *asJSON && !*noWait {
+			return usagef("--json needs --no-wait (a watched pipeline prints its progress, not JSON)")
+		}
+		if args == nil {
+			return nil
+		}
+		return args(cmd, a)
+	}
 }
 
 // follow finishes a command that started pipeline: with noWait it prints
