@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/slipway-paas/slipway/internal/apiclient"
 )
 
 // TestTableHasNoTrailingPadding: a row whose last cells are empty (the
@@ -38,6 +40,31 @@ func TestTableHasNoTrailingPadding(t *testing.T) {
 				if strings.HasSuffix(l, " ") {
 					t.Errorf("line %q ends in padding", l)
 				}
+			}
+		})
+	}
+}
+
+// TestMetricsRow: what is neither ok nor failed is counted canceled (a
+// canceled build is ✗ in the history, so the counts must say why).
+func TestMetricsRow(t *testing.T) {
+	f := func(v float32) *float32 { return &v }
+	for _, tc := range []struct {
+		name string
+		sm   apiclient.StageMetrics
+		want string
+	}{
+		{"one canceled of five", apiclient.StageMetrics{Total: 5, Success: 4, Error: 0, SuccessRate: f(80)}, "build 5 4 0 1 80.0%"},
+		{"failed and canceled", apiclient.StageMetrics{Total: 6, Success: 3, Error: 2, SuccessRate: f(50)}, "build 6 3 2 1 50.0%"},
+		{"nothing yet", apiclient.StageMetrics{}, "build 0 0 0 0 -"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			row := metricsRow("build", tc.sm)
+			if len(row) != len(metricsHeader) {
+				t.Fatalf("%d cells, %d headers", len(row), len(metricsHeader))
+			}
+			if got := strings.Join(row[:6], " "); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
 	}
