@@ -149,7 +149,7 @@ func TestDeployExitCodes(t *testing.T) {
 		stdout     []string
 		stderr     []string
 	}{
-		{"ok", "acme/web", 0, []string{"build   v1   complete", "deploy  v1   complete", "release v1 is live"}, nil},
+		{"ok", "acme/web", 0, []string{"build   v1   complete", "deploy  v1   complete", "release v1 is live at https://ok-", ".apps.localhost ("}, nil},
 		{"broken", brokenRepo, 1, []string{"build   v1   error"}, []string{"error: build of demo/demo/broken-", "failed after", "simulated build failure"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

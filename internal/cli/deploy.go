@@ -118,7 +118,11 @@ func (s *session) watch(out io.Writer, a *api, ap *app, verb string, pipeline uu
 	}
 	elapsed := shortDuration(time.Since(start))
 	if res.OK {
-		fmt.Fprintf(out, "Deployed %s: release v%d is live (%s)\n", ap.ref, res.Release, elapsed)
+		where := ""
+		if u := s.webURL(a, ap.id); u != "" {
+			where = " at " + u
+		}
+		fmt.Fprintf(out, "Deployed %s: release v%d is live%s (%s)\n", ap.ref, res.Release, where, elapsed)
 		return nil
 	}
 	detail := res.Detail
@@ -126,6 +130,17 @@ func (s *session) watch(out io.Writer, a *api, ap *app, verb string, pipeline uu
 		detail = "no reason given"
 	}
 	return &FailedError{Msg: fmt.Sprintf("%s of %s %s after %s: %s", res.Stage, ap.ref, statusWord(res.Status), elapsed, detail)}
+}
+
+// webURL is the application's web_url once its release is live, "" when
+// it has none (no web process) or it cannot be read: the outcome line
+// names where the release serves, and a failed read changes nothing else.
+func (s *session) webURL(a *api, id uuid.UUID) string {
+	r, err := check(a.GetApplicationByIdWithResponse(s.ctx, id, nil))
+	if err != nil || r.JSON200 == nil || r.JSON200.WebUrl == nil {
+		return ""
+	}
+	return *r.JSON200.WebUrl
 }
 
 // statusWord is a final status as a past participle.
