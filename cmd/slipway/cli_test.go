@@ -149,7 +149,7 @@ func TestDeployExitCodes(t *testing.T) {
 		stdout     []string
 		stderr     []string
 	}{
-		{"ok", "acme/web", 0, []string{"build   v1   complete", "deploy  v1   complete", "release v1 is live"}, nil},
+		{"ok", "acme/web", 0, []string{"build   v1   complete", "deploy  v1   complete", "release v1 is live at https://ok-", ".apps.localhost ("}, nil},
 		{"broken", brokenRepo, 1, []string{"build   v1   error"}, []string{"error: build of demo/demo/broken-", "failed after", "simulated build failure"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -222,7 +222,9 @@ func TestDeployOnATerminal(t *testing.T) {
 // TestJSONIsTheAPIsJSON: every read command's --json prints the body the
 // API answers, unchanged.
 func TestJSONIsTheAPIsJSON(t *testing.T) {
-	t.Parallel()
+	// Not parallel: the lists it compares (organizations, projects, the
+	// demo project's applications) change while the parallel tests create
+	// applications and organizations; sequential tests run alone.
 	ref := newApp(t, "json", "acme/web")
 	slipway(t, nil, "deploy", ref).must(t, 0)
 	var app struct{ ID string }
@@ -324,6 +326,9 @@ func TestErrorsAreOneLineWithTheirExitCode(t *testing.T) {
 		words []string
 	}{
 		{"unknown command", nil, []string{"frobnicate"}, 2, []string{`unknown command "frobnicate"`}},
+		{"mistyped command", nil, []string{"domain", "demo/demo/x"}, 2, []string{`unknown command "domain" for "slipway" (did you mean domains?)`}},
+		{"mistyped subcommand", nil, []string{"tokens", "creat", "demo", "ci"}, 2, []string{`unknown command "creat" for "slipway tokens" (did you mean create?)`}},
+		{"mistyped subcommand, too few", nil, []string{"config", "st", "demo/demo/x"}, 2, []string{`unknown command "st" for "slipway config" (did you mean set?)`}},
 		{"unknown flag", nil, []string{"orgs", "--frob"}, 2, []string{"unknown flag: --frob"}},
 		{"missing argument", nil, []string{"deploy"}, 2, []string{"ORG/PROJECT/APP"}},
 		{"bad ref", nil, []string{"apps", "info", "demo/Demo/x"}, 2, []string{`PROJECT "Demo" is not a slug`}},

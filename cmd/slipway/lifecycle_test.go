@@ -12,6 +12,7 @@ func TestLifecycleCommands(t *testing.T) {
 	t.Parallel()
 	ref := newApp(t, "life", "acme/web")
 	slipway(t, nil, "deploy", ref).must(t, 0)
+	slipway(t, nil, "rollback", ref, "v1").must(t, 0)
 	var app struct{ ID string }
 	if err := json.Unmarshal([]byte(slipway(t, nil, "apps", "info", ref, "--json").must(t, 0).stdout), &app); err != nil {
 		t.Fatal(err)
@@ -20,7 +21,7 @@ func TestLifecycleCommands(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"releases", ref}, []string{"RELEASE", "v1", "complete"}},
+		{[]string{"releases", ref}, []string{"RELEASE", "KIND", "v1", "complete", "build", "rollback of v1"}},
 		{[]string{"images", ref}, []string{"IMAGE", "v1", "complete", "web,worker"}},
 		{[]string{"apps", "info", app.ID}, []string{"=== " + ref, app.ID}},
 		{[]string{"releases", app.ID}, []string{"v1"}},

@@ -3532,7 +3532,7 @@ type ClientInterface interface {
 
 	// ScaleApplicationWithBody Scale Application
 	//
-	// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process), except that a process the application still lists but its release lacks (scaled before the first release) may be set to 0, which removes it; such stale processes are also dropped at the next successful deploy. When a deployment is live, the change is applied to the cluster.
+	// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process), except that a process the application still lists but its release lacks (scaled before the first release) may be set to 0, which removes it; such stale processes are also dropped at the next successful deploy. The release-phase processes `release` and `postdeploy` run once per release as one-off jobs: their count may only be 0 (422 naming the process); their pod class applies to the job. When a deployment is live, the change is applied to the cluster.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3541,7 +3541,7 @@ type ClientInterface interface {
 
 	// ScaleApplication Scale Application
 	//
-	// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process), except that a process the application still lists but its release lacks (scaled before the first release) may be set to 0, which removes it; such stale processes are also dropped at the next successful deploy. When a deployment is live, the change is applied to the cluster.
+	// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process), except that a process the application still lists but its release lacks (scaled before the first release) may be set to 0, which removes it; such stale processes are also dropped at the next successful deploy. The release-phase processes `release` and `postdeploy` run once per release as one-off jobs: their count may only be 0 (422 naming the process); their pod class applies to the job. When a deployment is live, the change is applied to the cluster.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4273,7 +4273,7 @@ func (c *Client) Rollback(ctx context.Context, applicationId ApplicationId, para
 
 // ScaleApplicationWithBody Scale Application
 //
-// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process), except that a process the application still lists but its release lacks (scaled before the first release) may be set to 0, which removes it; such stale processes are also dropped at the next successful deploy. When a deployment is live, the change is applied to the cluster.
+// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process), except that a process the application still lists but its release lacks (scaled before the first release) may be set to 0, which removes it; such stale processes are also dropped at the next successful deploy. The release-phase processes `release` and `postdeploy` run once per release as one-off jobs: their count may only be 0 (422 naming the process); their pod class applies to the job. When a deployment is live, the change is applied to the cluster.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4292,7 +4292,7 @@ func (c *Client) ScaleApplicationWithBody(ctx context.Context, applicationId App
 
 // ScaleApplication Scale Application
 //
-// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process), except that a process the application still lists but its release lacks (scaled before the first release) may be set to 0, which removes it; such stale processes are also dropped at the next successful deploy. When a deployment is live, the change is applied to the cluster.
+// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process), except that a process the application still lists but its release lacks (scaled before the first release) may be set to 0, which removes it; such stale processes are also dropped at the next successful deploy. The release-phase processes `release` and `postdeploy` run once per release as one-off jobs: their count may only be 0 (422 naming the process); their pod class applies to the job. When a deployment is live, the change is applied to the cluster.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7731,7 +7731,7 @@ type ClientWithResponsesInterface interface {
 
 	// ScaleApplicationWithBodyWithResponse Scale Application
 	//
-	// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process), except that a process the application still lists but its release lacks (scaled before the first release) may be set to 0, which removes it; such stale processes are also dropped at the next successful deploy. When a deployment is live, the change is applied to the cluster.
+	// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process), except that a process the application still lists but its release lacks (scaled before the first release) may be set to 0, which removes it; such stale processes are also dropped at the next successful deploy. The release-phase processes `release` and `postdeploy` run once per release as one-off jobs: their count may only be 0 (422 naming the process); their pod class applies to the job. When a deployment is live, the change is applied to the cluster.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7740,7 +7740,7 @@ type ClientWithResponsesInterface interface {
 
 	// ScaleApplicationWithResponse Scale Application
 	//
-	// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process), except that a process the application still lists but its release lacks (scaled before the first release) may be set to 0, which removes it; such stale processes are also dropped at the next successful deploy. When a deployment is live, the change is applied to the cluster.
+	// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process), except that a process the application still lists but its release lacks (scaled before the first release) may be set to 0, which removes it; such stale processes are also dropped at the next successful deploy. The release-phase processes `release` and `postdeploy` run once per release as one-off jobs: their count may only be 0 (422 naming the process); their pod class applies to the job. When a deployment is live, the change is applied to the cluster.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -15144,7 +15144,7 @@ func (c *ClientWithResponses) RollbackWithResponse(ctx context.Context, applicat
 
 // ScaleApplicationWithBodyWithResponse Scale Application
 //
-// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process), except that a process the application still lists but its release lacks (scaled before the first release) may be set to 0, which removes it; such stale processes are also dropped at the next successful deploy. When a deployment is live, the change is applied to the cluster.
+// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process), except that a process the application still lists but its release lacks (scaled before the first release) may be set to 0, which removes it; such stale processes are also dropped at the next successful deploy. The release-phase processes `release` and `postdeploy` run once per release as one-off jobs: their count may only be 0 (422 naming the process); their pod class applies to the job. When a deployment is live, the change is applied to the cluster.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -15159,7 +15159,7 @@ func (c *ClientWithResponses) ScaleApplicationWithBodyWithResponse(ctx context.C
 
 // ScaleApplicationWithResponse Scale Application
 //
-// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process), except that a process the application still lists but its release lacks (scaled before the first release) may be set to 0, which removes it; such stale processes are also dropped at the next successful deploy. When a deployment is live, the change is applied to the cluster.
+// Organization admin. Given keys are merged into the current `process_counts` and `process_pod_classes`. Once a release exists, only its processes may be scaled (422 naming the unknown process), except that a process the application still lists but its release lacks (scaled before the first release) may be set to 0, which removes it; such stale processes are also dropped at the next successful deploy. The release-phase processes `release` and `postdeploy` run once per release as one-off jobs: their count may only be 0 (422 naming the process); their pod class applies to the job. When a deployment is live, the change is applied to the cluster.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -3,8 +3,10 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -341,20 +343,49 @@ func parseSettings(pairs []string) (apiclient.SettingsPatch, error) {
 		if !ok || key == "" {
 			return patch, usagef("%q: want KEY=VALUE", p)
 		}
-		raw, _ := json.Marshal(val)
+		// true, false and digits are tried as JSON literals first (booleans
+		// and numbers), then as a string: a branch named 2024 is a branch.
+		raws := [][]byte{mustJSON(val)}
 		if json.Valid([]byte(val)) && (val == "true" || val == "false" || (val != "" && strings.Trim(val, "0123456789") == "")) {
-			raw = []byte(val)
+			raws = [][]byte{[]byte(val), mustJSON(val)}
 		}
-		dec := json.NewDecoder(bytes.NewReader([]byte(`{` + string(mustJSON(key)) + `:` + string(raw) + `}`)))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&patch); err != nil {
+		var err error
+		for _, raw := range raws {
+			if err = decodeSetting(&patch, key, raw); err == nil {
+				break
+			}
+		}
+		if err != nil {
 			if strings.Contains(err.Error(), "unknown field") {
 				return patch, usagef("%q: unknown setting %q", p, key)
 			}
-			return patch, usagef("%q: %s has the wrong type", p, key)
+			return patch, usagef("%q: %s has the wrong type%s", p, key, wantedType(err))
 		}
 	}
 	return patch, nil
+}
+
+// decodeSetting decodes one setting, raw JSON, into patch.
+func decodeSetting(patch *apiclient.SettingsPatch, key string, raw []byte) error {
+	dec := json.NewDecoder(bytes.NewReader([]byte(`{` + string(mustJSON(key)) + `:` + string(raw) + `}`)))
+	dec.DisallowUnknownFields()
+	return dec.Decode(patch)
+}
+
+// wantedType says what a setting of the wrong type wants, from the JSON
+// type error: ": want true or false" or ": want a whole number".
+func wantedType(err error) string {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) || te.Type == nil {
+		return ""
+	}
+	switch te.Type.Kind() {
+	case reflect.Bool:
+		return ": want true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return ": want a whole number"
+	}
+	return ""
 }
 
 func mustJSON(s string) []byte {

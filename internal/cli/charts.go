@@ -112,10 +112,9 @@ func (s *session) metricsCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: the newest %d of each stage\n", ap.ref, m.Range)
-			t := newTable(cmd.OutOrStdout(), "STAGE", "TOTAL", "OK", "FAILED", "SUCCESS", "AVG", "P50", "P95", "HISTORY (secs, oldest first; ✗ failed)")
+			t := newTable(cmd.OutOrStdout(), metricsHeader...)
 			for i, sm := range []apiclient.StageMetrics{m.Build, m.Release, m.Deploy} {
-				t.row(stageNames[i], fmt.Sprint(sm.Total), fmt.Sprint(sm.Success), fmt.Sprint(sm.Error),
-					pct(sm.SuccessRate), secs(sm.AvgSecs), secs(sm.P50Secs), secs(sm.P95Secs), historyLine(sm.History))
+				t.row(metricsRow(stageNames[i], sm)...)
 			}
 			return t.flush()
 		}),
@@ -123,6 +122,16 @@ func (s *session) metricsCmd() *cobra.Command {
 	c.Flags().IntVar(&n, "range", 50, "how many of the newest objects of each stage (1-200)")
 	jsonFlag(c, &asJSON)
 	return c
+}
+
+// metricsHeader heads the metrics table: a finished object is ok, failed
+// or canceled (the API counts total, success and error).
+var metricsHeader = []string{"STAGE", "TOTAL", "OK", "FAILED", "CANCELED", "SUCCESS", "AVG", "P50", "P95", "HISTORY (secs, oldest first; ✗ failed or canceled)"}
+
+// metricsRow is one stage's row of the metrics table.
+func metricsRow(stage string, sm apiclient.StageMetrics) []string {
+	return []string{stage, fmt.Sprint(sm.Total), fmt.Sprint(sm.Success), fmt.Sprint(sm.Error), fmt.Sprint(sm.Total - sm.Success - sm.Error),
+		pct(sm.SuccessRate), secs(sm.AvgSecs), secs(sm.P50Secs), secs(sm.P95Secs), historyLine(sm.History)}
 }
 
 // historyLine is a sparkline of durations, failures drawn as ✗.

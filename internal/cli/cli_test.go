@@ -98,8 +98,13 @@ func TestParseSettings(t *testing.T) {
 		// A numeric branch name stays a string where the field is one.
 		{[]string{"health_check_path=/up"}, apiclient.SettingsPatch{HealthCheckPath: str("/up")}, ""},
 		{[]string{"colour=blue"}, apiclient.SettingsPatch{}, `unknown setting "colour"`},
-		{[]string{"deployment_timeout=soon"}, apiclient.SettingsPatch{}, "deployment_timeout has the wrong type"},
-		{[]string{"auto_deploy_branch=123"}, apiclient.SettingsPatch{}, "auto_deploy_branch has the wrong type"},
+		{[]string{"deployment_timeout=soon"}, apiclient.SettingsPatch{}, "deployment_timeout has the wrong type: want a whole number"},
+		{[]string{"auto_deploy_paused=maybe"}, apiclient.SettingsPatch{}, "auto_deploy_paused has the wrong type: want true or false"},
+		{[]string{"github_app_installation_id=acme"}, apiclient.SettingsPatch{}, "github_app_installation_id has the wrong type: want a whole number"},
+		{[]string{"auto_deploy_paused=1"}, apiclient.SettingsPatch{}, "auto_deploy_paused has the wrong type: want true or false"},
+		// Digits and true/false are strings where the field is one.
+		{[]string{"auto_deploy_branch=2024"}, apiclient.SettingsPatch{AutoDeployBranch: str("2024")}, ""},
+		{[]string{"auto_deploy_branch=true", "subdirectory=123"}, apiclient.SettingsPatch{AutoDeployBranch: str("true"), Subdirectory: str("123")}, ""},
 		{[]string{"noequals"}, apiclient.SettingsPatch{}, "want KEY=VALUE"},
 	} {
 		got, err := parseSettings(tc.in)

@@ -76,13 +76,17 @@ func (s *session) configSetCmd() *cobra.Command {
 release (slipway deploy). --secret makes them write-only secrets; a bare NAME
 (without =VALUE) then reads its value from standard input (without echo on a
 terminal), so the value stays out of the shell's history. --scope says where
-they are delivered: runtime (default), build or both.`,
+they are delivered: runtime, build or both; without it a new var is runtime
+and an existing one keeps its scope. A secret stays one: a plain value for it
+is refused (pass --secret). The change is conditioned on the config read
+first, so a concurrent change is refused (412), never overwritten.`,
 		Args: minArgs("ORG/PROJECT/APP", "NAME=VALUE"),
 		RunE: s.run(func(cmd *cobra.Command, args []string) error {
 			if scope != "" && !apiclient.ConfigScope(scope).Valid() {
 				return usagef("--scope: want runtime, build or both, not %q", scope)
 			}
-			vars := map[string]*apiclient.ConfigPatch_Vars_AdditionalProperties{}
+			type setVar struct{ name, value string }
+			var sets []setVar
 			names := make([]string, 0, len(args)-1)
 			for _, arg := range args[1:] {
 				name, value, hasValue := strings.Cut(arg, "=")
@@ -99,29 +103,45 @@ they are delivered: runtime (default), build or both.`,
 					}
 					value = v
 				}
+				sets = append(sets, setVar{name, value})
+				names = append(names, name)
+			}
+			a, ap, cur, err := s.currentConfig(args[0])
+			if err != nil {
+				return err
+			}
+			vars := map[string]*apiclient.ConfigPatch_Vars_AdditionalProperties{}
+			for _, v := range sets {
+				old, exists := cur.Vars[v.name]
+				if exists && old.Secret && !secret {
+					return usagef("%s is a secret of %s: pass --secret to change it (the value stays hidden), or unset it first to make it a plain var", v.name, ap.ref)
+				}
+				// Without --scope a var keeps the scope it has.
+				sc := apiclient.ConfigScope(scope)
+				if scope == "" && exists {
+					sc = old.Scope
+				}
 				item := &apiclient.ConfigPatch_Vars_AdditionalProperties{}
 				var err error
-				if secret || scope != "" {
-					in := apiclient.ConfigVarInput{Value: value, Secret: &secret}
-					if scope != "" {
-						sc := apiclient.ConfigScope(scope)
+				if secret || (sc != "" && sc != apiclient.ConfigScopeRuntime) {
+					in := apiclient.ConfigVarInput{Value: v.value, Secret: &secret}
+					if sc != "" {
 						in.Scope = &sc
 					}
 					err = item.FromConfigVarInput(in)
 				} else {
-					err = item.FromConfigPatchVars0(value)
+					err = item.FromConfigPatchVars0(v.value)
 				}
 				if err != nil {
 					return err
 				}
-				vars[name] = item
-				names = append(names, name)
+				vars[v.name] = item
 			}
-			return s.patchConfig(cmd, args[0], vars, "Set "+strings.Join(names, ", "))
+			return s.patchConfig(cmd, a, ap, cur.Version, vars, "Set "+strings.Join(names, ", "))
 		}),
 	}
 	c.Flags().BoolVar(&secret, "secret", false, "write-only: the value is never shown again")
-	c.Flags().StringVar(&scope, "scope", "", "runtime (default), build or both")
+	c.Flags().StringVar(&scope, "scope", "", "runtime, build or both (default: runtime, or the var's current scope)")
 	return c
 }
 
@@ -159,24 +179,49 @@ func (s *session) configUnsetCmd() *cobra.Command {
 				}
 				vars[name] = nil // null removes the var
 			}
-			return s.patchConfig(cmd, args[0], vars, "Unset "+strings.Join(args[1:], ", "))
+			a, ap, cur, err := s.currentConfig(args[0])
+			if err != nil {
+				return err
+			}
+			return s.patchConfig(cmd, a, ap, cur.Version, vars, "Unset "+strings.Join(args[1:], ", "))
 		}),
 	}
 }
 
-// patchConfig sends one merge patch and says what it did, naming vars only.
-func (s *session) patchConfig(cmd *cobra.Command, ref string, vars map[string]*apiclient.ConfigPatch_Vars_AdditionalProperties, did string) error {
+// currentConfig resolves the application and reads its config, which a
+// change is checked against and conditioned on.
+func (s *session) currentConfig(ref string) (*api, *app, *apiclient.Config, error) {
 	a, ap, err := s.resolveApp(ref)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
-	r, err := check(a.PatchConfigWithResponse(s.ctx, ap.id, nil, apiclient.ConfigPatch{Vars: &vars}))
+	r, err := check(a.GetConfigWithResponse(s.ctx, ap.id, nil))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cfg, err := decoded(r.JSON200, "config")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return a, ap, cfg, nil
+}
+
+// patchConfig sends one merge patch, conditioned on config version
+// before (the one its checks read: a change in between is a 412), and
+// says what it did, naming vars only.
+func (s *session) patchConfig(cmd *cobra.Command, a *api, ap *app, before int, vars map[string]*apiclient.ConfigPatch_Vars_AdditionalProperties, did string) error {
+	etag := fmt.Sprintf(`"c%d"`, before)
+	r, err := check(a.PatchConfigWithResponse(s.ctx, ap.id, &apiclient.PatchConfigParams{IfMatch: &etag}, apiclient.ConfigPatch{Vars: &vars}))
 	if err != nil {
 		return err
 	}
 	cfg, err := decoded(r.JSON200, "config")
 	if err != nil {
 		return err
+	}
+	if cfg.Version == before {
+		fmt.Fprintf(cmd.OutOrStdout(), "%s: nothing to change on %s (config v%d)\n", did, ap.ref, cfg.Version)
+		return nil
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s on %s: config v%d (used by the next release: slipway deploy %s)\n", did, ap.ref, cfg.Version, ap.ref)
 	return nil

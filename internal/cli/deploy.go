@@ -63,9 +63,21 @@ pipeline goes on); on a terminal it first asks whether to cancel the pipeline.`,
 }
 
 // waitFlags adds --no-wait and --json to a command that starts a pipeline.
+// --json without --no-wait is a usage error, found before anything starts:
+// a watched pipeline prints its progress, never JSON.
 func waitFlags(c *cobra.Command, noWait, asJSON *bool) {
 	c.Flags().BoolVar(noWait, "no-wait", false, "start the pipeline and return")
 	c.Flags().BoolVar(asJSON, "json", false, "with --no-wait: print the API's JSON response unchanged")
+	args := c.Args
+	c.Args = func(cmd *cobra.Command, a []string) error {
+		if *asJSON && !*noWait {
+			return usagef("--json needs --no-wait (a watched pipeline prints its progress, not JSON)")
+		}
+		if args == nil {
+			return nil
+		}
+		return args(cmd, a)
+	}
 }
 
 // follow finishes a command that started pipeline: with noWait it prints
@@ -106,7 +118,11 @@ func (s *session) watch(out io.Writer, a *api, ap *app, verb string, pipeline uu
 	}
 	elapsed := shortDuration(time.Since(start))
 	if res.OK {
-		fmt.Fprintf(out, "Deployed %s: release v%d is live (%s)\n", ap.ref, res.Release, elapsed)
+		where := ""
+		if u := s.webURL(a, ap.id); u != "" {
+			where = " at " + u
+		}
+		fmt.Fprintf(out, "Deployed %s: release v%d is live%s (%s)\n", ap.ref, res.Release, where, elapsed)
 		return nil
 	}
 	detail := res.Detail
@@ -114,6 +130,17 @@ func (s *session) watch(out io.Writer, a *api, ap *app, verb string, pipeline uu
 		detail = "no reason given"
 	}
 	return &FailedError{Msg: fmt.Sprintf("%s of %s %s after %s: %s", res.Stage, ap.ref, statusWord(res.Status), elapsed, detail)}
+}
+
+// webURL is the application's web_url once its release is live, "" when
+// it has none (no web process) or it cannot be read: the outcome line
+// names where the release serves, and a failed read changes nothing else.
+func (s *session) webURL(a *api, id uuid.UUID) string {
+	r, err := check(a.GetApplicationByIdWithResponse(s.ctx, id, nil))
+	if err != nil || r.JSON200 == nil || r.JSON200.WebUrl == nil {
+		return ""
+	}
+	return *r.JSON200.WebUrl
 }
 
 // statusWord is a final status as a past participle.

@@ -83,7 +83,7 @@ func (s *session) releasesCmd() *cobra.Command {
 		Use:     "releases ORG/PROJECT/APP",
 		Short:   "List an application's releases, newest first",
 		GroupID: "apps",
-	}, "release list", []string{"RELEASE", "IMAGE", "CONFIG", "STATUS", "CREATED", "ERROR"},
+	}, "release list", []string{"RELEASE", "IMAGE", "CONFIG", "KIND", "STATUS", "CREATED", "ERROR"},
 		func(a *api, id uuid.UUID, limit *int, cursor *string) ([]byte, *apiclient.ReleasePage, error) {
 			r, err := check(a.ListReleasesWithResponse(s.ctx, id, &apiclient.ListReleasesParams{Limit: limit, Cursor: cursor}))
 			if err != nil {
@@ -94,10 +94,19 @@ func (s *session) releasesCmd() *cobra.Command {
 		func(t *table, p *apiclient.ReleasePage, now time.Time) *string {
 			for _, rel := range p.Items {
 				t.row(fmt.Sprintf("v%d", rel.Version), fmt.Sprintf("v%d", rel.ImageVersion), fmt.Sprintf("v%d", rel.ConfigVersion),
-					string(rel.Status), since(rel.Created, now), orDash(rel.ErrorDetail))
+					releaseKind(rel), string(rel.Status), since(rel.Created, now), orDash(rel.ErrorDetail))
 			}
 			return p.Pagination.NextCursor
 		})
+}
+
+// releaseKind is what made a release: "build", "release", or "rollback
+// of v3" (the release it copies).
+func releaseKind(rel apiclient.Release) string {
+	if rel.RollbackOf != nil {
+		return fmt.Sprintf("rollback of v%d", *rel.RollbackOf)
+	}
+	return string(rel.Kind)
 }
 
 func (s *session) imagesCmd() *cobra.Command {

@@ -25,18 +25,41 @@ func writeJSON(w io.Writer, body []byte) error {
 	return err
 }
 
-// table writes aligned columns.
-type table struct{ tw *tabwriter.Writer }
+// table writes aligned columns; no line ends in padding.
+type table struct {
+	tw  *tabwriter.Writer
+	buf bytes.Buffer
+	out io.Writer
+}
 
 func newTable(w io.Writer, header ...string) *table {
-	t := &table{tw: tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)}
+	t := &table{out: w}
+	t.tw = tabwriter.NewWriter(&t.buf, 0, 0, 2, ' ', 0)
 	t.row(header...)
 	return t
 }
 
 func (t *table) row(cells ...string) { fmt.Fprintln(t.tw, strings.Join(cells, "\t")) }
 
-func (t *table) flush() error { return t.tw.Flush() }
+// flush aligns the rows and writes them, each line without the padding a
+// trailing empty cell leaves (the "=== ORG/PROJECT/APP" title of apps info).
+func (t *table) flush() error {
+	if err := t.tw.Flush(); err != nil {
+		return err
+	}
+	lines := strings.SplitAfter(t.buf.String(), "\n")
+	t.buf.Reset()
+	var b strings.Builder
+	for _, l := range lines {
+		body, nl := strings.CutSuffix(l, "\n")
+		b.WriteString(strings.TrimRight(body, " "))
+		if nl {
+			b.WriteString("\n")
+		}
+	}
+	_, err := io.WriteString(t.out, b.String())
+	return err
+}
 
 // moreHint tells, on stderr, how to read the next page of a list.
 func moreHint(w io.Writer, next *string) {

@@ -98,7 +98,7 @@ func Run(ctx context.Context, opts Options) (code int) {
 	if !s.reached && !errors.As(err, &usage) {
 		err = &UsageError{Msg: err.Error()}
 	}
-	msg := err.Error()
+	msg := oneLine(err.Error())
 	if errors.As(err, &usage) {
 		if usage.Printed {
 			return ExitUsage
@@ -177,8 +177,11 @@ func (s *session) commands() []*cobra.Command {
 
 // exactArgs is cobra.ExactArgs with the names of the arguments in the error.
 func exactArgs(names ...string) cobra.PositionalArgs {
-	return func(_ *cobra.Command, args []string) error {
+	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != len(names) {
+			if err := mistypedSubcommand(cmd, args); err != nil {
+				return err
+			}
 			return usagef("want %d argument(s): %s", len(names), strings.Join(names, " "))
 		}
 		return nil
@@ -187,8 +190,11 @@ func exactArgs(names ...string) cobra.PositionalArgs {
 
 // minArgs wants at least the named arguments.
 func minArgs(names ...string) cobra.PositionalArgs {
-	return func(_ *cobra.Command, args []string) error {
+	return func(cmd *cobra.Command, args []string) error {
 		if len(args) < len(names) {
+			if err := mistypedSubcommand(cmd, args); err != nil {
+				return err
+			}
 			return usagef("want at least %d argument(s): %s", len(names), strings.Join(names, " "))
 		}
 		return nil

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -60,7 +61,11 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		detail = "an unexpected error occurred; it has been logged"
 	}
 	if status >= 500 {
-		slog.ErrorContext(r.Context(), "request failed", "request_id", RequestID(r), "method", r.Method, "path", r.URL.Path, "error", err.Error())
+		if clientGone(r, err) {
+			slog.InfoContext(r.Context(), "request canceled by the client", "request_id", RequestID(r), "method", r.Method, "path", r.URL.Path)
+		} else {
+			slog.ErrorContext(r.Context(), "request failed", "request_id", RequestID(r), "method", r.Method, "path", r.URL.Path, "error", err.Error())
+		}
 	}
 	body := map[string]any{
 		"type":       "https://slipway.dev/problems/" + strings.ReplaceAll(string(pe.Code), "_", "-"),
@@ -98,6 +103,13 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(body)
+}
+
+// clientGone reports whether err is only the cancellation of the
+// request's own context: the client went away (a long poll it stopped
+// following, Ctrl-C), which is no failure of the server.
+func clientGone(r *http.Request, err error) bool {
+	return r.Context().Err() != nil && errors.Is(err, context.Canceled)
 }
 
 // WriteJSON writes v as a JSON response with the given status.

@@ -37,7 +37,9 @@ func (c Caller) Authorize(orgSlug string, change bool, what string) error {
 		return NotFound(what)
 	}
 	if change && !c.CanChange(orgSlug) {
-		return Errorf(CodeForbidden, "this token may read but not change %s", what)
+		// Admin-only reads (an organization's tokens) come here too, so
+		// the message names the role needed rather than "change".
+		return Errorf(CodeForbidden, "a member token may not do this to the %s: it needs an organization admin token", what)
 	}
 	return nil
 }

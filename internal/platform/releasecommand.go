@@ -14,6 +14,13 @@ const (
 	ProcessPostdeploy = "postdeploy"
 )
 
+// IsReleasePhaseProcess reports whether the Procfile process runs in the
+// release phase (as a one-off job per release): such a process is never
+// scaled, so its count stays 0 (its pod class still applies to the job).
+func IsReleasePhaseProcess(name string) bool {
+	return name == ProcessRelease || name == ProcessPostdeploy
+}
+
 // RunsReleaseCommand reports whether the release phase runs the release
 // command: the image declares a release process and the release was not
 // told to skip it (a rollback skips it unless asked).

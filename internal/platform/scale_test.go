@@ -87,3 +87,45 @@ func TestStaleProcesses(t *testing.T) {
 		t.Fatalf("after the deploy: %s", got)
 	}
 }
+
+// TestReleasePhaseProcessesAreNotScaled: release and postdeploy run once
+// per release as jobs, so a count above 0 is refused naming the process
+// (before the first release too); 0 and their pod class are accepted.
+func TestReleasePhaseProcessesAreNotScaled(t *testing.T) {
+	procs := map[string]string{"web": "run", "release": "./bin/release", "postdeploy": "./bin/notify"}
+	for _, tc := range []struct {
+		name     string
+		released bool
+		req      ScaleRequest
+		field    string // the violation, "" when accepted
+	}{
+		{"release to 1", true, ScaleRequest{ProcessCounts: map[string]int{"release": 1}}, "process_counts.release"},
+		{"postdeploy to 2", true, ScaleRequest{ProcessCounts: map[string]int{"postdeploy": 2, "web": 2}}, "process_counts.postdeploy"},
+		{"release to 1 before any release", false, ScaleRequest{ProcessCounts: map[string]int{"release": 1}}, "process_counts.release"},
+		{"release to 0", true, ScaleRequest{ProcessCounts: map[string]int{"release": 0, "web": 2}}, ""},
+		{"release's pod class", true, ScaleRequest{ProcessPodClasses: map[string]string{"release": "c1.large"}}, ""},
+		{"a web process named like one", true, ScaleRequest{ProcessCounts: map[string]int{"web": 3}}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := deployableApp()
+			a.ProcessCounts = map[string]int{"web": 1, "release": 0, "postdeploy": 0}
+			if tc.released {
+				a.LatestRelease = &Release{ID: "rel-1", Version: 1, ImageID: "img-1", Processes: procs}
+			}
+			before := fmt.Sprint(a.ProcessCounts)
+			err := tc.req.Apply(&a)
+			if tc.field == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if pe, ok := err.(*Error); !ok || len(pe.Fields) != 1 || pe.Fields[0].Field != tc.field {
+				t.Fatalf("err = %v, want one violation of %s", err, tc.field)
+			}
+			if got := fmt.Sprint(a.ProcessCounts); got != before {
+				t.Errorf("a refused scale changed the counts: %s, was %s", got, before)
+			}
+		})
+	}
+}

@@ -173,6 +173,10 @@ func (r ScaleRequest) Apply(a *Application) error {
 		if !known(field, name) {
 			continue
 		}
+		if r.ProcessCounts[name] != 0 && IsReleasePhaseProcess(name) {
+			v.Add(field, fmt.Sprintf("%q runs once per release as a one-off job, never as scaled replicas: its count must be 0", name))
+			continue
+		}
 		if n := r.ProcessCounts[name]; n < 0 || n > MaxProcessCount {
 			v.Add(field, fmt.Sprintf("must be an integer from 0 to %d", MaxProcessCount))
 		}
