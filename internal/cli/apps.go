@@ -301,16 +301,28 @@ func formation(counts apiclient.ProcessCounts, classes apiclient.ProcessPodClass
 func (s *session) settingsCmd() *cobra.Command {
 	c := &cobra.Command{Use: "settings", Short: "Change an application's settings", GroupID: "apps"}
 	var asJSON bool
+	var unset []string
 	set := &cobra.Command{
-		Use:   "set ORG/PROJECT/APP KEY=VALUE...",
+		Use:   "set ORG/PROJECT/APP [KEY=VALUE...] [--unset KEY]...",
 		Short: "Set settings (github_repository, auto_deploy_branch, deployment_timeout, …)",
 		Long: `Set settings of an application. Keys are the API's settings fields:
 github_repository, auto_deploy_branch, subdirectory, github_app_installation_id,
 deployment_timeout, health_check_path, health_check_host, github_environment_name,
-github_repository_is_private. Numbers and true/false are sent as such.`,
-		Args: minArgs("ORG/PROJECT/APP", "KEY=VALUE"),
+github_repository_is_private, auto_deploy_paused. Numbers and true/false are
+sent as such. KEY=null (or --unset KEY) clears a field: the API's default
+applies again (a field that cannot be cleared is refused, naming it).`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(unset) > 0 {
+				return minArgs("ORG/PROJECT/APP")(cmd, args)
+			}
+			return minArgs("ORG/PROJECT/APP", "KEY=VALUE")(cmd, args)
+		},
 		RunE: s.run(func(cmd *cobra.Command, args []string) error {
-			patch, err := parseSettings(args[1:])
+			pairs := args[1:]
+			for _, k := range unset {
+				pairs = append(pairs, k+"=null")
+			}
+			body, err := parseSettings(pairs)
 			if err != nil {
 				return err
 			}
@@ -318,7 +330,7 @@ github_repository_is_private. Numbers and true/false are sent as such.`,
 			if err != nil {
 				return err
 			}
-			r, err := check(a.UpdateApplicationSettingsWithResponse(s.ctx, ap.id, nil, patch))
+			r, err := check(a.UpdateApplicationSettingsWithBodyWithResponse(s.ctx, ap.id, nil, "application/json", bytes.NewReader(body)))
 			if err != nil {
 				return err
 			}
@@ -329,47 +341,56 @@ github_repository_is_private. Numbers and true/false are sent as such.`,
 			return nil
 		}),
 	}
+	set.Flags().StringArrayVar(&unset, "unset", nil, "clear this setting (KEY=null does the same); repeatable")
 	jsonFlag(set, &asJSON)
 	c.AddCommand(set)
 	return c
 }
 
-// parseSettings reads KEY=VALUE pairs into the generated settings patch:
-// an unknown key or a value of the wrong type is a usage error naming it.
-func parseSettings(pairs []string) (apiclient.SettingsPatch, error) {
-	var patch apiclient.SettingsPatch
+// parseSettings reads KEY=VALUE pairs into the settings merge patch, a
+// JSON object: KEY=null is JSON null, which clears the field (the API
+// refuses it, naming the field, where the field cannot be cleared); an
+// unknown key or a value of the wrong type is a usage error naming it. The
+// generated SettingsPatch checks keys and types but cannot hold a null, so
+// the body is built beside it.
+func parseSettings(pairs []string) ([]byte, error) {
+	patch := map[string]json.RawMessage{}
 	for _, p := range pairs {
 		key, val, ok := strings.Cut(p, "=")
 		if !ok || key == "" {
-			return patch, usagef("%q: want KEY=VALUE", p)
+			return nil, usagef("%q: want KEY=VALUE", p)
 		}
-		// true, false and digits are tried as JSON literals first (booleans
-		// and numbers), then as a string: a branch named 2024 is a branch.
+		// null, true, false and digits are tried as JSON literals first
+		// (a clear, booleans and numbers), then as a string: a branch named
+		// 2024 is a branch.
 		raws := [][]byte{mustJSON(val)}
-		if json.Valid([]byte(val)) && (val == "true" || val == "false" || (val != "" && strings.Trim(val, "0123456789") == "")) {
+		if val == "null" || val == "true" || val == "false" || (val != "" && strings.Trim(val, "0123456789") == "" && json.Valid([]byte(val))) {
 			raws = [][]byte{[]byte(val), mustJSON(val)}
 		}
 		var err error
 		for _, raw := range raws {
-			if err = decodeSetting(&patch, key, raw); err == nil {
+			if err = decodeSetting(key, raw); err == nil {
+				patch[key] = raw
 				break
 			}
 		}
 		if err != nil {
 			if strings.Contains(err.Error(), "unknown field") {
-				return patch, usagef("%q: unknown setting %q", p, key)
+				return nil, usagef("%q: unknown setting %q", p, key)
 			}
-			return patch, usagef("%q: %s has the wrong type%s", p, key, wantedType(err))
+			return nil, usagef("%q: %s has the wrong type%s", p, key, wantedType(err))
 		}
 	}
-	return patch, nil
+	return json.Marshal(patch)
 }
 
-// decodeSetting decodes one setting, raw JSON, into patch.
-func decodeSetting(patch *apiclient.SettingsPatch, key string, raw []byte) error {
+// decodeSetting checks one setting, raw JSON, against the generated
+// settings patch: its key and its type.
+func decodeSetting(key string, raw []byte) error {
+	var patch apiclient.SettingsPatch
 	dec := json.NewDecoder(bytes.NewReader([]byte(`{` + string(mustJSON(key)) + `:` + string(raw) + `}`)))
 	dec.DisallowUnknownFields()
-	return dec.Decode(patch)
+	return dec.Decode(&patch)
 }
 
 // wantedType says what a setting of the wrong type wants, from the JSON
