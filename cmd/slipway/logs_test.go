@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -78,5 +82,41 @@ func TestLogsCommand(t *testing.T) {
 	}
 	if r := slipway(t, nil, "logs", ref, "--pipeline", "0190f0c5-0000-7000-8000-00000000000f"); r.code != 3 {
 		t.Errorf("an unknown pipeline: exit %d (%s)", r.code, r.stderr)
+	}
+}
+
+// TestLogsFollowInterrupted: Ctrl-C ends `logs -f` with the exit status
+// of an interrupt, 130, as the README's table says.
+func TestLogsFollowInterrupted(t *testing.T) {
+	t.Parallel()
+	ref := newApp(t, "logsint", "acme/web")
+	slipway(t, nil, "deploy", ref).must(t, 0)
+	cmd := exec.Command(binary, "logs", ref, "-f")
+	cmd.Env = cliEnv(t, nil)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	buf := make([]byte, 4096)
+	for !strings.Contains(out.String(), "  web/") {
+		n, err := stdout.Read(buf)
+		if err != nil {
+			t.Fatalf("reading the log: %v (%q)", err, out.String())
+		}
+		out.Write(buf[:n])
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(&out, stdout)
+	_ = cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(stderr.String(), "interrupted") {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
 	}
 }

@@ -104,7 +104,7 @@ func (s *session) logsCmd() *cobra.Command {
 (--stage build|release|deploy for one stage); -f follows a running pipeline
 until it ends. Without it, the lines the application's processes wrote
 (--process for one process) over --since (1m to 7d, default 15m); -f keeps
-following them until Ctrl-C. Following holds one long-poll request at a time
+following them until Ctrl-C (exit 130). Following holds one long-poll request at a time
 (20 s each), never polls in a loop. Secret config values appear as ***.
 --json prints each answer of the API unchanged, one per line.`,
 		GroupID: "apps",
@@ -135,7 +135,8 @@ following them until Ctrl-C. Following holds one long-poll request at a time
 				err2 = s.printRuntimeLog(out, a, ap.id, process, since, follow, asJSON)
 			}
 			if errors.Is(err2, context.Canceled) {
-				return nil // Ctrl-C ends a follow
+				// Ctrl-C ends a follow, as an interrupt (exit 130).
+				return &interruptedError{msg: "interrupted: stopped reading the log"}
 			}
 			return err2
 		}),
