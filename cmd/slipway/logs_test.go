@@ -80,6 +80,14 @@ func TestLogsCommand(t *testing.T) {
 	} {
 		slipway(t, nil, bad...).must(t, 2)
 	}
+	// A process the release lacks is one line naming the known ones.
+	for _, args := range [][]string{{"logs", ref, "--process", "nope"}, {"logs", ref, "--process", "nope", "-f"}} {
+		r := slipway(t, nil, args...).must(t, 2)
+		if msg := strings.TrimSpace(r.stderr); strings.Contains(msg, "\n") || r.stdout != "" ||
+			!strings.Contains(msg, `--process "nope": release v1 of `+ref+` has no such process (its processes: web`) {
+			t.Errorf("%v: stdout %q, stderr %q", args, r.stdout, r.stderr)
+		}
+	}
 	if r := slipway(t, nil, "logs", ref, "--pipeline", "0190f0c5-0000-7000-8000-00000000000f"); r.code != 3 {
 		t.Errorf("an unknown pipeline: exit %d (%s)", r.code, r.stderr)
 	}

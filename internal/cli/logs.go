@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -127,6 +129,11 @@ following them until Ctrl-C (exit 130). Following holds one long-poll request at
 			if err != nil {
 				return err
 			}
+			if process != "" {
+				if err := knownProcess(ap, process); err != nil {
+					return err
+				}
+			}
 			out := cmd.OutOrStdout()
 			var err2 error
 			if pipeline != "" {
@@ -148,6 +155,37 @@ following them until Ctrl-C (exit 130). Following holds one long-poll request at
 	c.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new lines as they arrive")
 	jsonFlag(c, &asJSON)
 	return c
+}
+
+// knownProcess checks a --process against the application's processes:
+// those of its newest release and of its formation (the application object
+// lists both, no extra request). A name neither has is a usage error naming
+// the known processes; before the first release every name passes.
+func knownProcess(ap *app, process string) error {
+	rel := ap.obj.LatestRelease
+	if rel == nil {
+		return nil
+	}
+	known := map[string]bool{}
+	for n := range rel.Processes {
+		known[n] = true
+	}
+	for n := range ap.obj.ProcessCounts {
+		known[n] = true
+	}
+	if known[process] {
+		return nil
+	}
+	names := make([]string, 0, len(known))
+	for n := range known {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	list := strings.Join(names, ", ")
+	if list == "" {
+		list = "none"
+	}
+	return usagef("--process %q: release v%d of %s has no such process (its processes: %s)", process, rel.Version, ap.ref, list)
 }
 
 func (s *session) printPipelineLog(out io.Writer, a *api, appID, pipeline uuid.UUID, stage string, follow, asJSON bool) error {
