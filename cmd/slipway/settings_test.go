@@ -44,3 +44,35 @@ func TestSettingsClear(t *testing.T) {
 	slipway(t, nil, "settings", "set", ref, "--unset", "colour").must(t, 2)
 	slipway(t, nil, "settings", "set", ref).must(t, 2)
 }
+
+// TestAppsListDeployed: the DEPLOYED column reads "never" before the first
+// deployment and "yes" once it completed; --json stays the API's answer.
+func TestAppsListDeployed(t *testing.T) {
+	t.Parallel()
+	ref := newApp(t, "listed", "acme/web")
+	row := func() string {
+		for _, l := range strings.Split(slipway(t, nil, "apps", "list", "demo/demo").must(t, 0).stdout, "\n") {
+			if f := strings.Fields(l); len(f) > 0 && f[0] == ref {
+				return l
+			}
+		}
+		t.Fatalf("apps list lacks %s", ref)
+		return ""
+	}
+	if f := strings.Fields(row()); len(f) < 5 || f[4] != "never" {
+		t.Errorf("before a deployment: %q", row())
+	}
+	slipway(t, nil, "deploy", ref).must(t, 0)
+	if f := strings.Fields(row()); len(f) < 5 || f[4] != "yes" {
+		t.Errorf("after a deployment: %q", row())
+	}
+	var list []map[string]any
+	if err := json.Unmarshal([]byte(slipway(t, nil, "apps", "list", "demo/demo", "--json").must(t, 0).stdout), &list); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range list {
+		if "demo/demo/"+a["slug"].(string) == ref && a["latest_deployment_complete"] != true {
+			t.Errorf("--json: %v", a)
+		}
+	}
+}

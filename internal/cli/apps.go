@@ -107,8 +107,11 @@ func (s *session) appsCmd() *cobra.Command {
 	list := &cobra.Command{
 		Use:   "list ORG/PROJECT",
 		Short: "List a project's applications",
-		Args:  exactArgs("ORG/PROJECT"),
-		RunE:  s.run(func(cmd *cobra.Command, args []string) error { return s.appsList(cmd, args[0], listJSON) }),
+		Long: `List a project's applications. DEPLOYED is "yes" when the latest
+deployment completed, "incomplete" while it runs or once it failed
+(apps info shows which), "never" before the first one.`,
+		Args: exactArgs("ORG/PROJECT"),
+		RunE: s.run(func(cmd *cobra.Command, args []string) error { return s.appsList(cmd, args[0], listJSON) }),
 	}
 	jsonFlag(list, &listJSON)
 	c.AddCommand(list, s.appsCreateCmd(), s.appsInfoCmd(), s.appsDeleteCmd())
@@ -138,13 +141,23 @@ func (s *session) appsList(cmd *cobra.Command, ref string, asJSON bool) error {
 	t := newTable(cmd.OutOrStdout(), "APP", "NAME", "IMAGE", "RELEASE", "DEPLOYED", "CREATED")
 	now := time.Now()
 	for _, s := range *list {
-		deployed := "-"
-		if s.LatestDeploymentComplete != nil {
-			deployed = strconv.FormatBool(*s.LatestDeploymentComplete)
-		}
-		t.row(ref+"/"+s.Slug, s.Name, version(s.LatestImageVersion), version(s.LatestReleaseVersion), deployed, since(s.Created, now))
+		t.row(ref+"/"+s.Slug, s.Name, version(s.LatestImageVersion), version(s.LatestReleaseVersion), deployedCell(s.LatestDeploymentComplete), since(s.Created, now))
 	}
 	return t.flush()
+}
+
+// deployedCell is the DEPLOYED column of the application list, from the
+// summary's latest_deployment_complete: "yes" (the latest deployment
+// completed), "incomplete" (it is running or failed: apps info says
+// which), "never" (no deployment yet).
+func deployedCell(complete *bool) string {
+	switch {
+	case complete == nil:
+		return "never"
+	case *complete:
+		return "yes"
+	}
+	return "incomplete"
 }
 
 // version is "v3", or "-" for none.

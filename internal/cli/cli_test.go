@@ -395,3 +395,15 @@ func TestRunUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestDeployedCell(t *testing.T) {
+	yes, no := true, false
+	for _, tc := range []struct {
+		in   *bool
+		want string
+	}{{nil, "never"}, {&yes, "yes"}, {&no, "incomplete"}} {
+		if got := deployedCell(tc.in); got != tc.want {
+			t.Errorf("deployedCell(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
