@@ -13,16 +13,15 @@ import (
 
 	"github.com/slipway-paas/slipway/internal/devstack"
 	"github.com/slipway-paas/slipway/internal/sim"
+	"github.com/slipway-paas/slipway/internal/sim/simtest"
 	"github.com/slipway-paas/slipway/internal/stepfn"
 )
 
 // pipelineLog records the simulators' and the pipeline's lines (sim.LogSink).
 type pipelineLog struct {
-	mu    sync.Mutex
-	lines []string // "<pipeline id> <stage> <message>", "runtime v<release> <process>.<n>: <message>"
-	// instances names each instance "<process>.<n>" by the order a
-	// release's instances first write (the simulator's pod names are hashes).
-	instances map[string]string
+	mu        sync.Mutex
+	lines     []string // "<pipeline id> <stage> <message>", "runtime v<release> <process>.<n>: <message>"
+	instances simtest.Instances
 }
 
 func (l *pipelineLog) Pipeline(_, pipelineID, stage string, _ time.Time, msg string) {
@@ -34,22 +33,7 @@ func (l *pipelineLog) Pipeline(_, pipelineID, stage string, _ time.Time, msg str
 func (l *pipelineLog) Runtime(_, process, instance string, release int64, _ time.Time, msg string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	key := fmt.Sprint(release, "/", instance)
-	name, ok := l.instances[key]
-	if !ok {
-		n := 1
-		for k, v := range l.instances {
-			if strings.HasPrefix(k, fmt.Sprint(release, "/")) && strings.HasPrefix(v, process+".") {
-				n++
-			}
-		}
-		if l.instances == nil {
-			l.instances = map[string]string{}
-		}
-		name = fmt.Sprintf("%s.%d", process, n)
-		l.instances[key] = name
-	}
-	l.lines = append(l.lines, fmt.Sprintf("runtime v%d %s: %s", release, name, msg))
+	l.lines = append(l.lines, fmt.Sprintf("runtime v%d %s: %s", release, l.instances.Name(release, process, instance), msg))
 }
 
 // take returns every line so far and forgets them.

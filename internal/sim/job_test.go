@@ -10,33 +10,15 @@ import (
 
 	"github.com/slipway-paas/slipway/internal/pipeline"
 	"github.com/slipway-paas/slipway/internal/platform"
+	"github.com/slipway-paas/slipway/internal/sim/simtest"
 )
 
 // recordedLogs is a LogSink that keeps the pipeline lines, and the
-// runtime lines with each instance shown as "<process>.<n>" (n from 1 in
-// the order a release's instances first write).
+// runtime lines with each instance shown as "<process>.<n>"
+// (simtest.Instances).
 type recordedLogs struct {
 	lines     []string
-	instances ordinals
-}
-
-// ordinals names instances "<process>.<n>" by the order they first
-// appear in a release.
-type ordinals map[string]string
-
-func (o ordinals) of(release int64, process, instance string) string {
-	key := fmt.Sprint(release, "/", instance)
-	if name, ok := o[key]; ok {
-		return name
-	}
-	n := 1
-	for k := range o {
-		if strings.HasPrefix(k, fmt.Sprint(release, "/")) && strings.HasPrefix(o[k], process+".") {
-			n++
-		}
-	}
-	o[key] = fmt.Sprintf("%s.%d", process, n)
-	return o[key]
+	instances simtest.Instances
 }
 
 func (l *recordedLogs) Pipeline(_, pipelineID, stage string, at time.Time, msg string) {
@@ -44,10 +26,7 @@ func (l *recordedLogs) Pipeline(_, pipelineID, stage string, at time.Time, msg s
 }
 
 func (l *recordedLogs) Runtime(_, process, instance string, release int64, _ time.Time, msg string) {
-	if l.instances == nil {
-		l.instances = ordinals{}
-	}
-	l.lines = append(l.lines, fmt.Sprintf("runtime v%d %s %s: %s", release, process, l.instances.of(release, process, instance), msg))
+	l.lines = append(l.lines, fmt.Sprintf("runtime v%d %s %s: %s", release, process, l.instances.Name(release, process, instance), msg))
 }
 
 // take returns the lines so far and forgets them.
