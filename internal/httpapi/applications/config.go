@@ -143,30 +143,7 @@ func (a api) patchConfig(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a api) listConfigVersions(w http.ResponseWriter, r *http.Request) error {
-	page, err := httpapi.PageRequest(r)
-	if err != nil {
-		return a.unlessUnauthorized(r, err)
-	}
-	var versions platform.Page[platform.ConfigVersion]
-	var listErr error
-	var wg sync.WaitGroup
-	if id := r.PathValue("application_id"); platform.IsUUID(id) {
-		wg.Add(1)
-		go func() { // the history, the application and the token: one round trip
-			defer wg.Done()
-			versions, listErr = a.Store.ListConfigVersions(r.Context(), id, page)
-		}()
-	}
-	_, err = httpapi.VisibleApplication(r, a.Store.GetApplication)
-	wg.Wait()
-	if err != nil {
-		return err
-	}
-	if listErr != nil {
-		return listErr
-	}
-	httpapi.WritePage(w, r, page, versions, configVersionView)
-	return nil
+	return httpapi.WriteApplicationPage(w, r, a.Store.GetApplication, a.Store.ListConfigVersions, configVersionView)
 }
 
 // configVarBody is the object form of a PATCH var.
