@@ -4,8 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
+
+	"github.com/slipway-paas/slipway/internal/platform"
 )
 
 // Deployment status states Slipway posts.
@@ -85,12 +86,9 @@ func (a *App) CreateDeploymentStatus(ctx context.Context, installationID int64, 
 	return a.installationCall(ctx, installationID, http.MethodPost, path, in, nil, http.StatusCreated)
 }
 
-// repoName is GitHub's shape of "owner/repo" (as the settings API checks it).
-var repoName = regexp.MustCompile(`^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$`)
-
 // repoPath returns /repos/{owner}/{repo}/{rest} for "owner/repo".
 func repoPath(repo, rest string) (string, error) {
-	if !repoName.MatchString(repo) || strings.HasSuffix(repo, "/.") || strings.HasSuffix(repo, "/..") {
+	if !platform.IsGitHubRepository(repo) || strings.HasSuffix(repo, "/.") || strings.HasSuffix(repo, "/..") {
 		return "", fmt.Errorf("github: repository %q is not owner/repo", repo)
 	}
 	return "/repos/" + repo + "/" + rest, nil

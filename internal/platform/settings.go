@@ -47,7 +47,7 @@ func (p SettingsPatch) Apply(s *Settings) error {
 	var v Violations
 	next := *s
 	applyString(&v, "github_repository", p.GithubRepository, &next.GithubRepository, func(x string) string {
-		if !githubRepositoryRe.MatchString(x) {
+		if !IsGitHubRepository(x) {
 			return "must be owner/repository (^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$)"
 		}
 		return ""

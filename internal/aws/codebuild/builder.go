@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codebuild/types"
 
 	"github.com/slipway-paas/slipway/internal/pipeline"
+	"github.com/slipway-paas/slipway/internal/platform"
 )
 
 // The environment variables a build gets.
@@ -72,8 +72,6 @@ func NewClient(cfg aws.Config, endpoint string, opts ...func(*cb.Options)) *cb.C
 		}
 	}}, opts...)...)
 }
-
-var repositoryRe = regexp.MustCompile(`^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$`)
 
 // StartBuild starts a build of the request's repository at CommitSHA (or
 // the head of Ref) and returns the build id. The buildspec clones the
@@ -145,7 +143,7 @@ func (b Builder) StartBuild(ctx context.Context, req pipeline.BuildRequest) (str
 
 func checkRequest(req pipeline.BuildRequest) error {
 	switch {
-	case !repositoryRe.MatchString(req.Repository):
+	case !platform.IsGitHubRepository(req.Repository):
 		return fmt.Errorf("codebuild: repository %q is not owner/name", req.Repository)
 	case req.ImageID == "":
 		return errors.New("codebuild: the build request has no image id")

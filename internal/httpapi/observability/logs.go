@@ -106,7 +106,13 @@ func (l LogDeps) position(cursor, list string) (string, error) {
 
 // masker masks the application's current secret values and, when a
 // pipeline's release runs with an older config version (also), those.
-func (l LogDeps) masker(ctx context.Context, appID string, also int64) (*platform.SecretMasker, error) {
+// It is made once the page is read, and only for a page of lines (n):
+// an empty one (a follower's poll that found nothing new) reads no
+// config, and the config read after a long poll's wait is the newest.
+func (l LogDeps) masker(ctx context.Context, appID string, also int64, n int) (*platform.SecretMasker, error) {
+	if n == 0 {
+		return nil, nil // a nil masker masks nothing, and there is nothing
+	}
 	cfg, err := l.Store.CurrentConfig(ctx, appID)
 	if err != nil {
 		return nil, err
@@ -155,10 +161,6 @@ func (a api) pipelineLogs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	mask, err := a.Logs.masker(r.Context(), app.ID, p.ConfigVersion)
-	if err != nil {
-		return err
-	}
 	settled := p.Ended && now.Sub(p.EndedAt) >= a.Logs.Settle
 	wait := params.wait
 	if settled {
@@ -166,6 +168,10 @@ func (a api) pipelineLogs(w http.ResponseWriter, r *http.Request) error {
 	}
 	page, err := a.Logs.Source.Read(r.Context(), platform.LogQuery{ApplicationID: app.ID, PipelineID: id, BuildRef: p.BuildRef,
 		Stage: stage, Position: pos, Limit: platform.MaxLogLines, Wait: wait})
+	if err != nil {
+		return err
+	}
+	mask, err := a.Logs.masker(r.Context(), app.ID, p.ConfigVersion, len(page.Lines))
 	if err != nil {
 		return err
 	}
@@ -205,14 +211,14 @@ func (a api) runtimeLogs(w http.ResponseWriter, r *http.Request) error {
 	if rel := app.ServingRelease; rel != nil {
 		serving = rel.ConfigVersion
 	}
-	mask, err := a.Logs.masker(r.Context(), app.ID, serving)
-	if err != nil {
-		return err
-	}
 	wl := pipeline.WorkloadOf(app, platform.Release{})
 	page, err := a.Logs.Source.Read(r.Context(), platform.LogQuery{ApplicationID: app.ID, Process: process, Since: a.Now().Add(-since),
 		Namespace: wl.Namespace, Workload: wl.Name,
 		Position: pos, Limit: platform.MaxLogLines, Wait: params.wait})
+	if err != nil {
+		return err
+	}
+	mask, err := a.Logs.masker(r.Context(), app.ID, serving, len(page.Lines))
 	if err != nil {
 		return err
 	}
