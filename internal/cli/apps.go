@@ -131,11 +131,8 @@ func (s *session) appsList(cmd *cobra.Command, ref string, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	if asJSON {
-		return writeJSON(cmd.OutOrStdout(), r.Body)
-	}
-	list, err := decoded(r.JSON200, "application list")
-	if err != nil {
+	list, err := shown(cmd.OutOrStdout(), asJSON, r.Body, r.JSON200, "application list")
+	if err != nil || list == nil {
 		return err
 	}
 	t := newTable(cmd.OutOrStdout(), "APP", "NAME", "IMAGE", "RELEASE", "DEPLOYED", "CREATED")
@@ -447,11 +444,8 @@ func (s *session) scaleCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			o, err := decoded(r.JSON200, "application")
-			if err != nil {
+			o, err := shown(cmd.OutOrStdout(), asJSON, r.Body, r.JSON200, "application")
+			if err != nil || o == nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Scaled %s: %s\n", ap.ref, formation(o.ProcessCounts, o.ProcessPodClasses))

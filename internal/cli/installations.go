@@ -28,11 +28,8 @@ func (s *session) installationsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			list, err := decoded(r.JSON200, "installation list")
-			if err != nil {
+			list, err := shown(cmd.OutOrStdout(), asJSON, r.Body, r.JSON200, "installation list")
+			if err != nil || list == nil {
 				return err
 			}
 			t := newTable(cmd.OutOrStdout(), "INSTALLATION", "ACCOUNT", "LINKED")
@@ -76,11 +73,8 @@ func (s *session) installationLinkCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			in, err := decoded(r.JSON200, "installation")
-			if err != nil {
+			in, err := shown(cmd.OutOrStdout(), asJSON, r.Body, r.JSON200, "installation")
+			if err != nil || in == nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Linked installation %d (account %s) to %s\n", in.InstallationId, orDash(in.Account), args[0])

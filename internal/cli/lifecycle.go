@@ -26,11 +26,8 @@ func (s *session) tokensList(cmd *cobra.Command, org string, page pageFlags, asJ
 	if err != nil {
 		return err
 	}
-	if asJSON {
-		return writeJSON(cmd.OutOrStdout(), r.Body)
-	}
-	p, err := decoded(r.JSON200, "token list")
-	if err != nil {
+	p, err := shown(cmd.OutOrStdout(), asJSON, r.Body, r.JSON200, "token list")
+	if err != nil || p == nil {
 		return err
 	}
 	t := newTable(cmd.OutOrStdout(), "ID", "NAME", "ROLE", "CREATED", "LAST USED")
@@ -160,20 +157,11 @@ func appPageCmd[P any](s *session, c *cobra.Command, what string, header []strin
 	var page pageFlags
 	c.Args = exactArgs("ORG/PROJECT/APP")
 	c.RunE = s.run(func(cmd *cobra.Command, args []string) error {
-		a, ap, err := s.resolveApp(args[0])
-		if err != nil {
-			return err
-		}
 		limit, cursor := page.params()
-		body, parsed, err := fetch(a, ap.id, limit, cursor)
-		if err != nil {
-			return err
-		}
-		if asJSON {
-			return writeJSON(cmd.OutOrStdout(), body)
-		}
-		p, err := decoded(parsed, what)
-		if err != nil {
+		_, p, err := showApp(s, cmd, args[0], asJSON, what, func(a *api, appID uuid.UUID) ([]byte, *P, error) {
+			return fetch(a, appID, limit, cursor)
+		})
+		if err != nil || p == nil {
 			return err
 		}
 		t := newTable(cmd.OutOrStdout(), header...)
@@ -183,4 +171,21 @@ func appPageCmd[P any](s *session, c *cobra.Command, what string, header []strin
 	jsonFlag(c, &asJSON)
 	page.add(c)
 	return c
+}
+
+// showApp is the document a read command of one application shows: APP
+// (ORG/PROJECT/APP or an id) resolved, one request by fetch, and with
+// asJSON the API's body written unchanged and a nil document (see shown).
+func showApp[T any](s *session, cmd *cobra.Command, ref string, asJSON bool, what string,
+	fetch func(a *api, appID uuid.UUID) (body []byte, doc *T, err error)) (*app, *T, error) {
+	a, ap, err := s.resolveApp(ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	body, doc, err := fetch(a, ap.id)
+	if err != nil {
+		return nil, nil, err
+	}
+	doc, err = shown(cmd.OutOrStdout(), asJSON, body, doc, what)
+	return ap, doc, err
 }

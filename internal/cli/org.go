@@ -134,11 +134,8 @@ func (s *session) orgsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			p, err := decoded(r.JSON200, "organization list")
-			if err != nil {
+			p, err := shown(cmd.OutOrStdout(), asJSON, r.Body, r.JSON200, "organization list")
+			if err != nil || p == nil {
 				return err
 			}
 			t := newTable(cmd.OutOrStdout(), "SLUG", "NAME", "CREATED")
@@ -205,11 +202,8 @@ func (s *session) projectsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			p, err := decoded(r.JSON200, "project list")
-			if err != nil {
+			p, err := shown(cmd.OutOrStdout(), asJSON, r.Body, r.JSON200, "project list")
+			if err != nil || p == nil {
 				return err
 			}
 			t := newTable(cmd.OutOrStdout(), "PROJECT", "NAME", "ID", "CREATED")
@@ -299,11 +293,8 @@ func (s *session) tokensCreateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			t, err := decoded(r.JSON201, "token")
-			if err != nil {
+			t, err := shown(cmd.OutOrStdout(), asJSON, r.Body, r.JSON201, "token")
+			if err != nil || t == nil {
 				return err
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "Created %s token %q (id %s); it is shown only now:\n", t.Role, t.Name, t.Id)
