@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -124,4 +125,27 @@ func readUntil(t *testing.T, r io.Reader, out *bytes.Buffer, want string) {
 		}
 		out.Write(buf[:n])
 	}
+}
+
+// interruptAt starts cmd with its stdout on a pipe, sends it an interrupt
+// once stdout shows marker, and returns its exit status and stderr.
+func interruptAt(t *testing.T, cmd *exec.Cmd, marker string) (code int, stderr string) {
+	t.Helper()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errBuf bytes.Buffer
+	cmd.Stderr = &errBuf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	readUntil(t, stdout, &out, marker)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(&out, stdout)
+	_ = cmd.Wait()
+	return cmd.ProcessState.ExitCode(), errBuf.String()
 }
