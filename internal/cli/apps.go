@@ -192,11 +192,7 @@ func (s *session) appsCreateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Created application %s\n", args[0])
-			return nil
+			return reported(cmd.OutOrStdout(), asJSON, r.Body, "Created application %s", args[0])
 		}),
 	}
 	c.Flags().StringVar(&name, "name", "", "display name (default: the slug)")
@@ -344,11 +340,7 @@ applies again (a field that cannot be cleared is refused, naming it).`,
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Updated %s\n", ap.ref)
-			return nil
+			return reported(cmd.OutOrStdout(), asJSON, r.Body, "Updated %s", ap.ref)
 		}),
 	}
 	set.Flags().StringArrayVar(&unset, "unset", nil, "clear this setting (KEY=null does the same); repeatable")

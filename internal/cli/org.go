@@ -172,11 +172,7 @@ func (s *session) orgsCreateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Created organization %s\n", args[0])
-			return nil
+			return reported(cmd.OutOrStdout(), asJSON, r.Body, "Created organization %s", args[0])
 		}),
 	}
 	c.Flags().StringVar(&name, "name", "", "display name (default: the slug)")
@@ -244,11 +240,7 @@ func (s *session) projectsCreateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Created project %s\n", args[0])
-			return nil
+			return reported(cmd.OutOrStdout(), asJSON, r.Body, "Created project %s", args[0])
 		}),
 	}
 	c.Flags().StringVar(&name, "name", "", "display name (default: the slug)")
