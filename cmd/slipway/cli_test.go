@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/creack/pty"
 	"github.com/slipway-paas/slipway/internal/devstack"
 	"github.com/slipway-paas/slipway/internal/sim"
 )
@@ -181,13 +180,7 @@ func TestDeployExitCodes(t *testing.T) {
 func TestDeployOnATerminal(t *testing.T) {
 	t.Parallel()
 	ref := newApp(t, "tty", "acme/web")
-	cmd := exec.Command(binary, "deploy", ref)
-	cmd.Env = append(cliEnv(t, nil), "TERM=xterm-256color")
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 120})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tty.Close()
+	cmd, tty := onTerminal(t, nil, "deploy", ref)
 	var out bytes.Buffer
 	copied := make(chan struct{})
 	go func() {
@@ -436,13 +429,7 @@ func TestDeployInterrupted(t *testing.T) {
 	t.Run("key", func(t *testing.T) {
 		t.Parallel()
 		ref := newApp(t, "ctrlc", "acme/web")
-		cmd := exec.Command(binary, "deploy", ref)
-		cmd.Env = append(cliEnv(t, nil), "TERM=xterm-256color")
-		tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 120})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer tty.Close()
+		cmd, tty := onTerminal(t, nil, "deploy", ref)
 		var out bytes.Buffer
 		readUntil(t, tty, &out, "build")
 		if _, err := tty.Write([]byte{3}); err != nil { // Ctrl-C

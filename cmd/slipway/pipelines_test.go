@@ -89,13 +89,7 @@ func TestCancel(t *testing.T) {
 	}
 
 	// On a terminal Ctrl-C asks; yes cancels and the watch reports it.
-	tcmd := exec.Command(binary, "deploy", ref)
-	tcmd.Env = append(cliEnv(t, env), "TERM=xterm-256color")
-	tty, err := pty.StartWithSize(tcmd, &pty.Winsize{Rows: 30, Cols: 120})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tty.Close()
+	tcmd, tty := onTerminal(t, env, "deploy", ref)
 	var out bytes.Buffer
 	readUntil(t, tty, &out, "building")
 	if _, err := tty.Write([]byte{3}); err != nil { // Ctrl-C
@@ -125,6 +119,20 @@ func readUntil(t *testing.T, r io.Reader, out *bytes.Buffer, want string) {
 		}
 		out.Write(buf[:n])
 	}
+}
+
+// onTerminal starts the CLI with args (and the extra environment) under a
+// 120x30 pseudo-terminal, closed when the test ends.
+func onTerminal(t *testing.T, extra map[string]string, args ...string) (*exec.Cmd, *os.File) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(cliEnv(t, extra), "TERM=xterm-256color")
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 120})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tty.Close() })
+	return cmd, tty
 }
 
 // interruptAt starts cmd with its stdout on a pipe, sends it an interrupt
