@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/creack/pty"
 	"github.com/slipway-paas/slipway/internal/devstack"
 	"github.com/slipway-paas/slipway/internal/sim"
 )
@@ -181,13 +180,7 @@ func TestDeployExitCodes(t *testing.T) {
 func TestDeployOnATerminal(t *testing.T) {
 	t.Parallel()
 	ref := newApp(t, "tty", "acme/web")
-	cmd := exec.Command(binary, "deploy", ref)
-	cmd.Env = append(cliEnv(t, nil), "TERM=xterm-256color")
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 120})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tty.Close()
+	cmd, tty := onTerminal(t, nil, "deploy", ref)
 	var out bytes.Buffer
 	copied := make(chan struct{})
 	go func() {
@@ -428,52 +421,17 @@ func TestDeployInterrupted(t *testing.T) {
 		ref := newApp(t, "sigint", "acme/web")
 		cmd := exec.Command(binary, "deploy", ref)
 		cmd.Env = cliEnv(t, nil)
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		var out bytes.Buffer
-		buf := make([]byte, 4096)
-		for !strings.Contains(out.String(), "build") {
-			n, err := stdout.Read(buf)
-			if err != nil {
-				t.Fatalf("reading deploy's output: %v (%q)", err, out.String())
-			}
-			out.Write(buf[:n])
-		}
-		if err := cmd.Process.Signal(os.Interrupt); err != nil {
-			t.Fatal(err)
-		}
-		_, _ = io.Copy(&out, stdout)
-		_ = cmd.Wait()
-		if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(stderr.String(), "stopped watching; the pipeline goes on") {
-			t.Fatalf("exit %d, stderr %q", code, stderr.String())
+		code, stderr := interruptAt(t, cmd, "build")
+		if code != 130 || !strings.Contains(stderr, "stopped watching; the pipeline goes on") {
+			t.Fatalf("exit %d, stderr %q", code, stderr)
 		}
 	})
 	t.Run("key", func(t *testing.T) {
 		t.Parallel()
 		ref := newApp(t, "ctrlc", "acme/web")
-		cmd := exec.Command(binary, "deploy", ref)
-		cmd.Env = append(cliEnv(t, nil), "TERM=xterm-256color")
-		tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 120})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer tty.Close()
+		cmd, tty := onTerminal(t, nil, "deploy", ref)
 		var out bytes.Buffer
-		buf := make([]byte, 4096)
-		for !strings.Contains(out.String(), "build") {
-			n, err := tty.Read(buf)
-			if err != nil {
-				t.Fatalf("reading the terminal: %v (%q)", err, out.String())
-			}
-			out.Write(buf[:n])
-		}
+		readUntil(t, tty, &out, "build")
 		if _, err := tty.Write([]byte{3}); err != nil { // Ctrl-C
 			t.Fatal(err)
 		}

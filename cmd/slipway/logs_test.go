@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -101,30 +98,8 @@ func TestLogsFollowInterrupted(t *testing.T) {
 	slipway(t, nil, "deploy", ref).must(t, 0)
 	cmd := exec.Command(binary, "logs", ref, "-f")
 	cmd.Env = cliEnv(t, nil)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	buf := make([]byte, 4096)
-	for !strings.Contains(out.String(), "  web/") {
-		n, err := stdout.Read(buf)
-		if err != nil {
-			t.Fatalf("reading the log: %v (%q)", err, out.String())
-		}
-		out.Write(buf[:n])
-	}
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	_, _ = io.Copy(&out, stdout)
-	_ = cmd.Wait()
-	if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(stderr.String(), "interrupted") {
-		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	code, stderr := interruptAt(t, cmd, "  web/")
+	if code != 130 || !strings.Contains(stderr, "interrupted") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 }

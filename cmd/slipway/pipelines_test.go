@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -88,13 +89,7 @@ func TestCancel(t *testing.T) {
 	}
 
 	// On a terminal Ctrl-C asks; yes cancels and the watch reports it.
-	tcmd := exec.Command(binary, "deploy", ref)
-	tcmd.Env = append(cliEnv(t, env), "TERM=xterm-256color")
-	tty, err := pty.StartWithSize(tcmd, &pty.Winsize{Rows: 30, Cols: 120})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tty.Close()
+	tcmd, tty := onTerminal(t, env, "deploy", ref)
 	var out bytes.Buffer
 	readUntil(t, tty, &out, "building")
 	if _, err := tty.Write([]byte{3}); err != nil { // Ctrl-C
@@ -124,4 +119,41 @@ func readUntil(t *testing.T, r io.Reader, out *bytes.Buffer, want string) {
 		}
 		out.Write(buf[:n])
 	}
+}
+
+// onTerminal starts the CLI with args (and the extra environment) under a
+// 120x30 pseudo-terminal, closed when the test ends.
+func onTerminal(t *testing.T, extra map[string]string, args ...string) (*exec.Cmd, *os.File) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(cliEnv(t, extra), "TERM=xterm-256color")
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 120})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tty.Close() })
+	return cmd, tty
+}
+
+// interruptAt starts cmd with its stdout on a pipe, sends it an interrupt
+// once stdout shows marker, and returns its exit status and stderr.
+func interruptAt(t *testing.T, cmd *exec.Cmd, marker string) (code int, stderr string) {
+	t.Helper()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errBuf bytes.Buffer
+	cmd.Stderr = &errBuf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	readUntil(t, stdout, &out, marker)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(&out, stdout)
+	_ = cmd.Wait()
+	return cmd.ProcessState.ExitCode(), errBuf.String()
 }

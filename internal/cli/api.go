@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -80,4 +81,14 @@ func decoded[T any](v *T, what string) (*T, error) {
 		return nil, fmt.Errorf("the API's %s answer could not be read", what)
 	}
 	return v, nil
+}
+
+// shown is what a read command prints from a successful response: with
+// asJSON it writes body unchanged to w and returns a nil document (the
+// command is then done), else the typed document v (see decoded).
+func shown[T any](w io.Writer, asJSON bool, body []byte, v *T, what string) (*T, error) {
+	if asJSON {
+		return nil, writeJSON(w, body)
+	}
+	return decoded(v, what)
 }

@@ -131,11 +131,8 @@ func (s *session) appsList(cmd *cobra.Command, ref string, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	if asJSON {
-		return writeJSON(cmd.OutOrStdout(), r.Body)
-	}
-	list, err := decoded(r.JSON200, "application list")
-	if err != nil {
+	list, err := shown(cmd.OutOrStdout(), asJSON, r.Body, r.JSON200, "application list")
+	if err != nil || list == nil {
 		return err
 	}
 	t := newTable(cmd.OutOrStdout(), "APP", "NAME", "IMAGE", "RELEASE", "DEPLOYED", "CREATED")
@@ -195,11 +192,7 @@ func (s *session) appsCreateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Created application %s\n", args[0])
-			return nil
+			return reported(cmd.OutOrStdout(), asJSON, r.Body, "Created application %s", args[0])
 		}),
 	}
 	c.Flags().StringVar(&name, "name", "", "display name (default: the slug)")
@@ -347,11 +340,7 @@ applies again (a field that cannot be cleared is refused, naming it).`,
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Updated %s\n", ap.ref)
-			return nil
+			return reported(cmd.OutOrStdout(), asJSON, r.Body, "Updated %s", ap.ref)
 		}),
 	}
 	set.Flags().StringArrayVar(&unset, "unset", nil, "clear this setting (KEY=null does the same); repeatable")
@@ -447,11 +436,8 @@ func (s *session) scaleCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			o, err := decoded(r.JSON200, "application")
-			if err != nil {
+			o, err := shown(cmd.OutOrStdout(), asJSON, r.Body, r.JSON200, "application")
+			if err != nil || o == nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Scaled %s: %s\n", ap.ref, formation(o.ProcessCounts, o.ProcessPodClasses))

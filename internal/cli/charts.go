@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/slipway-paas/slipway/internal/apiclient"
 	"github.com/spf13/cobra"
 )
@@ -92,23 +93,18 @@ func (s *session) metricsCmd() *cobra.Command {
 		GroupID: "apps",
 		Args:    exactArgs("ORG/PROJECT/APP"),
 		RunE: s.run(func(cmd *cobra.Command, args []string) error {
-			a, ap, err := s.resolveApp(args[0])
-			if err != nil {
-				return err
-			}
 			var params apiclient.GetPipelineMetricsParams
 			if cmd.Flags().Changed("range") {
 				params.Range = &n
 			}
-			r, err := check(a.GetPipelineMetricsWithResponse(s.ctx, ap.id, &params))
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			m, err := decoded(r.JSON200, "pipeline metrics")
-			if err != nil {
+			ap, m, err := showApp(s, cmd, args[0], asJSON, "pipeline metrics", func(a *api, id uuid.UUID) ([]byte, *apiclient.PipelineMetrics, error) {
+				r, err := check(a.GetPipelineMetricsWithResponse(s.ctx, id, &params))
+				if err != nil {
+					return nil, nil, err
+				}
+				return r.Body, r.JSON200, nil
+			})
+			if err != nil || m == nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: the newest %d of each stage\n", ap.ref, m.Range)
@@ -193,11 +189,8 @@ func (s *session) observeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), resp.Body)
-			}
-			o, err := decoded(resp.JSON200, "observability")
-			if err != nil {
+			o, err := shown(cmd.OutOrStdout(), asJSON, resp.Body, resp.JSON200, "observability")
+			if err != nil || o == nil {
 				return err
 			}
 			var cpu, mem, pods, restarts []*float64

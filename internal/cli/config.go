@@ -27,19 +27,14 @@ func (s *session) configCmd() *cobra.Command {
 		GroupID: "apps",
 		Args:    exactArgs("ORG/PROJECT/APP"),
 		RunE: s.run(func(cmd *cobra.Command, args []string) error {
-			a, ap, err := s.resolveApp(args[0])
-			if err != nil {
-				return err
-			}
-			r, err := check(a.GetConfigWithResponse(s.ctx, ap.id, nil))
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			cfg, err := decoded(r.JSON200, "config")
-			if err != nil {
+			ap, cfg, err := showApp(s, cmd, args[0], asJSON, "config", func(a *api, id uuid.UUID) ([]byte, *apiclient.Config, error) {
+				r, err := check(a.GetConfigWithResponse(s.ctx, id, nil))
+				if err != nil {
+					return nil, nil, err
+				}
+				return r.Body, r.JSON200, nil
+			})
+			if err != nil || cfg == nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: config v%d\n", ap.ref, cfg.Version)

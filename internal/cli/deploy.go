@@ -416,19 +416,14 @@ func (s *session) statusCmd() *cobra.Command {
 		GroupID: "apps",
 		Args:    exactArgs("ORG/PROJECT/APP"),
 		RunE: s.run(func(cmd *cobra.Command, args []string) error {
-			a, ap, err := s.resolveApp(args[0])
-			if err != nil {
-				return err
-			}
-			r, err := check(a.GetPipelineStatusWithResponse(s.ctx, ap.id, nil))
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			ps, err := decoded(r.JSON200, "pipeline status")
-			if err != nil {
+			ap, ps, err := showApp(s, cmd, args[0], asJSON, "pipeline status", func(a *api, id uuid.UUID) ([]byte, *apiclient.PipelineStatus, error) {
+				r, err := check(a.GetPipelineStatusWithResponse(s.ctx, id, nil))
+				if err != nil {
+					return nil, nil, err
+				}
+				return r.Body, r.JSON200, nil
+			})
+			if err != nil || ps == nil {
 				return err
 			}
 			snap, err := readSnapshot(ps, uuid.Nil)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/slipway-paas/slipway/internal/apiclient"
 	"github.com/spf13/cobra"
 )
@@ -20,19 +21,14 @@ func (s *session) domainsCmd() *cobra.Command {
 		GroupID: "apps",
 		Args:    exactArgs("ORG/PROJECT/APP"),
 		RunE: s.run(func(cmd *cobra.Command, args []string) error {
-			a, ap, err := s.resolveApp(args[0])
-			if err != nil {
-				return err
-			}
-			r, err := check(a.ListDomainsWithResponse(s.ctx, ap.id, nil))
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			list, err := decoded(r.JSON200, "domain list")
-			if err != nil {
+			ap, list, err := showApp(s, cmd, args[0], asJSON, "domain list", func(a *api, id uuid.UUID) ([]byte, *apiclient.DomainList, error) {
+				r, err := check(a.ListDomainsWithResponse(s.ctx, id, nil))
+				if err != nil {
+					return nil, nil, err
+				}
+				return r.Body, r.JSON200, nil
+			})
+			if err != nil || list == nil {
 				return err
 			}
 			if len(list.Items) == 0 {
@@ -82,11 +78,8 @@ func (s *session) domainsAddCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			d, err := decoded(r.JSON201, "domain")
-			if err != nil {
+			d, err := shown(cmd.OutOrStdout(), asJSON, r.Body, r.JSON201, "domain")
+			if err != nil || d == nil {
 				return err
 			}
 			writeAddedDomain(cmd.OutOrStdout(), ap.ref, d)

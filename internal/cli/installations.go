@@ -28,11 +28,8 @@ func (s *session) installationsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			list, err := decoded(r.JSON200, "installation list")
-			if err != nil {
+			list, err := shown(cmd.OutOrStdout(), asJSON, r.Body, r.JSON200, "installation list")
+			if err != nil || list == nil {
 				return err
 			}
 			t := newTable(cmd.OutOrStdout(), "INSTALLATION", "ACCOUNT", "LINKED")
@@ -57,6 +54,17 @@ func parseInstallation(s string) (apiclient.GithubAppInstallationId, error) {
 	return apiclient.GithubAppInstallationId(n), nil
 }
 
+// installationArgs are the client and the installation id of a command
+// taking ORG INSTALLATION_ID; the id is checked before the profile is read.
+func (s *session) installationArgs(args []string) (*api, apiclient.GithubAppInstallationId, error) {
+	id, err := parseInstallation(args[1])
+	if err != nil {
+		return nil, 0, err
+	}
+	a, err := s.api()
+	return a, id, err
+}
+
 func (s *session) installationLinkCmd() *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
@@ -64,11 +72,7 @@ func (s *session) installationLinkCmd() *cobra.Command {
 		Short: "Link an installation to the organization (platform token)",
 		Args:  exactArgs("ORG", "INSTALLATION_ID"),
 		RunE: s.run(func(cmd *cobra.Command, args []string) error {
-			id, err := parseInstallation(args[1])
-			if err != nil {
-				return err
-			}
-			a, err := s.api()
+			a, id, err := s.installationArgs(args)
 			if err != nil {
 				return err
 			}
@@ -76,11 +80,8 @@ func (s *session) installationLinkCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			in, err := decoded(r.JSON200, "installation")
-			if err != nil {
+			in, err := shown(cmd.OutOrStdout(), asJSON, r.Body, r.JSON200, "installation")
+			if err != nil || in == nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Linked installation %d (account %s) to %s\n", in.InstallationId, orDash(in.Account), args[0])
@@ -97,11 +98,7 @@ func (s *session) installationUnlinkCmd() *cobra.Command {
 		Short: "Unlink an installation (platform token)",
 		Args:  exactArgs("ORG", "INSTALLATION_ID"),
 		RunE: s.run(func(cmd *cobra.Command, args []string) error {
-			id, err := parseInstallation(args[1])
-			if err != nil {
-				return err
-			}
-			a, err := s.api()
+			a, id, err := s.installationArgs(args)
 			if err != nil {
 				return err
 			}

@@ -15,37 +15,6 @@ import (
 // The application lifecycle's commands: tokens list, apps delete, the
 // releases and images lists, and applications by id.
 
-// tokensList is `tokens ORG`: the organization's tokens, never a secret.
-func (s *session) tokensList(cmd *cobra.Command, org string, page pageFlags, asJSON bool) error {
-	a, err := s.api()
-	if err != nil {
-		return err
-	}
-	limit, cursor := page.params()
-	r, err := check(a.ListTokensWithResponse(s.ctx, org, &apiclient.ListTokensParams{Limit: limit, Cursor: cursor}))
-	if err != nil {
-		return err
-	}
-	if asJSON {
-		return writeJSON(cmd.OutOrStdout(), r.Body)
-	}
-	p, err := decoded(r.JSON200, "token list")
-	if err != nil {
-		return err
-	}
-	t := newTable(cmd.OutOrStdout(), "ID", "NAME", "ROLE", "CREATED", "LAST USED")
-	now := time.Now()
-	for _, tok := range p.Items {
-		used := "never"
-		if tok.LastUsed != nil {
-			used = since(*tok.LastUsed, now)
-		}
-		t.row(tok.Id.String(), tok.Name, string(tok.Role), since(tok.Created, now), used)
-	}
-	moreHint(cmd.ErrOrStderr(), p.Pagination.NextCursor)
-	return t.flush()
-}
-
 func (s *session) appsDeleteCmd() *cobra.Command {
 	var yes bool
 	c := &cobra.Command{
@@ -148,32 +117,54 @@ func processNames(procs map[string]string) string {
 }
 
 // appPageCmd completes c into a read command of one page of an
-// application's records: APP resolved to its id, one request by fetch, the
-// API's JSON unchanged with --json, else a table with header whose rows
-// render writes, and a hint on stderr when there is a next page (render
-// returns the next cursor). what names the answer in an error when it
-// cannot be read.
+// application's records (see pageCmd), its APP resolved to the id fetch
+// is given.
 func appPageCmd[P any](s *session, c *cobra.Command, what string, header []string,
 	fetch func(a *api, appID uuid.UUID, limit *int, cursor *string) (body []byte, page *P, err error),
 	render func(t *table, p *P, now time.Time) (next *string)) *cobra.Command {
-	var asJSON bool
-	var page pageFlags
 	c.Args = exactArgs("ORG/PROJECT/APP")
-	c.RunE = s.run(func(cmd *cobra.Command, args []string) error {
+	return pageCmd(s, c, what, header, func(args []string, limit *int, cursor *string) ([]byte, *P, error) {
 		a, ap, err := s.resolveApp(args[0])
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
+		return fetch(a, ap.id, limit, cursor)
+	}, render)
+}
+
+// orgPageCmd completes c into a read command of one page of a list that
+// needs only the client (see pageCmd).
+func orgPageCmd[P any](s *session, c *cobra.Command, what string, header []string,
+	fetch func(a *api, args []string, limit *int, cursor *string) (body []byte, page *P, err error),
+	render func(t *table, p *P, now time.Time) (next *string)) *cobra.Command {
+	return pageCmd(s, c, what, header, func(args []string, limit *int, cursor *string) ([]byte, *P, error) {
+		a, err := s.api()
+		if err != nil {
+			return nil, nil, err
+		}
+		return fetch(a, args, limit, cursor)
+	}, render)
+}
+
+// pageCmd completes c into a read command of one page of a list: one
+// request by fetch (given the arguments and the page), the API's JSON
+// unchanged with --json, else a table with header whose rows render
+// writes, and a hint on stderr when there is a next page (render returns
+// the next cursor). what names the answer in an error when it cannot be
+// read.
+func pageCmd[P any](s *session, c *cobra.Command, what string, header []string,
+	fetch func(args []string, limit *int, cursor *string) (body []byte, page *P, err error),
+	render func(t *table, p *P, now time.Time) (next *string)) *cobra.Command {
+	var asJSON bool
+	var page pageFlags
+	c.RunE = s.run(func(cmd *cobra.Command, args []string) error {
 		limit, cursor := page.params()
-		body, parsed, err := fetch(a, ap.id, limit, cursor)
+		body, doc, err := fetch(args, limit, cursor)
 		if err != nil {
 			return err
 		}
-		if asJSON {
-			return writeJSON(cmd.OutOrStdout(), body)
-		}
-		p, err := decoded(parsed, what)
-		if err != nil {
+		p, err := shown(cmd.OutOrStdout(), asJSON, body, doc, what)
+		if err != nil || p == nil {
 			return err
 		}
 		t := newTable(cmd.OutOrStdout(), header...)
@@ -183,4 +174,21 @@ func appPageCmd[P any](s *session, c *cobra.Command, what string, header []strin
 	jsonFlag(c, &asJSON)
 	page.add(c)
 	return c
+}
+
+// showApp is the document a read command of one application shows: APP
+// (ORG/PROJECT/APP or an id) resolved, one request by fetch, and with
+// asJSON the API's body written unchanged and a nil document (see shown).
+func showApp[T any](s *session, cmd *cobra.Command, ref string, asJSON bool, what string,
+	fetch func(a *api, appID uuid.UUID) (body []byte, doc *T, err error)) (*app, *T, error) {
+	a, ap, err := s.resolveApp(ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	body, doc, err := fetch(a, ap.id)
+	if err != nil {
+		return nil, nil, err
+	}
+	doc, err = shown(cmd.OutOrStdout(), asJSON, body, doc, what)
+	return ap, doc, err
 }

@@ -117,42 +117,26 @@ func (s *session) readLine() (string, error) {
 }
 
 func (s *session) orgsCmd() *cobra.Command {
-	var asJSON bool
-	var page pageFlags
-	c := &cobra.Command{
+	c := orgPageCmd(s, &cobra.Command{
 		Use:     "orgs",
 		Short:   "List the organizations the token can see",
 		GroupID: "org",
 		Args:    exactArgs(),
-		RunE: s.run(func(cmd *cobra.Command, _ []string) error {
-			a, err := s.api()
-			if err != nil {
-				return err
-			}
-			limit, cursor := page.params()
+	}, "organization list", []string{"SLUG", "NAME", "CREATED"},
+		func(a *api, _ []string, limit *int, cursor *string) ([]byte, *apiclient.OrganizationPage, error) {
 			r, err := check(a.ListOrganizationsWithResponse(s.ctx, &apiclient.ListOrganizationsParams{Limit: limit, Cursor: cursor}))
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			p, err := decoded(r.JSON200, "organization list")
-			if err != nil {
-				return err
-			}
-			t := newTable(cmd.OutOrStdout(), "SLUG", "NAME", "CREATED")
-			now := time.Now()
+			return r.Body, r.JSON200, nil
+		},
+		func(t *table, p *apiclient.OrganizationPage, now time.Time) *string {
 			for _, o := range p.Items {
 				t.row(o.Slug, o.Name, since(o.Created, now))
 			}
-			moreHint(cmd.ErrOrStderr(), p.Pagination.NextCursor)
-			return t.flush()
-		}),
-	}
+			return p.Pagination.NextCursor
+		})
 	c.AddCommand(s.orgsCreateCmd())
-	jsonFlag(c, &asJSON)
-	page.add(c)
 	return c
 }
 
@@ -175,11 +159,7 @@ func (s *session) orgsCreateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Created organization %s\n", args[0])
-			return nil
+			return reported(cmd.OutOrStdout(), asJSON, r.Body, "Created organization %s", args[0])
 		}),
 	}
 	c.Flags().StringVar(&name, "name", "", "display name (default: the slug)")
@@ -188,42 +168,26 @@ func (s *session) orgsCreateCmd() *cobra.Command {
 }
 
 func (s *session) projectsCmd() *cobra.Command {
-	var asJSON bool
-	var page pageFlags
-	c := &cobra.Command{
+	c := orgPageCmd(s, &cobra.Command{
 		Use:     "projects ORG",
 		Short:   "List an organization's projects",
 		GroupID: "org",
 		Args:    exactArgs("ORG"),
-		RunE: s.run(func(cmd *cobra.Command, args []string) error {
-			a, err := s.api()
-			if err != nil {
-				return err
-			}
-			limit, cursor := page.params()
+	}, "project list", []string{"PROJECT", "NAME", "ID", "CREATED"},
+		func(a *api, args []string, limit *int, cursor *string) ([]byte, *apiclient.ProjectPage, error) {
 			r, err := check(a.ListProjectsWithResponse(s.ctx, args[0], &apiclient.ListProjectsParams{Limit: limit, Cursor: cursor}))
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			p, err := decoded(r.JSON200, "project list")
-			if err != nil {
-				return err
-			}
-			t := newTable(cmd.OutOrStdout(), "PROJECT", "NAME", "ID", "CREATED")
-			now := time.Now()
+			return r.Body, r.JSON200, nil
+		},
+		func(t *table, p *apiclient.ProjectPage, now time.Time) *string {
 			for _, pr := range p.Items {
 				t.row(pr.OrganizationSlug+"/"+pr.Slug, pr.Name, pr.Id.String(), since(pr.Created, now))
 			}
-			moreHint(cmd.ErrOrStderr(), p.Pagination.NextCursor)
-			return t.flush()
-		}),
-	}
+			return p.Pagination.NextCursor
+		})
 	c.AddCommand(s.projectsCreateCmd())
-	jsonFlag(c, &asJSON)
-	page.add(c)
 	return c
 }
 
@@ -250,11 +214,7 @@ func (s *session) projectsCreateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Created project %s\n", args[0])
-			return nil
+			return reported(cmd.OutOrStdout(), asJSON, r.Body, "Created project %s", args[0])
 		}),
 	}
 	c.Flags().StringVar(&name, "name", "", "display name (default: the slug)")
@@ -262,20 +222,31 @@ func (s *session) projectsCreateCmd() *cobra.Command {
 	return c
 }
 
+// tokensCmd is `tokens ORG`: the organization's tokens, never a secret.
 func (s *session) tokensCmd() *cobra.Command {
-	var asJSON bool
-	var page pageFlags
-	c := &cobra.Command{
+	c := orgPageCmd(s, &cobra.Command{
 		Use:     "tokens ORG",
 		Short:   "List, create and revoke an organization's tokens (admin)",
 		GroupID: "org",
 		Args:    exactArgs("ORG"),
-		RunE: s.run(func(cmd *cobra.Command, args []string) error {
-			return s.tokensList(cmd, args[0], page, asJSON)
-		}),
-	}
-	jsonFlag(c, &asJSON)
-	page.add(c)
+	}, "token list", []string{"ID", "NAME", "ROLE", "CREATED", "LAST USED"},
+		func(a *api, args []string, limit *int, cursor *string) ([]byte, *apiclient.TokenPage, error) {
+			r, err := check(a.ListTokensWithResponse(s.ctx, args[0], &apiclient.ListTokensParams{Limit: limit, Cursor: cursor}))
+			if err != nil {
+				return nil, nil, err
+			}
+			return r.Body, r.JSON200, nil
+		},
+		func(t *table, p *apiclient.TokenPage, now time.Time) *string {
+			for _, tok := range p.Items {
+				used := "never"
+				if tok.LastUsed != nil {
+					used = since(*tok.LastUsed, now)
+				}
+				t.row(tok.Id.String(), tok.Name, string(tok.Role), since(tok.Created, now), used)
+			}
+			return p.Pagination.NextCursor
+		})
 	c.AddCommand(s.tokensCreateCmd(), s.tokensRevokeCmd())
 	return c
 }
@@ -299,11 +270,8 @@ func (s *session) tokensCreateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.Body)
-			}
-			t, err := decoded(r.JSON201, "token")
-			if err != nil {
+			t, err := shown(cmd.OutOrStdout(), asJSON, r.Body, r.JSON201, "token")
+			if err != nil || t == nil {
 				return err
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "Created %s token %q (id %s); it is shown only now:\n", t.Role, t.Name, t.Id)

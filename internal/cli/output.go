@@ -25,6 +25,16 @@ func writeJSON(w io.Writer, body []byte) error {
 	return err
 }
 
+// reported finishes a command that changed something: with asJSON the
+// API's body unchanged, else one line, format with args.
+func reported(w io.Writer, asJSON bool, body []byte, format string, args ...any) error {
+	if asJSON {
+		return writeJSON(w, body)
+	}
+	fmt.Fprintf(w, format+"\n", args...)
+	return nil
+}
+
 // table writes aligned columns; no line ends in padding.
 type table struct {
 	tw  *tabwriter.Writer
